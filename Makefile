@@ -1,0 +1,119 @@
+# mmkernel: build, boot and test a small x86-64 kernel's memory subsystem.
+#
+#   make            build the kernel and the bootable ISO (BIOS + UEFI)
+#   make run        boot it in QEMU, serial console on this terminal
+#   make test       every test configuration, then the summary line
+#   make debug      boot halted with a GDB stub and attach GDB
+#   make bench      benchmarks (see docs/bench.md)
+#   make clean
+#
+# Variables: CC=clang, CROSS=x86_64-elf- (a cross toolchain prefix),
+# CMDLINE="..." (kernel command line for run/debug), UEFI=1 (run/debug
+# under OVMF), MEM=512M, BUILD=build.
+
+CROSS   ?=
+ifeq ($(origin CC),default)
+CC      := $(CROSS)gcc
+endif
+LD      := $(CROSS)ld
+NM      := $(CROSS)nm
+NASM    ?= nasm
+PYTHON  ?= python3
+QEMU    ?= qemu-system-x86_64
+BUILD   ?= build
+DEBUG   ?= 1
+MEM     ?= 512M
+CMDLINE ?= ktest ktest.exit=0
+
+OVMF_CODE ?= $(firstword $(wildcard /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_CODE.fd))
+OVMF_VARS ?= $(firstword $(wildcard /usr/share/OVMF/OVMF_VARS_4M.fd /usr/share/OVMF/OVMF_VARS.fd))
+
+CFLAGS  := -std=gnu11 -O2 -g -I. \
+	   -ffreestanding -nostdlib -fno-builtin -fno-pic -fno-pie \
+	   -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
+	   -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	   -fno-strict-aliasing -Wall -Wextra -Werror -Wno-unused-parameter \
+	   -MMD -MP -DKCONFIG_DEBUG=$(DEBUG)
+LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
+ASFLAGS := -f elf64 -g -F dwarf -Werror
+
+# Sources: every .c and .asm of each layer (add a file and it is built).
+SRC_DIRS := boot arch/x86_64 kernel kernel/lib mm tests
+C_SRCS   := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
+ASM_SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.asm))
+OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
+
+KERNEL   := $(BUILD)/kernel.elf
+ISO      := $(BUILD)/kernel.iso
+
+.PHONY: all kernel iso run debug test test-deps bench clean deps
+all: iso
+kernel: $(KERNEL)
+iso: $(ISO)
+
+$(BUILD)/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%.asm.o: %.asm Makefile
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) $(ASFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+# Two links: the first without symbols gives the addresses for the table
+# (scripts/gen-ksyms.sh); the table sits at the end of .rodata, so text
+# does not move in the second link, which is checked.
+$(BUILD)/ksyms0.asm: scripts/gen-ksyms.sh
+	@mkdir -p $(BUILD)
+	sh scripts/gen-ksyms.sh $(NM) > $@
+$(BUILD)/ksyms0.o: $(BUILD)/ksyms0.asm
+	$(NASM) -f elf64 $< -o $@
+$(BUILD)/kernel.pass1.elf: $(OBJS) $(BUILD)/ksyms0.o linker.ld
+	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms0.o
+$(BUILD)/ksyms.asm: $(BUILD)/kernel.pass1.elf scripts/gen-ksyms.sh
+	sh scripts/gen-ksyms.sh $(NM) $< > $@
+$(BUILD)/ksyms.o: $(BUILD)/ksyms.asm
+	$(NASM) -f elf64 $< -o $@
+$(KERNEL): $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
+	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms.o
+	sh scripts/gen-ksyms.sh $(NM) $@ | cmp -s - $(BUILD)/ksyms.asm || \
+		{ echo "error: text moved between the two links"; rm -f $@; exit 1; }
+
+# The ISO `make iso` leaves behind boots with $(CMDLINE); run, debug and
+# test build their own per configuration (scripts/qemu.sh).
+$(ISO): $(KERNEL) boot/grub.cfg scripts/mkiso.sh
+	sh scripts/mkiso.sh $(KERNEL) $@ "$(CMDLINE)"
+
+deps:
+	@sh scripts/install-deps.sh
+
+# --- booting -------------------------------------------------------------
+
+# scripts/qemu.sh boots a kernel with a firmware, memory size and command
+# line; run, debug and test all go through it.
+QEMU_SH = sh scripts/qemu.sh --kernel $(KERNEL) --build $(BUILD) --mem $(MEM) \
+	  $(if $(filter 1,$(UEFI)),--uefi) --cmdline "$(CMDLINE)"
+
+run: deps kernel
+	$(QEMU_SH) --name run --interactive
+
+# QEMU waits for GDB on :1234 (in the background, serial in
+# $(BUILD)/debug-serial.log); GDB loads the kernel's symbols and stops in kmain.
+debug: deps kernel
+	$(QEMU_SH) --name debug --gdb > $(BUILD)/debug-serial.log 2>&1 < /dev/null & \
+	sleep 1; gdb -q $(KERNEL) -ex "target remote localhost:1234" \
+		-ex "hbreak kmain" -ex "continue"; kill $$! 2>/dev/null || true
+
+# --- tests ---------------------------------------------------------------
+
+test: deps kernel
+	@sh scripts/run-tests.sh --build $(BUILD) --kernel $(KERNEL)
+
+bench:
+	@echo "make bench: no benchmark scenarios yet"
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d)

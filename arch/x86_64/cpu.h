@@ -1,0 +1,136 @@
+/*
+ * x86-64 CPU primitives: control registers, TLB instructions, port I/O,
+ * MSRs, CPUID, TSC and interrupt flag. The only place with inline assembly
+ * besides the arch .c files that need one instruction of their own.
+ */
+#ifndef ARCH_X86_64_CPU_H
+#define ARCH_X86_64_CPU_H
+
+#include "kernel/types.h"
+
+#define X86_EFLAGS_IF   (1ul << 9)
+#define X86_CR4_PGE     (1ul << 7)
+#define MSR_EFER        0xc0000080u
+#define EFER_NXE        (1ull << 11)
+
+static inline u64 read_cr2(void)
+{
+	u64 v;
+	__asm__ __volatile__("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline u64 read_cr3(void)
+{
+	u64 v;
+	__asm__ __volatile__("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr3(u64 v)
+{
+	__asm__ __volatile__("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline u64 read_cr4(void)
+{
+	u64 v;
+	__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr4(u64 v)
+{
+	__asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline void invlpg(unsigned long addr)
+{
+	__asm__ __volatile__("invlpg (%0)" : : "r"(addr) : "memory");
+}
+
+static inline void outb(u16 port, u8 v)
+{
+	__asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u8 inb(u16 port)
+{
+	u8 v;
+	__asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outl(u16 port, u32 v)
+{
+	__asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void wrmsr(u32 msr, u64 v)
+{
+	__asm__ __volatile__("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
+}
+
+static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	__asm__ __volatile__("cpuid"
+			     : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+			     : "a"(leaf), "c"(sub));
+}
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((u64)hi << 32) | lo;
+}
+
+static inline unsigned long read_flags(void)
+{
+	unsigned long f;
+	__asm__ __volatile__("pushfq; popq %0" : "=r"(f) : : "memory");
+	return f;
+}
+
+static inline void irq_enable(void)
+{
+	__asm__ __volatile__("sti" : : : "memory");
+}
+
+static inline void irq_disable(void)
+{
+	__asm__ __volatile__("cli" : : : "memory");
+}
+
+/* Disables interrupts and returns the previous flags for irq_restore(). */
+static inline unsigned long irq_save(void)
+{
+	unsigned long f = read_flags();
+	irq_disable();
+	return f;
+}
+
+static inline void irq_restore(unsigned long flags)
+{
+	if (flags & X86_EFLAGS_IF)
+		irq_enable();
+}
+
+static inline void cpu_relax(void)
+{
+	__asm__ __volatile__("pause" : : : "memory");
+}
+
+static inline void cpu_halt(void)
+{
+	__asm__ __volatile__("hlt" : : : "memory");
+}
+
+#endif

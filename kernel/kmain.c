@@ -1,0 +1,53 @@
+/*
+ * kmain: the C entry point, called by boot/entry.asm on the boot stack in
+ * the higher half with the Multiboot2 magic and the physical address of
+ * the boot information. Brings the layers up bottom to top, then runs the
+ * in-kernel tests when the command line asks for them (`ktest`).
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/qemu.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/timer.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/bootinfo.h"
+#include "kernel/cmdline.h"
+#include "kernel/printk.h"
+#include "tests/ktest.h"
+
+void kmain(u32 magic, phys_addr_t boot_info_phys);
+
+/* Stays halted with interrupts on, for GDB or the QEMU monitor. */
+static __noreturn void idle_forever(void)
+{
+	printk("kernel: idle (interrupts on); quit QEMU with Ctrl-A X\n");
+	irq_enable();
+	for (;;)
+		cpu_halt();
+}
+
+static bool tests_requested(void)
+{
+	return cmdline_has("ktest") || cmdline_has("ktest.filter") ||
+	       cmdline_has("ktest.list");
+}
+
+void kmain(u32 magic, phys_addr_t boot_info_phys)
+{
+	serial_init();
+	printk("\nmmkernel: x86-64 memory-management kernel booting\n");
+	bootinfo_parse(magic, boot_info_phys);
+	cmdline_init(bootinfo()->cmdline);
+	trap_init();
+	timer_init();
+	irq_enable();
+	bootinfo_print();
+	printk("timer: %u Hz tick, TSC %llu kHz\n", TIMER_HZ,
+	       (unsigned long long)(tsc_hz() / 1000));
+
+	if (!tests_requested())
+		idle_forever();
+	bool ok = ktest_run_all();
+	if (cmdline_get("ktest.exit") && !cmdline_get_u64("ktest.exit", 1))
+		idle_forever();
+	qemu_exit(ok ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
+}

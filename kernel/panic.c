@@ -1,0 +1,88 @@
+/* panic(), WARN() and the frame-pointer backtrace they print. */
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/ksyms.h"
+#include "kernel/spinlock.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/qemu.h"
+#include "arch/x86_64/serial.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
+
+#define BACKTRACE_MAX_FRAMES 32
+
+static unsigned long warnings;
+
+unsigned long warn_count(void)
+{
+	return warnings;
+}
+
+/* A frame pointer is followed only while it looks like a kernel stack slot. */
+static bool frame_is_sane(unsigned long rbp)
+{
+	return rbp >= 0xffff800000000000ul && IS_ALIGNED(rbp, 8) &&
+	       rbp < 0xfffffffffffff000ul;
+}
+
+void dump_backtrace(unsigned long rbp)
+{
+	printk("Call Trace:\n");
+	for (int i = 0; i < BACKTRACE_MAX_FRAMES && frame_is_sane(rbp); i++) {
+		unsigned long *frame = (unsigned long *)rbp;
+		unsigned long ret = frame[1];
+
+		if (!ret)
+			break;
+		printk(" [<%016lx>] %pS\n", ret, (void *)ret);
+		if (frame[0] <= rbp)
+			break;          /* stacks grow down: callers live higher */
+		rbp = frame[0];
+	}
+}
+
+void warn_at(const char *file, int line, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	warnings++;
+	printk("WARNING: %s:%d: %s\n", file, line, msg);
+}
+
+/* Last words go straight to the UART: the console lock may be what broke. */
+static void panic_write(const char *s)
+{
+	serial_write(s, strlen(s));
+}
+
+__noreturn void panic_at(const char *file, int line, const char *fmt, ...)
+{
+	static bool in_panic;
+	char msg[256];
+	va_list ap;
+
+	irq_disable();
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	panic_write("Kernel panic - not syncing: ");
+	panic_write(msg);
+	panic_write("\n");
+	if (!in_panic) {
+		in_panic = true;
+		snprintf(msg, sizeof(msg), "  at %s:%d\n", file, line);
+		panic_write(msg);
+		dump_backtrace((unsigned long)__builtin_frame_address(0));
+	}
+	qemu_exit(QEMU_EXIT_FAILURE);
+}
+
+void spin_lock_failed(spinlock_t *lock, const char *why, unsigned long ip)
+{
+	panic("spinlock %s: %s at %pS (held from %pS)", lock->name, why,
+	      (void *)ip, (void *)lock->holder_ip);
+}

@@ -1,0 +1,46 @@
+/*
+ * Three tiers of checking (docs/style): static_assert for layouts,
+ * WARN/WARN_ON + an error return for survivable misuse, panic() only for
+ * corrupted state from which the kernel cannot go on.
+ */
+#ifndef KERNEL_PANIC_H
+#define KERNEL_PANIC_H
+
+#include "kernel/compiler.h"
+#include "kernel/types.h"
+
+/* Prints "Kernel panic - not syncing: <msg>" with a backtrace and stops QEMU as failed. */
+__noreturn void panic_at(const char *file, int line, const char *fmt, ...) __printf(3, 4);
+#define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/* Prints one warning line "WARNING: file:line: <msg>" and counts it. */
+void warn_at(const char *file, int line, const char *fmt, ...) __printf(3, 4);
+
+#define WARN(cond, ...) ({                                      \
+	bool __c = !!(cond);                                    \
+	if (unlikely(__c))                                      \
+		warn_at(__FILE__, __LINE__, __VA_ARGS__);       \
+	__c;                                                    \
+})
+#define WARN_ON(cond) WARN(cond, "WARN_ON(%s)", #cond)
+#define WARN_ONCE(cond, ...) ({                                 \
+	static bool __warned;                                   \
+	bool __c = !!(cond);                                    \
+	if (unlikely(__c) && !__warned) {                       \
+		__warned = true;                                \
+		warn_at(__FILE__, __LINE__, __VA_ARGS__);       \
+	}                                                       \
+	__c;                                                    \
+})
+#define BUG_ON(cond) do {                                       \
+	if (unlikely(cond))                                     \
+		panic("BUG_ON(%s)", #cond);                     \
+} while (0)
+
+/* How many warnings have been printed since boot (tests compare before/after). */
+unsigned long warn_count(void);
+
+/* Prints the call chain starting at frame pointer `rbp`, symbolized. */
+void dump_backtrace(unsigned long rbp);
+
+#endif

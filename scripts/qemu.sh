@@ -1,0 +1,59 @@
+#!/bin/sh
+# Boots the kernel ISO in QEMU (TCG) and replaces itself with QEMU.
+#
+#   qemu.sh --kernel ELF --build DIR [--name NAME] [--uefi] [--mem SIZE]
+#           [--cmdline "KERNEL ARGS"] [--interactive] [--gdb] [-- QEMU ARGS]
+#
+# Each configuration NAME gets its own ISO under DIR/boot-config/NAME with
+# the kernel command line baked into its GRUB menu (scripts/mkiso.sh; it
+# takes a fraction of a second). Test mode (the default) puts the serial console on
+# stdout and lets the kernel end QEMU through isa-debug-exit (status 33 =
+# tests passed, 35 = failed). --interactive multiplexes the QEMU monitor on
+# the terminal (Ctrl-A X quits); --gdb also waits for GDB on port 1234.
+set -eu
+
+kernel= build=build name=run uefi=0 mem=512M cmdline= interactive=0 gdb=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	--build) build=$2; shift 2 ;;
+	--name) name=$2; shift 2 ;;
+	--uefi) uefi=1; shift ;;
+	--mem) mem=$2; shift 2 ;;
+	--cmdline) cmdline=$2; shift 2 ;;
+	--interactive) interactive=1; shift ;;
+	--gdb) gdb=1; shift ;;
+	--) shift; break ;;
+	*) echo "qemu.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$kernel" ] || { echo "qemu.sh: --kernel is required" >&2; exit 2; }
+
+cfgdir=$build/boot-config/$name
+iso=$cfgdir/kernel.iso
+mkdir -p "$cfgdir"
+sh scripts/mkiso.sh "$kernel" "$iso" "$cmdline" >&2
+
+set -- -accel tcg -cpu max -smp 1 -m "$mem" -display none -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-cdrom "$iso" \
+	"$@"
+
+if [ "$uefi" = 1 ]; then
+	code=$(ls /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_CODE.fd 2>/dev/null | head -n 1)
+	vars=$(ls /usr/share/OVMF/OVMF_VARS_4M.fd /usr/share/OVMF/OVMF_VARS.fd 2>/dev/null | head -n 1)
+	[ -n "$code" ] || { echo "qemu.sh: OVMF not found (apt-get install ovmf)" >&2; exit 1; }
+	cp "$vars" "$cfgdir/OVMF_VARS.fd"
+	set -- -machine q35 \
+		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
+		-drive "if=pflash,format=raw,unit=1,file=$cfgdir/OVMF_VARS.fd" "$@"
+fi
+
+if [ "$interactive" = 1 ]; then
+	set -- "$@" -serial mon:stdio
+else
+	set -- "$@" -serial stdio -monitor none
+fi
+[ "$gdb" = 1 ] && set -- "$@" -s -S
+
+exec qemu-system-x86_64 "$@"

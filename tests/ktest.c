@@ -1,0 +1,307 @@
+/*
+ * The ktest runner: filters the registered suites, runs each case under a
+ * fault catcher and a watchdog, and prints KTAP v1:
+ *
+ *   KTAP version 1
+ *   1..<suites>
+ *       KTAP version 1
+ *       # Subtest: <suite>
+ *       1..<cases>
+ *       ok 1 <case>                     plain case
+ *           KTAP version 1              parameterised case
+ *           # Subtest: <case>
+ *           1..<params>
+ *           ok 1 <param>
+ *       # <case>: pass:P fail:F skip:S total:T
+ *       ok 2 <case>
+ *   # <suite>: pass:P fail:F skip:S total:T
+ *   ok 1 <suite>
+ *   # Totals: pass:P fail:F skip:S total:T
+ */
+#include "tests/ktest_internal.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/timer.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/cmdline.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
+#include "kernel/printk.h"
+
+#define IND1 "    "
+#define IND2 "        "
+
+struct ktest_counts {
+	unsigned pass, fail, skip;
+};
+
+extern const struct ktest_suite *const __ktest_suites_start[];
+extern const struct ktest_suite *const __ktest_suites_end[];
+
+struct ktest *ktest_current;
+static u64 seed;
+static bool seed_ready;
+
+void ktest_out(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	console_write_raw(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+u64 ktest_seed(void)
+{
+	if (!seed_ready) {
+		seed = cmdline_get_u64("ktest.seed", rdtsc() % 1000000007u);
+		seed_ready = true;
+	}
+	return seed;
+}
+
+void ktest_record_failure(struct ktest *t, enum ktest_check kind)
+{
+	t->status = KTEST_FAIL;
+	if (kind == KTEST_ASSERT)
+		klongjmp(&t->abort, 1);
+}
+
+bool ktest_glob_match(const char *p, const char *s)
+{
+	for (; *p; p++, s++) {
+		if (*p == '*') {
+			for (const char *rest = s; ; rest++) {
+				if (ktest_glob_match(p + 1, rest))
+					return true;
+				if (!*rest)
+					return false;
+			}
+		}
+		if (!*s || (*p != '?' && *p != *s))
+			return false;
+	}
+	return *s == '\0';
+}
+
+/* ktest.filter=<suite glob>[.<case glob>][,...]; no filter selects all. */
+static bool filter_selects(const char *suite, const char *test)
+{
+	const char *f = cmdline_get("ktest.filter");
+	char item[128];
+
+	if (!f || !*f)
+		return true;
+	while (*f) {
+		size_t n = 0;
+
+		while (f[n] && f[n] != ',')
+			n++;
+		snprintf(item, sizeof(item), "%.*s", (int)n, f);
+		f += f[n] ? n + 1 : n;
+		char *dot = strchr(item, '.');
+		if (dot)
+			*dot = '\0';
+		if (ktest_glob_match(item, suite) &&
+		    (!dot || !test || ktest_glob_match(dot + 1, test)))
+			return true;
+	}
+	return false;
+}
+
+static unsigned selected_cases(const struct ktest_suite *s)
+{
+	unsigned n = 0;
+
+	for (const struct ktest_case *c = s->cases; c->name; c++)
+		n += filter_selects(s->name, c->name);
+	return n;
+}
+
+static void case_fault_landing(const struct fault_info *info)
+{
+	struct ktest *t = ktest_current;
+
+	ktest_out("%s# %s: unexpected %s at %pS, case aborted\n", t->indent, t->name,
+		  trap_name(info->vector), (void *)info->ip);
+	t->status = KTEST_FAIL;
+	klongjmp(&t->abort, 2);
+}
+
+void ktest_arm_fault_catcher(void)
+{
+	fault_set_catcher(ktest_current ? case_fault_landing : NULL);
+}
+
+static void case_timed_out(void)
+{
+	struct ktest *t = ktest_current;
+
+	ktest_out("%s# %s: timed out, case aborted by the watchdog\n", t->indent, t->name);
+	t->status = KTEST_FAIL;
+	klongjmp(&t->abort, 3);
+}
+
+/* Runs one case (or one parameter of it) to completion, fault or timeout. */
+static void run_one(struct ktest *t, const struct ktest_suite *s, const struct ktest_case *c)
+{
+	char prefix[16];
+	unsigned timeout = c->timeout_s ? c->timeout_s : KTEST_DEFAULT_TIMEOUT_S;
+
+	snprintf(prefix, sizeof(prefix), "%s# ", t->indent);
+	ktest_current = t;
+	console_set_line_prefix(prefix);
+	ktest_arm_fault_catcher();
+	irq_enable();
+	timer_set_watchdog(timer_ticks() + (u64)timeout * TIMER_HZ, case_timed_out);
+	if (ksetjmp(&t->abort) == 0) {
+		if (s->init && s->init(t))
+			ktest_fail_msg(t, KTEST_ASSERT, __FILE__, __LINE__, "suite init failed");
+		c->run(t);
+	}
+	timer_set_watchdog(0, NULL);
+	irq_enable();
+	if (s->exit && ksetjmp(&t->abort) == 0)
+		s->exit(t);
+	timer_set_watchdog(0, NULL);
+	ktest_current = NULL;
+	ktest_arm_fault_catcher();
+	console_set_line_prefix(NULL);
+}
+
+static void print_result(const char *indent, unsigned n, const char *name,
+			 enum ktest_status st, const char *reason)
+{
+	if (st == KTEST_SKIP)
+		ktest_out("%sok %u %s # SKIP %s\n", indent, n, name, reason);
+	else
+		ktest_out("%s%s %u %s\n", indent, st == KTEST_FAIL ? "not ok" : "ok", n, name);
+}
+
+static void count(struct ktest_counts *c, enum ktest_status st)
+{
+	if (st == KTEST_PASS)
+		c->pass++;
+	else if (st == KTEST_FAIL)
+		c->fail++;
+	else
+		c->skip++;
+}
+
+static void print_counts(const char *indent, const char *name, const struct ktest_counts *c)
+{
+	ktest_out("%s# %s: pass:%u fail:%u skip:%u total:%u\n", indent, name,
+		  c->pass, c->fail, c->skip, c->pass + c->fail + c->skip);
+}
+
+static enum ktest_status run_plain(const struct ktest_suite *s, const struct ktest_case *c,
+				   struct ktest_counts *leaves, char *reason, size_t rsize)
+{
+	struct ktest t = { .suite = s->name, .name = c->name, .indent = IND1 };
+
+	ktest_out(IND1 "# ktest: start %s.%s\n", s->name, c->name);
+	run_one(&t, s, c);
+	count(leaves, t.status);
+	snprintf(reason, rsize, "%s", t.skip_reason);
+	return t.status;
+}
+
+static enum ktest_status run_params(const struct ktest_suite *s, const struct ktest_case *c,
+				    struct ktest_counts *leaves)
+{
+	struct ktest_counts mine = { 0 };
+	char desc[KTEST_DESC_MAX];
+	unsigned n = 0, i = 0;
+
+	for (const void *p = c->params(NULL, desc); p; p = c->params(p, desc))
+		n++;
+	ktest_out(IND2 "KTAP version 1\n" IND2 "# Subtest: %s\n" IND2 "1..%u\n", c->name, n);
+	for (const void *p = c->params(NULL, desc); p && i < n; p = c->params(p, desc)) {
+		struct ktest t = { .suite = s->name, .name = c->name, .param = p,
+				   .indent = IND2 };
+		char this_desc[KTEST_DESC_MAX];
+
+		snprintf(this_desc, sizeof(this_desc), "%s", desc);
+		ktest_out(IND2 "# ktest: start %s.%s.%s\n", s->name, c->name, this_desc);
+		run_one(&t, s, c);
+		count(&mine, t.status);
+		print_result(IND2, ++i, this_desc, t.status, t.skip_reason);
+	}
+	print_counts(IND1, c->name, &mine);
+	leaves->pass += mine.pass;
+	leaves->fail += mine.fail;
+	leaves->skip += mine.skip;
+	if (mine.fail)
+		return KTEST_FAIL;
+	return (mine.skip && !mine.pass) ? KTEST_SKIP : KTEST_PASS;
+}
+
+/*
+ * Runs a suite. Its count line counts its own case results (a parameterised
+ * case once); `leaves` gets every leaf result, for the Totals line.
+ */
+static bool run_suite(const struct ktest_suite *s, unsigned index, struct ktest_counts *leaves)
+{
+	struct ktest_counts mine = { 0 };
+	unsigned i = 0;
+	int init_err = s->suite_init ? s->suite_init() : 0;
+
+	ktest_out(IND1 "KTAP version 1\n" IND1 "# Subtest: %s\n" IND1 "1..%u\n",
+		  s->name, selected_cases(s));
+	for (const struct ktest_case *c = s->cases; c->name; c++) {
+		char reason[96] = "";
+		enum ktest_status st;
+
+		if (!filter_selects(s->name, c->name))
+			continue;
+		if (init_err) {
+			ktest_out(IND1 "# %s: suite init failed (%d)\n", c->name, init_err);
+			st = KTEST_FAIL;
+			count(leaves, st);
+		} else if (c->params) {
+			st = run_params(s, c, leaves);
+			snprintf(reason, sizeof(reason), "all parameters skipped");
+		} else {
+			st = run_plain(s, c, leaves, reason, sizeof(reason));
+		}
+		count(&mine, st);
+		print_result(IND1, ++i, c->name, st, reason);
+	}
+	if (s->suite_exit && !init_err)
+		s->suite_exit();
+	print_counts("", s->name, &mine);
+	print_result("", index, s->name, mine.fail ? KTEST_FAIL : KTEST_PASS, NULL);
+	return mine.fail == 0;
+}
+
+static void list_tests(void)
+{
+	for (const struct ktest_suite *const *s = __ktest_suites_start; s < __ktest_suites_end; s++)
+		for (const struct ktest_case *c = (*s)->cases; c->name; c++)
+			if (filter_selects((*s)->name, c->name))
+				ktest_out("ktest: %s.%s\n", (*s)->name, c->name);
+}
+
+bool ktest_run_all(void)
+{
+	struct ktest_counts all = { 0 };
+	unsigned nsuites = 0, index = 0;
+	bool ok = true;
+
+	if (cmdline_has("ktest.list")) {
+		list_tests();
+		return true;
+	}
+	for (const struct ktest_suite *const *s = __ktest_suites_start; s < __ktest_suites_end; s++)
+		nsuites += selected_cases(*s) > 0;
+	ktest_out("ktest: seed=%llu (replay with ktest.seed=%llu)\n",
+		  (unsigned long long)ktest_seed(), (unsigned long long)ktest_seed());
+	ktest_out("KTAP version 1\n1..%u\n", nsuites);
+	for (const struct ktest_suite *const *s = __ktest_suites_start; s < __ktest_suites_end; s++)
+		if (selected_cases(*s))
+			ok &= run_suite(*s, ++index, &all);
+	print_counts("", "Totals", &all);
+	return ok;
+}

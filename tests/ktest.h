@@ -1,0 +1,220 @@
+/*
+ * ktest: the in-kernel test harness. Suites register themselves with
+ * KTEST_SUITE() next to their cases; kmain runs them after boot and prints
+ * KTAP v1 on the console (shared/docs/ktap.md), which scripts/ktest.py
+ * turns into a verdict.
+ *
+ *   static void alloc_is_aligned(struct ktest *t)
+ *   {
+ *           struct page *p = alloc_page(0);
+ *           ASSERT_NOT_NULL(t, p);
+ *           EXPECT_EQ(t, page_to_phys(p) % PAGE_SIZE, 0);
+ *           free_page(p);
+ *   }
+ *   static const struct ktest_case pfa_cases[] = {
+ *           KTEST_CASE(alloc_is_aligned),
+ *           {}
+ *   };
+ *   KTEST_SUITE(pfa, pfa_cases);
+ *
+ * EXPECT_* records a failure and goes on; ASSERT_* ends the case. A case
+ * that faults is reported and marked failed, and the run goes on; one that
+ * runs past its timeout is stopped by the timer watchdog.
+ */
+#ifndef TESTS_KTEST_H
+#define TESTS_KTEST_H
+
+#include "kernel/compiler.h"
+#include "kernel/fault.h"
+#include "kernel/setjmp.h"
+#include "kernel/types.h"
+
+#define KTEST_DESC_MAX 64
+#define KTEST_REPORT_MAX 2048
+#define KTEST_DEFAULT_TIMEOUT_S 30
+
+enum ktest_status { KTEST_PASS, KTEST_FAIL, KTEST_SKIP };
+
+struct ktest {
+	const char *suite;
+	const char *name;               /* the case */
+	const void *param;              /* current parameter, or NULL */
+	void *priv;                     /* for the suite's init/exit */
+	enum ktest_status status;
+	const char *indent;             /* of this case's result line */
+	char skip_reason[96];
+	struct kjmp_buf abort;          /* where ASSERT_*, faults and timeouts land */
+};
+
+/*
+ * A parameter generator: given the previous parameter (NULL first), returns
+ * the next one or NULL at the end, and writes its description (snake_case,
+ * no spaces, no '#') into `desc`. It is called twice per run (to count,
+ * then to run), so it must be deterministic.
+ */
+typedef const void *(*ktest_param_gen_fn)(const void *prev, char *desc);
+
+struct ktest_case {
+	const char *name;
+	void (*run)(struct ktest *t);
+	ktest_param_gen_fn params;      /* NULL: a plain case */
+	unsigned timeout_s;             /* 0: KTEST_DEFAULT_TIMEOUT_S */
+};
+
+#define KTEST_CASE(fn)                  { .name = #fn, .run = fn }
+#define KTEST_CASE_TIMEOUT(fn, secs)    { .name = #fn, .run = fn, .timeout_s = (secs) }
+#define KTEST_PARAM_CASE(fn, gen)       { .name = #fn, .run = fn, .params = gen }
+
+/*
+ * Builds a generator over a static array `arr` whose elements are described
+ * by `describe(const elem *, char *desc)`.
+ */
+#define KTEST_ARRAY_PARAM(name, arr, describe)                                  \
+	static const void *name(const void *prev, char *desc)                  \
+	{                                                                       \
+		__typeof__(&(arr)[0]) __p = prev ? (__typeof__(&(arr)[0]))prev + 1 \
+						 : &(arr)[0];                   \
+		if (__p >= &(arr)[ARRAY_SIZE(arr)])                             \
+			return NULL;                                            \
+		describe(__p, desc);                                            \
+		return __p;                                                     \
+	}
+
+struct ktest_suite {
+	const char *name;
+	const struct ktest_case *cases; /* ends with an entry whose name is NULL */
+	int (*suite_init)(void);        /* optional; nonzero fails every case */
+	void (*suite_exit)(void);
+	int (*init)(struct ktest *t);   /* optional, before each case; nonzero fails it */
+	void (*exit)(struct ktest *t);  /* optional, after each case (even a failed one) */
+};
+
+#define KTEST_SUITE_REGISTER(var)                                               \
+	static const struct ktest_suite *const __ktest_ptr_##var                \
+		__section(".ktest_suites") __used = &(var)
+
+/* Defines and registers a suite with only a name and cases. */
+#define KTEST_SUITE(sname, case_array)                                          \
+	static const struct ktest_suite __ktest_suite_##sname = {              \
+		.name = #sname, .cases = (case_array),                          \
+	};                                                                      \
+	KTEST_SUITE_REGISTER(__ktest_suite_##sname)
+
+/* --- running (called by kmain) --- */
+
+/*
+ * Runs every registered suite allowed by `ktest.filter` and prints KTAP.
+ * Returns true if nothing failed. With `ktest.list` only prints the names.
+ */
+bool ktest_run_all(void);
+
+/* The seed for randomised tests: `ktest.seed=N`, or one drawn at boot. */
+u64 ktest_seed(void);
+
+/* True if `name` matches the shell-style glob `pattern` (* and ?). */
+bool ktest_glob_match(const char *pattern, const char *name);
+
+/* --- checks --- */
+
+enum ktest_check { KTEST_EXPECT, KTEST_ASSERT };
+
+void ktest_fail_int(struct ktest *t, enum ktest_check kind, const char *file, int line,
+		    const char *op, const char *lexpr, long long lv,
+		    const char *rexpr, long long rv);
+void ktest_fail_str(struct ktest *t, enum ktest_check kind, const char *file, int line,
+		    const char *lexpr, const char *lv, const char *rexpr, const char *rv);
+void ktest_fail_bool(struct ktest *t, enum ktest_check kind, const char *file, int line,
+		     const char *expr, bool want);
+void ktest_fail_msg(struct ktest *t, enum ktest_check kind, const char *file, int line,
+		    const char *fmt, ...) __printf(5, 6);
+
+/* Ends the case as skipped with `reason`. */
+__noreturn void ktest_skip(struct ktest *t, const char *fmt, ...) __printf(2, 3);
+
+/* Prints a "# ..." diagnostic line inside the current case. */
+void ktest_log(struct ktest *t, const char *fmt, ...) __printf(2, 3);
+
+#define __KTEST_CMP(t, kind, a, op, b) do {                                     \
+	long long __a = (long long)(a), __b = (long long)(b);                   \
+	if (!(__a op __b))                                                      \
+		ktest_fail_int(t, kind, __FILE__, __LINE__, #op, #a, __a, #b, __b); \
+} while (0)
+#define __KTEST_UCMP(t, kind, a, op, b) do {                                    \
+	unsigned long long __a = (unsigned long long)(a), __b = (unsigned long long)(b); \
+	if (!(__a op __b))                                                      \
+		ktest_fail_int(t, kind, __FILE__, __LINE__, #op, #a, (long long)__a, \
+			       #b, (long long)__b);                             \
+} while (0)
+#define __KTEST_BOOL(t, kind, c, want) do {                                     \
+	if (!!(c) != (want))                                                    \
+		ktest_fail_bool(t, kind, __FILE__, __LINE__, #c, want);         \
+} while (0)
+#define __KTEST_STREQ(t, kind, a, b) do {                                       \
+	const char *__a = (a), *__b = (b);                                      \
+	if (!__a || !__b || strcmp(__a, __b))                                   \
+		ktest_fail_str(t, kind, __FILE__, __LINE__, #a, __a, #b, __b);  \
+} while (0)
+
+#define EXPECT_EQ(t, a, b)      __KTEST_CMP(t, KTEST_EXPECT, a, ==, b)
+#define EXPECT_NE(t, a, b)      __KTEST_CMP(t, KTEST_EXPECT, a, !=, b)
+#define EXPECT_LT(t, a, b)      __KTEST_CMP(t, KTEST_EXPECT, a, <, b)
+#define EXPECT_LE(t, a, b)      __KTEST_CMP(t, KTEST_EXPECT, a, <=, b)
+#define EXPECT_GT(t, a, b)      __KTEST_CMP(t, KTEST_EXPECT, a, >, b)
+#define EXPECT_GE(t, a, b)      __KTEST_CMP(t, KTEST_EXPECT, a, >=, b)
+#define EXPECT_ULT(t, a, b)     __KTEST_UCMP(t, KTEST_EXPECT, a, <, b)
+#define EXPECT_ULE(t, a, b)     __KTEST_UCMP(t, KTEST_EXPECT, a, <=, b)
+#define EXPECT_UGE(t, a, b)     __KTEST_UCMP(t, KTEST_EXPECT, a, >=, b)
+#define EXPECT_TRUE(t, c)       __KTEST_BOOL(t, KTEST_EXPECT, c, true)
+#define EXPECT_FALSE(t, c)      __KTEST_BOOL(t, KTEST_EXPECT, c, false)
+#define EXPECT_NULL(t, p)       __KTEST_CMP(t, KTEST_EXPECT, (unsigned long)(p), ==, 0)
+#define EXPECT_NOT_NULL(t, p)   __KTEST_CMP(t, KTEST_EXPECT, (unsigned long)(p), !=, 0)
+#define EXPECT_PTR_EQ(t, a, b)  __KTEST_CMP(t, KTEST_EXPECT, (unsigned long)(a), ==, (unsigned long)(b))
+#define EXPECT_STREQ(t, a, b)   __KTEST_STREQ(t, KTEST_EXPECT, a, b)
+
+#define ASSERT_EQ(t, a, b)      __KTEST_CMP(t, KTEST_ASSERT, a, ==, b)
+#define ASSERT_NE(t, a, b)      __KTEST_CMP(t, KTEST_ASSERT, a, !=, b)
+#define ASSERT_LT(t, a, b)      __KTEST_CMP(t, KTEST_ASSERT, a, <, b)
+#define ASSERT_LE(t, a, b)      __KTEST_CMP(t, KTEST_ASSERT, a, <=, b)
+#define ASSERT_GT(t, a, b)      __KTEST_CMP(t, KTEST_ASSERT, a, >, b)
+#define ASSERT_GE(t, a, b)      __KTEST_CMP(t, KTEST_ASSERT, a, >=, b)
+#define ASSERT_TRUE(t, c)       __KTEST_BOOL(t, KTEST_ASSERT, c, true)
+#define ASSERT_FALSE(t, c)      __KTEST_BOOL(t, KTEST_ASSERT, c, false)
+#define ASSERT_NULL(t, p)       __KTEST_CMP(t, KTEST_ASSERT, (unsigned long)(p), ==, 0)
+#define ASSERT_NOT_NULL(t, p)   __KTEST_CMP(t, KTEST_ASSERT, (unsigned long)(p), !=, 0)
+#define ASSERT_STREQ(t, a, b)   __KTEST_STREQ(t, KTEST_ASSERT, a, b)
+
+#define KTEST_FAIL(t, ...)      ktest_fail_msg(t, KTEST_EXPECT, __FILE__, __LINE__, __VA_ARGS__)
+
+/* --- faults and console capture --- */
+
+struct ktest_fault {
+	struct fault_info info;
+	char report[KTEST_REPORT_MAX];  /* what the kernel printed about it */
+	size_t report_len;
+};
+
+/*
+ * Runs fn(arg). Returns true if it faulted, with the fault and the text of
+ * its report in *fault; false if it returned normally. For tests of guard
+ * pages, NX and fault reports.
+ */
+bool ktest_catch_fault(struct ktest *t, void (*fn)(void *arg), void *arg,
+		       struct ktest_fault *fault);
+
+/*
+ * Console capture: between ktest_capture_start() and ktest_capture_stop()
+ * everything printed is also copied into `buf` (NUL-terminated, truncated
+ * to `size`). Returns the number of lines printed while capturing.
+ */
+struct ktest_capture {
+	char *buf;
+	size_t size, len;
+	unsigned lines;
+};
+void ktest_capture_start(struct ktest_capture *cap, char *buf, size_t size);
+unsigned ktest_capture_stop(struct ktest_capture *cap);
+
+/* True if `needle` occurs in `haystack`. */
+bool ktest_contains(const char *haystack, const char *needle);
+
+#endif
