@@ -9,9 +9,11 @@
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
+#include "kernel/bench.h"
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
+#include "mm/init.h"
 #include "tests/ktest.h"
 
 void kmain(u32 magic, phys_addr_t boot_info_phys);
@@ -43,6 +45,12 @@ void kmain(u32 magic, phys_addr_t boot_info_phys)
 	bootinfo_print();
 	printk("timer: %u Hz tick, TSC %llu kHz\n", TIMER_HZ,
 	       (unsigned long long)(tsc_hz() / 1000));
+	mm_init();
+
+	if (cmdline_has("bench")) {
+		bench_run_all();
+		qemu_exit(QEMU_EXIT_SUCCESS);
+	}
 
 	if (!tests_requested())
 		idle_forever();
