@@ -27,8 +27,8 @@ void console_set_tap(console_tap_fn fn, void *ctx)
 
 static void console_emit_locked(const char *s, size_t len, bool prefixed)
 {
-	if (console_tap)
-		console_tap(s, len, console_tap_ctx);
+	if (console_tap && console_tap(s, len, console_tap_ctx))
+		return;
 	while (len) {
 		size_t n = 0;
 

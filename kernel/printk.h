@@ -23,11 +23,11 @@ void console_write_raw(const char *s, size_t len);
 void console_set_line_prefix(const char *prefix);
 
 /*
- * A hook that sees every console line's text before it is written, for
- * tests that check what a function printed (e.g. its one warning line).
- * NULL to remove it. Only one at a time.
+ * A hook that sees all console text before it is written, for tests that
+ * check what a function printed (e.g. its one warning line). It returns
+ * true to keep the text off the console. NULL removes it; one at a time.
  */
-typedef void (*console_tap_fn)(const char *text, size_t len, void *ctx);
+typedef bool (*console_tap_fn)(const char *text, size_t len, void *ctx);
 void console_set_tap(console_tap_fn fn, void *ctx);
 
 #endif

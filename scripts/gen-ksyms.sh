@@ -20,7 +20,8 @@ fi
 
 # Text symbols (t/T/W) only, sorted by address, one per address.
 $nm_cmd -n --defined-only "$elf" | awk '
-	$2 ~ /^[tTwW]$/ && $3 !~ /^\./ && !seen[$1]++ { addr[n] = $1; name[n] = $3; n++ }
+	BEGIN { n = 0 }
+	$2 ~ /^[tTwW]$/ && $3 !~ /^\./ && $3 != "_text" && $3 != "_etext" && !seen[$1]++ { addr[n] = $1; name[n] = $3; n++ }
 	END {
 		printf "align 8\nksyms_count: dq %d\nksyms_addr:\n", n
 		for (i = 0; i < n; i++) printf "\tdq 0x%s\n", addr[i]

@@ -35,7 +35,7 @@ mkdir -p "$cfgdir"
 sh scripts/mkiso.sh "$kernel" "$iso" "$cmdline" >&2
 
 set -- -accel tcg -cpu max -smp 1 -m "$mem" -display none -no-reboot \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -nic none \
 	-cdrom "$iso" \
 	"$@"
 

@@ -86,14 +86,17 @@ bool ktest_glob_match(const char *p, const char *s)
 	return *s == '\0';
 }
 
-/* ktest.filter=<suite glob>[.<case glob>][,...]; no filter selects all. */
-static bool filter_selects(const char *suite, const char *test)
+/*
+ * ktest.filter=<suite glob>[.<case glob>][,...]; no filter selects every
+ * suite but the manual ones, which run only when named without a glob.
+ */
+static bool filter_selects(const struct ktest_suite *s, const char *test)
 {
 	const char *f = cmdline_get("ktest.filter");
 	char item[128];
 
 	if (!f || !*f)
-		return true;
+		return !s->manual;
 	while (*f) {
 		size_t n = 0;
 
@@ -104,8 +107,9 @@ static bool filter_selects(const char *suite, const char *test)
 		char *dot = strchr(item, '.');
 		if (dot)
 			*dot = '\0';
-		if (ktest_glob_match(item, suite) &&
-		    (!dot || !test || ktest_glob_match(dot + 1, test)))
+		bool suite_ok = s->manual ? !strcmp(item, s->name)
+					  : ktest_glob_match(item, s->name);
+		if (suite_ok && (!dot || !test || ktest_glob_match(dot + 1, test)))
 			return true;
 	}
 	return false;
@@ -116,7 +120,7 @@ static unsigned selected_cases(const struct ktest_suite *s)
 	unsigned n = 0;
 
 	for (const struct ktest_case *c = s->cases; c->name; c++)
-		n += filter_selects(s->name, c->name);
+		n += filter_selects(s, c->name);
 	return n;
 }
 
@@ -254,7 +258,7 @@ static bool run_suite(const struct ktest_suite *s, unsigned index, struct ktest_
 		char reason[96] = "";
 		enum ktest_status st;
 
-		if (!filter_selects(s->name, c->name))
+		if (!filter_selects(s, c->name))
 			continue;
 		if (init_err) {
 			ktest_out(IND1 "# %s: suite init failed (%d)\n", c->name, init_err);
@@ -280,7 +284,7 @@ static void list_tests(void)
 {
 	for (const struct ktest_suite *const *s = __ktest_suites_start; s < __ktest_suites_end; s++)
 		for (const struct ktest_case *c = (*s)->cases; c->name; c++)
-			if (filter_selects((*s)->name, c->name))
+			if (filter_selects(*s, c->name))
 				ktest_out("ktest: %s.%s\n", (*s)->name, c->name);
 }
 

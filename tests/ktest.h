@@ -26,6 +26,7 @@
 
 #include "kernel/compiler.h"
 #include "kernel/fault.h"
+#include "kernel/lib/string.h"
 #include "kernel/setjmp.h"
 #include "kernel/types.h"
 
@@ -87,6 +88,7 @@ struct ktest_suite {
 	void (*suite_exit)(void);
 	int (*init)(struct ktest *t);   /* optional, before each case; nonzero fails it */
 	void (*exit)(struct ktest *t);  /* optional, after each case (even a failed one) */
+	bool manual;                    /* runs only when ktest.filter names it exactly */
 };
 
 #define KTEST_SUITE_REGISTER(var)                                               \
@@ -146,7 +148,7 @@ void ktest_log(struct ktest *t, const char *fmt, ...) __printf(2, 3);
 			       #b, (long long)__b);                             \
 } while (0)
 #define __KTEST_BOOL(t, kind, c, want) do {                                     \
-	if (!!(c) != (want))                                                    \
+	if ((bool)(c) != (bool)(want))                                                    \
 		ktest_fail_bool(t, kind, __FILE__, __LINE__, #c, want);         \
 } while (0)
 #define __KTEST_STREQ(t, kind, a, b) do {                                       \
@@ -204,14 +206,16 @@ bool ktest_catch_fault(struct ktest *t, void (*fn)(void *arg), void *arg,
 /*
  * Console capture: between ktest_capture_start() and ktest_capture_stop()
  * everything printed is also copied into `buf` (NUL-terminated, truncated
- * to `size`). Returns the number of lines printed while capturing.
+ * to `size`); with `quiet` it is kept off the console. Stop returns the
+ * number of lines printed while capturing.
  */
 struct ktest_capture {
 	char *buf;
 	size_t size, len;
 	unsigned lines;
+	bool quiet;
 };
-void ktest_capture_start(struct ktest_capture *cap, char *buf, size_t size);
+void ktest_capture_start(struct ktest_capture *cap, char *buf, size_t size, bool quiet);
 unsigned ktest_capture_stop(struct ktest_capture *cap);
 
 /* True if `needle` occurs in `haystack`. */

@@ -92,7 +92,7 @@ bool ktest_contains(const char *haystack, const char *needle)
 	return n == 0;
 }
 
-static void capture_tap(const char *text, size_t len, void *ctx)
+static bool capture_tap(const char *text, size_t len, void *ctx)
 {
 	struct ktest_capture *cap = ctx;
 
@@ -103,11 +103,12 @@ static void capture_tap(const char *text, size_t len, void *ctx)
 			cap->buf[cap->len++] = text[i];
 	}
 	cap->buf[cap->len] = '\0';
+	return cap->quiet;
 }
 
-void ktest_capture_start(struct ktest_capture *cap, char *buf, size_t size)
+void ktest_capture_start(struct ktest_capture *cap, char *buf, size_t size, bool quiet)
 {
-	*cap = (struct ktest_capture){ .buf = buf, .size = size };
+	*cap = (struct ktest_capture){ .buf = buf, .size = size, .quiet = quiet };
 	buf[0] = '\0';
 	console_set_tap(capture_tap, cap);
 }
@@ -138,7 +139,7 @@ bool ktest_catch_fault(struct ktest *t, void (*fn)(void *arg), void *arg,
 	(void)t;
 	memset(fault, 0, sizeof(*fault));
 	catch_out = fault;
-	ktest_capture_start(&cap, fault->report, sizeof(fault->report));
+	ktest_capture_start(&cap, fault->report, sizeof(fault->report), false);
 	if (ksetjmp(&catch_point) == 0) {
 		fault_set_catcher(catch_fault_landing);
 		fn(arg);

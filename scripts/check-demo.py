@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Checks that the harness and the runner catch tests that misbehave on purpose.
+
+`make test` boots the manual `ktest_demo*` suites (tests/test_harness.c),
+whose cases fail an expectation, fail an assertion, fault, hang with
+interrupts on (the in-kernel watchdog ends them), hang with interrupts off
+(only the host runner's timeout ends it) and triple-fault. For each boot it
+reads what scripts/ktest.py printed and checks that the run was judged a
+failure and that every misbehaving test was named with the right reason.
+
+Usage: check-demo.py RESULT.json (name=OUTPUT_FILE:RUNNER_RESULT.json)...
+Writes RESULT.json with one passed/failed count per expectation.
+"""
+import json
+import sys
+
+# For each demo boot: what the runner's output must contain.
+EXPECTED = {
+    "harness-demo": [
+        "not ok ktest_demo.fails_on_purpose",
+        "EXPECTATION FAILED at tests/test_harness.c",
+        "not ok ktest_demo.asserts_on_purpose",
+        "ASSERTION FAILED at tests/test_harness.c",
+        "not ok ktest_demo.faults_on_purpose",
+        "unexpected page fault at faults_on_purpose",
+        "not ok ktest_demo.hangs_on_purpose",
+        "timed out, case aborted by the watchdog",
+        "1 passed, 4 failed",   # and the case after them still ran
+    ],
+    "harness-demo-hang": [
+        "hang: timed out after",
+        "last test started: ktest_demo_hang.hangs_with_interrupts_off",
+    ],
+    "harness-demo-crash": [
+        "crash: qemu exited with status 0",
+        "ktest_demo_crash.triple_faults",
+    ],
+}
+
+
+def check_one(name, output_file, runner_result):
+    """Returns (passed, failed, problems) for one demo boot."""
+    problems = []
+    try:
+        with open(output_file, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        with open(runner_result, encoding="utf-8") as f:
+            verdict = json.load(f)
+    except (OSError, ValueError) as e:
+        return 0, 1, [f"{name}: cannot read its output: {e}"]
+    if verdict.get("ok", True):
+        problems.append(f"{name}: the runner judged a misbehaving run ok")
+    for needle in EXPECTED[name]:
+        if needle not in text:
+            problems.append(f"{name}: runner output lacks {needle!r}")
+    passed = 1 + len(EXPECTED[name]) - len(problems)
+    return passed, len(problems), problems
+
+
+def main(argv):
+    """Checks each NAME=OUTPUT:RESULT argument and writes the combined result."""
+    if len(argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    result_path, passed, failed, problems = argv[1], 0, 0, []
+    for arg in argv[2:]:
+        name, files = arg.split("=", 1)
+        output_file, runner_result = files.split(":", 1)
+        p, f, probs = check_one(name, output_file, runner_result)
+        passed, failed, problems = passed + p, failed + f, problems + probs
+    for line in problems:
+        print(f"[harness-demo] {line}")
+    print(f"[harness-demo] {passed} passed, {failed} failed")
+    with open(result_path, "w", encoding="utf-8") as f:
+        json.dump({"name": "harness-demo", "passed": passed, "failed": failed,
+                   "skipped": 0, "ok": failed == 0, "problems": problems}, f)
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
