@@ -46,7 +46,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 KERNEL   := $(BUILD)/kernel.elf
 ISO      := $(BUILD)/kernel.iso
 
-.PHONY: all kernel iso run debug test test-deps bench clean deps
+.PHONY: all kernel iso run debug test bench clean deps ktap-compat
 all: iso
 kernel: $(KERNEL)
 iso: $(ISO)
@@ -109,6 +109,10 @@ debug: deps kernel
 
 test: deps kernel
 	@sh scripts/run-tests.sh --build $(BUILD) --kernel $(KERNEL)
+
+# The logs of the last `make test`, read by Linux's kunit.py and a TAP14 parser.
+ktap-compat:
+	@sh scripts/check-ktap-compat.sh $(BUILD)
 
 bench:
 	@echo "make bench: no benchmark scenarios yet"
