@@ -114,8 +114,21 @@ test: deps kernel
 ktap-compat:
 	@sh scripts/check-ktap-compat.sh $(BUILD)
 
-bench:
-	@echo "make bench: no benchmark scenarios yet"
+# Benchmarks: a separate build with the debug checkers and poisoning off
+# (DEBUG=0), booted under TCG with fixed conditions (docs/bench.md). The
+# serial log, with one `# bench:` line per figure, is kept in
+# $(BUILD)/logs/bench.log. BENCH_FILTER=pfa runs one group.
+BENCH_MEM    ?= 1024M
+BENCH_FILTER ?=
+bench: deps
+	@$(MAKE) -s BUILD=$(BUILD)/bench DEBUG=0 kernel
+	@mkdir -p $(BUILD)/logs
+	@sh scripts/qemu.sh --kernel $(BUILD)/bench/kernel.elf --build $(BUILD)/bench \
+		--name bench --mem $(BENCH_MEM) \
+		--cmdline "bench $(if $(BENCH_FILTER),bench.filter=$(BENCH_FILTER))" \
+		< /dev/null 2>&1 | tee $(BUILD)/logs/bench.log
+	@grep -q '^bench: done' $(BUILD)/logs/bench.log || \
+		{ echo "make bench: the run did not complete"; exit 1; }
 
 clean:
 	rm -rf build

@@ -97,4 +97,5 @@ void bench_run_all(void)
 		(*b)->run();
 	}
 	print_table();
+	printk("bench: done, %u figures\n", nr_figures);
 }
