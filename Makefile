@@ -66,24 +66,27 @@ $(BUILD)/%.asm.o: %.asm Makefile
 # does not move in the second link, which is checked.
 $(BUILD)/ksyms0.asm: scripts/gen-ksyms.sh
 	@mkdir -p $(BUILD)
-	sh scripts/gen-ksyms.sh $(NM) > $@
+	@sh scripts/gen-ksyms.sh $(NM) > $@
 $(BUILD)/ksyms0.o: $(BUILD)/ksyms0.asm
-	$(NASM) -f elf64 $< -o $@
+	@$(NASM) -f elf64 $< -o $@
 $(BUILD)/kernel.pass1.elf: $(OBJS) $(BUILD)/ksyms0.o linker.ld
-	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms0.o
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms0.o
 $(BUILD)/ksyms.asm: $(BUILD)/kernel.pass1.elf scripts/gen-ksyms.sh
-	sh scripts/gen-ksyms.sh $(NM) $< > $@
+	@sh scripts/gen-ksyms.sh $(NM) $< > $@
 $(BUILD)/ksyms.o: $(BUILD)/ksyms.asm
-	$(NASM) -f elf64 $< -o $@
+	@$(NASM) -f elf64 $< -o $@
 $(KERNEL): $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
-	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms.o
-	sh scripts/gen-ksyms.sh $(NM) $@ | cmp -s - $(BUILD)/ksyms.asm || \
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms.o
+	@sh scripts/gen-ksyms.sh $(NM) $@ | cmp -s - $(BUILD)/ksyms.asm || \
 		{ echo "error: text moved between the two links"; rm -f $@; exit 1; }
 
 # The ISO `make iso` leaves behind boots with $(CMDLINE); run, debug and
 # test build their own per configuration (scripts/qemu.sh).
 $(ISO): $(KERNEL) boot/grub.cfg scripts/mkiso.sh
-	sh scripts/mkiso.sh $(KERNEL) $@ "$(CMDLINE)"
+	@echo "  ISO     $@"
+	@sh scripts/mkiso.sh $(KERNEL) $@ "$(CMDLINE)"
 
 deps:
 	@sh scripts/install-deps.sh

@@ -2,6 +2,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/ksyms.h"
+#include "kernel/probe.h"
 #include "kernel/spinlock.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/qemu.h"
@@ -25,16 +26,23 @@ static bool frame_is_sane(unsigned long rbp)
 	       rbp < 0xfffffffffffff000ul;
 }
 
+/*
+ * Frames are read with probes: after a stack overflow RBP may point into
+ * the guard page, and a fault here must not turn a report into a reset.
+ */
 void dump_backtrace(unsigned long rbp)
 {
 	printk("Call Trace:\n");
 	for (int i = 0; i < BACKTRACE_MAX_FRAMES && frame_is_sane(rbp); i++) {
-		unsigned long *frame = (unsigned long *)rbp;
-		unsigned long ret = frame[1];
+		u64 frame[2];
 
-		if (!ret)
+		if (probe_read(frame, (const void *)rbp, sizeof(frame))) {
+			printk(" <frame at %016lx unreadable>\n", rbp);
 			break;
-		printk(" [<%016lx>] %pS\n", ret, (void *)ret);
+		}
+		if (!frame[1])
+			break;
+		printk(" [<%016llx>] %pS\n", (unsigned long long)frame[1], (void *)frame[1]);
 		if (frame[0] <= rbp)
 			break;          /* stacks grow down: callers live higher */
 		rbp = frame[0];
