@@ -14,6 +14,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
 #include "mm/init.h"
+#include "mm/ptdump.h"
 #include "tests/ktest.h"
 
 void kmain(u32 magic, phys_addr_t boot_info_phys);
@@ -46,6 +47,8 @@ void kmain(u32 magic, phys_addr_t boot_info_phys)
 	printk("timer: %u Hz tick, TSC %llu kHz\n", TIMER_HZ,
 	       (unsigned long long)(tsc_hz() / 1000));
 	mm_init();
+	if (cmdline_has("ptdump"))
+		ptdump_kernel();
 
 	if (cmdline_has("bench")) {
 		bench_run_all();

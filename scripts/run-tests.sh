@@ -26,8 +26,9 @@ PYTHON=${PYTHON:-python3}
 configs="
 bios|300|--mem 512M|ktest
 uefi|300|--uefi --mem 512M|ktest
-bios-6g|300|--mem 6G|ktest ktest.filter=boot*,printk*,probe*,memmap*,pfa*,paging*
-bios-128m|300|--mem 128M|ktest ktest.filter=boot*,memmap*,pfa*,paging*
+bios-6g|300|--mem 6G|ktest ktest.filter=boot*,probe*,traps*,memmap*,pfa*,paging*,pgtable*
+uefi-6g|300|--uefi --mem 6G|ktest ktest.filter=boot*,memmap*,pfa*,paging*
+bios-128m|300|--mem 128M|ktest ktest.filter=boot*,traps*,memmap*,pfa*,paging*,pgtable*
 "
 
 boot_config() {

@@ -1,0 +1,83 @@
+/*
+ * x86-64 MMU primitives behind mm/arch_mmu.h: paging feature detection,
+ * the PAT layout, the root table, and the TLB flushes of kernel mappings.
+ */
+#include "mm/arch_mmu.h"
+#include "arch/x86_64/cpu.h"
+#include "mm/layout.h"
+
+#define CPUID_EXT_FEATURES  0x80000001u
+#define CPUID_EXT_PDPE1GB   (1u << 26)      /* EDX: 1 GiB pages */
+
+static bool has_1g_pages;
+
+void x86_mmu_init(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(0x80000000u, 0, &a, &b, &c, &d);
+	if (a >= CPUID_EXT_FEATURES) {
+		cpuid(CPUID_EXT_FEATURES, 0, &a, &b, &c, &d);
+		has_1g_pages = d & CPUID_EXT_PDPE1GB;
+	}
+	/*
+	 * PAT entries 0-3: WB, WC, UC-, UC. Only entry 1 changes from its
+	 * power-on value (WT); nothing is mapped WT or WC yet, so no cache
+	 * flush is needed first.
+	 */
+	u64 pat = rdmsr(X86_PAT_MSR) & ~0xffffffffull;
+
+	pat |= X86_PAT_WB | X86_PAT_WC << 8 | X86_PAT_UC_MINUS << 16 | X86_PAT_UC << 24;
+	wrmsr(X86_PAT_MSR, pat);
+	write_cr4(read_cr4() | X86_CR4_PGE);
+}
+
+bool x86_has_1g_pages(void)
+{
+	return has_1g_pages;
+}
+
+bool arch_level_has_huge(int level)
+{
+	return level == 1 || (level == 2 && has_1g_pages);
+}
+
+/*
+ * The choke point of every kernel TLB invalidation: `pages` pages from
+ * `start`. With SMP this is where the shootdown IPI goes.
+ */
+static void flush_kernel_pages(unsigned long start, unsigned long pages)
+{
+	if (pages > ARCH_TLB_FLUSH_MAX_PAGES) {
+		arch_local_flush_tlb_all();
+		return;
+	}
+	for (unsigned long i = 0; i < pages; i++)
+		arch_local_flush_tlb_page(start + (i << PAGE_SHIFT));
+}
+
+void arch_flush_tlb_kernel_range(unsigned long start, unsigned long end)
+{
+	/* Unsigned wrap-around makes end == 0 (top of memory) work. */
+	flush_kernel_pages(start, (end - start) >> PAGE_SHIFT);
+}
+
+void arch_flush_tlb_kernel_page(unsigned long va)
+{
+	flush_kernel_pages(va, 1);
+}
+
+void arch_flush_tlb_kernel_all(void)
+{
+	flush_kernel_pages(0, ~0ul);
+}
+
+phys_addr_t arch_read_root(void)
+{
+	return read_cr3() & X86_PTE_ADDR_MASK;
+}
+
+void arch_write_root(phys_addr_t root)
+{
+	write_cr3(root);
+}

@@ -1,0 +1,366 @@
+/*
+ * The page-table walker, part 1: trees and their table pages, argument
+ * checks, lookup, query, walk, the invariant checker and the flushes.
+ * Mapping is in pgtable_map.c, unmapping and protection in pgtable_unmap.c.
+ */
+#include "mm/pgtable_internal.h"
+#include "kernel/errno.h"
+#include "kernel/lib/format.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "mm/pfa.h"
+
+struct pgtable kernel_pgtable = { .lock = SPINLOCK_INIT("kernel_pgtable") };
+
+/* Across all trees; each tree's own count is under its lock. */
+static unsigned long total_tables;
+static unsigned long last_stamp;
+
+/* --- table pages --- */
+
+unsigned long pt_new_stamp(void)
+{
+	return __atomic_add_fetch(&last_stamp, 1, __ATOMIC_RELAXED);
+}
+
+struct page *pt_table_alloc(struct pgtable *pt, unsigned long stamp)
+{
+	struct page *page = alloc_page(PFA_ZERO);
+
+	if (!page)
+		return NULL;
+	page_set_state(page, PAGE_PAGETABLE);
+	page->private = stamp;
+	pt->nr_tables++;
+	__atomic_add_fetch(&total_tables, 1, __ATOMIC_RELAXED);
+	return page;
+}
+
+void pt_table_unlink(struct pgtable *pt, pte_t *e, int level, struct page_list *list)
+{
+	struct page *page = pfn_to_page(arch_pte_pfn(*e, level));
+
+	set_entry(e, 0);
+	pt->nr_tables--;
+	__atomic_sub_fetch(&total_tables, 1, __ATOMIC_RELAXED);
+	page_list_add(list, page);
+}
+
+void pt_tables_free(struct page_list *list)
+{
+	struct page *page;
+
+	while ((page = page_list_pop(list)))
+		free_page(page);
+}
+
+bool pt_table_is_empty(const pte_t *table)
+{
+	for (unsigned i = 0; i < ARCH_PT_ENTRIES; i++)
+		if (arch_pte_present(table[i]))
+			return false;
+	return true;
+}
+
+/* --- trees --- */
+
+int pgtable_init(struct pgtable *pt)
+{
+	struct page *root;
+
+	*pt = (struct pgtable){ .lock = SPINLOCK_INIT(pt == &kernel_pgtable ? "kernel_pgtable"
+									 : "pgtable") };
+	root = pt_table_alloc(pt, 0);
+	if (!root)
+		return -ENOMEM;
+	pt->root = page_address(root);
+	pt->root_phys = page_to_phys(root);
+	return 0;
+}
+
+/* Frees the tables below `table` (at `level`), not `table` itself. */
+static void destroy_level(struct pgtable *pt, pte_t *table, int level)
+{
+	struct page_list list = { 0 };
+
+	for (unsigned i = 0; i < ARCH_PT_ENTRIES; i++) {
+		pte_t e = table[i];
+
+		if (!arch_pte_present(e) || arch_pte_is_leaf(e, level))
+			continue;
+		destroy_level(pt, entry_table(e, level), level - 1);
+		pt_table_unlink(pt, &table[i], level, &list);
+	}
+	pt_tables_free(&list);
+}
+
+void pgtable_destroy(struct pgtable *pt)
+{
+	struct page *root = phys_to_page(pt->root_phys);
+
+	if (WARN(pt->live, "pgtable_destroy: tree is live (caller %pS)", (void *)RET_IP))
+		return;
+	destroy_level(pt, pt->root, PT_ROOT_LEVEL);
+	pt->nr_tables--;
+	__atomic_sub_fetch(&total_tables, 1, __ATOMIC_RELAXED);
+	free_page(root);
+	pt->root = NULL;
+}
+
+void pgtable_load(struct pgtable *pt)
+{
+	arch_write_root(pt->root_phys);
+	pt->live = true;
+}
+
+unsigned long pgtable_nr_tables(const struct pgtable *pt)
+{
+	return READ_ONCE(pt->nr_tables);
+}
+
+unsigned long pgtable_total_tables(void)
+{
+	return __atomic_load_n(&total_tables, __ATOMIC_RELAXED);
+}
+
+/* --- argument checks --- */
+
+void pt_warn(const struct pt_call *call, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	warn_at(__FILE__, __LINE__, "%s: %s (caller %pS)", call->fn, msg,
+		(void *)call->caller);
+}
+
+int pt_check_range(const struct pt_call *call, unsigned long va, unsigned long size)
+{
+	unsigned long last = va + size - 1;
+
+	if (!size || !IS_ALIGNED(va | size, PAGE_SIZE)) {
+		pt_warn(call, "range 0x%lx + 0x%lx is empty or not page-aligned", va, size);
+		return -EINVAL;
+	}
+	if (last < va || !arch_va_is_canonical(va) || !arch_va_is_canonical(last) ||
+	    (va ^ last) >> 63) {
+		pt_warn(call, "range 0x%lx + 0x%lx is not canonical", va, size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int pt_check_prot(const struct pt_call *call, unsigned prot)
+{
+	if (prot_is_valid(prot))
+		return 0;
+	pt_warn(call, "invalid protection 0x%x", prot);
+	return -EINVAL;
+}
+
+/* --- lookup and query --- */
+
+pte_t *pt_lookup_leaf(struct pgtable *pt, unsigned long va, int *level)
+{
+	pte_t *table = pt->root;
+
+	for (int l = PT_ROOT_LEVEL; l >= 0; l--) {
+		pte_t *e = &table[pt_index(va, l)];
+
+		if (!arch_pte_present(*e))
+			return NULL;
+		if (arch_pte_is_leaf(*e, l)) {
+			*level = l;
+			return e;
+		}
+		table = entry_table(*e, l);
+	}
+	return NULL;
+}
+
+/* True if the leaf (if any) holding `addr` does not start at `addr`. */
+static bool inside_huge_leaf(struct pgtable *pt, unsigned long addr, int *level)
+{
+	return pt_lookup_leaf(pt, addr, level) && *level > 0 &&
+	       !IS_ALIGNED(addr, level_size(*level));
+}
+
+int pt_check_huge_ends(struct pgtable *pt, const struct pt_call *call,
+		       unsigned long va, unsigned long end)
+{
+	int level;
+
+	/*
+	 * Only the two ends can cut a leaf: every leaf in between is whole. A
+	 * leaf holding `end` but not starting there also holds end - 1; an
+	 * `end` of 0 or 2^47 is aligned to every leaf size, so looking it up
+	 * (it is not canonical) never reports a cut.
+	 */
+	if (inside_huge_leaf(pt, va, &level) || inside_huge_leaf(pt, end, &level)) {
+		pt_warn(call, "range 0x%lx-0x%lx covers part of a %lu KiB leaf", va, end,
+			level_size(level) >> 10);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void describe(struct pgtable_entry *out, pte_t e, int level, unsigned long va)
+{
+	bool leaf = arch_pte_is_leaf(e, level);
+
+	*out = (struct pgtable_entry){
+		.va = va & ~(level_size(level) - 1),
+		.size = level_size(level),
+		.level = (enum pt_level)level,
+		.leaf = leaf,
+		.phys = (phys_addr_t)arch_pte_pfn(e, level) << PAGE_SHIFT,
+		.prot = leaf ? arch_pte_prot(e, level) : 0,
+	};
+}
+
+int pgtable_query(struct pgtable *pt, unsigned long va, struct pgtable_entry *out)
+{
+	unsigned long flags;
+	pte_t *e;
+	int level, err = -ENOENT;
+
+	if (!arch_va_is_canonical(va))
+		return -EINVAL;
+	flags = spin_lock_irqsave(&pt->lock);
+	e = pt_lookup_leaf(pt, va, &level);
+	if (e) {
+		describe(out, *e, level, va);
+		err = 0;
+	}
+	spin_unlock_irqrestore(&pt->lock, flags);
+	return err;
+}
+
+/* --- walk --- */
+
+struct walk_ctx {
+	pgtable_walk_fn fn;
+	void *arg;
+};
+
+static int walk_level(struct walk_ctx *w, pte_t *table, int level, unsigned long addr,
+		      unsigned long end)
+{
+	pte_t *e = &table[pt_index(addr, level)];
+	unsigned long next;
+
+	for (; addr != end; addr = next, e++) {
+		pte_t entry = READ_ONCE(*e);
+		struct pgtable_entry info;
+		int ret;
+
+		next = level_end(addr, end, level);
+		if (!arch_pte_present(entry))
+			continue;
+		describe(&info, entry, level, addr);
+		ret = w->fn(&info, w->arg);
+		if (!ret && !info.leaf)
+			ret = walk_level(w, entry_table(entry, level), level - 1, addr, next);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int pgtable_walk(struct pgtable *pt, unsigned long start, unsigned long end,
+		 pgtable_walk_fn fn, void *arg)
+{
+	struct pt_call call = PT_CALL("pgtable_walk");
+	struct walk_ctx w = { .fn = fn, .arg = arg };
+	unsigned long flags;
+	int ret = pt_check_range(&call, start, end - start);
+
+	if (ret)
+		return ret;
+	flags = spin_lock_irqsave(&pt->lock);
+	ret = walk_level(&w, pt->root, PT_ROOT_LEVEL, start, end);
+	spin_unlock_irqrestore(&pt->lock, flags);
+	return ret;
+}
+
+/* --- invariant checker --- */
+
+struct check_ctx {
+	unsigned long tables;
+	unsigned long problems;
+};
+
+static int check_entry(const struct pgtable_entry *e, void *arg)
+{
+	struct check_ctx *c = arg;
+	struct page *page = phys_to_page(e->phys);
+
+	if (e->leaf) {
+		if (e->level > 0 && !arch_level_has_huge(e->level)) {
+			printk("pgtable_check: 0x%lx: leaf at level %d\n", e->va, e->level);
+			c->problems++;
+		}
+		return 0;
+	}
+	c->tables++;
+	if (!page || !page_has_state(page, PAGE_PAGETABLE)) {
+		printk("pgtable_check: 0x%lx: table at 0x%llx is not a pagetable frame\n",
+		       e->va, (unsigned long long)e->phys);
+		c->problems++;
+	}
+	return 0;
+}
+
+/* The two canonical halves of the address space. */
+#define LOWER_HALF_END   (1ul << (ARCH_VA_BITS - 1))
+#define UPPER_HALF_START (~0ul << (ARCH_VA_BITS - 1))
+
+unsigned long pgtable_check(struct pgtable *pt)
+{
+	struct check_ctx c = { .tables = 1 };
+	struct page *root = phys_to_page(pt->root_phys);
+
+	pgtable_walk(pt, 0, LOWER_HALF_END, check_entry, &c);
+	pgtable_walk(pt, UPPER_HALF_START, 0, check_entry, &c);
+	if (!root || !page_has_state(root, PAGE_PAGETABLE)) {
+		printk("pgtable_check: root 0x%llx is not a pagetable frame\n",
+		       (unsigned long long)pt->root_phys);
+		c.problems++;
+	}
+	if (c.tables != pgtable_nr_tables(pt)) {
+		printk("pgtable_check: %lu tables found, %lu counted\n", c.tables,
+		       pgtable_nr_tables(pt));
+		c.problems++;
+	}
+	return c.problems;
+}
+
+/* --- flushes --- */
+
+void pgtable_flush_page(struct pgtable *pt, unsigned long va)
+{
+	if (pt->live)
+		arch_flush_tlb_kernel_page(va);
+}
+
+void pgtable_flush_range(struct pgtable *pt, unsigned long start, unsigned long end)
+{
+	if (pt->live)
+		arch_flush_tlb_kernel_range(start, end);
+}
+
+void pgtable_flush_all(struct pgtable *pt)
+{
+	if (pt->live)
+		arch_flush_tlb_kernel_all();
+}
+
+void pt_flush_and_free(struct pgtable *pt, unsigned long start, unsigned long end,
+		       struct page_list *freed)
+{
+	pgtable_flush_range(pt, start, end);
+	pt_tables_free(freed);
+}

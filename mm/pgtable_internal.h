@@ -1,0 +1,126 @@
+/*
+ * Shared by the walker's files (mm/pgtable*.c): index arithmetic, table
+ * allocation, argument checks. Not for use outside the walker.
+ */
+#ifndef MM_PGTABLE_INTERNAL_H
+#define MM_PGTABLE_INTERNAL_H
+
+#include "kernel/compiler.h"
+#include "mm/pgtable.h"
+
+#define PT_ROOT_LEVEL   (ARCH_PT_LEVELS - 1)
+
+/* Bytes covered by one entry at `level`. */
+static inline unsigned long level_size(int level)
+{
+	return 1ul << arch_level_shift(level);
+}
+
+/* The index of `va`'s entry in a table at `level`. */
+static inline unsigned pt_index(unsigned long va, int level)
+{
+	return (va >> arch_level_shift(level)) & (ARCH_PT_ENTRIES - 1);
+}
+
+/*
+ * Where the entry covering `addr` at `level` ends, or `end` if that comes
+ * first. end 0 stands for the top of the address space: comparing
+ * boundary - 1 with end - 1 handles both wrap-arounds.
+ */
+static inline unsigned long level_end(unsigned long addr, unsigned long end, int level)
+{
+	unsigned long boundary = (addr | (level_size(level) - 1)) + 1;
+
+	return boundary - 1 < end - 1 ? boundary : end;
+}
+
+/* True if [addr, next) is the whole span of an entry at `level`. */
+static inline bool covers_entry(unsigned long addr, unsigned long next, int level)
+{
+	return next - addr == level_size(level);
+}
+
+/* The table an upper-level entry points to, through the direct map. */
+static inline pte_t *entry_table(pte_t e, int level)
+{
+	return phys_to_virt((phys_addr_t)arch_pte_pfn(e, level) << PAGE_SHIFT);
+}
+
+/* Entries are read by the MMU at any time: store them in one piece. */
+static inline void set_entry(pte_t *e, pte_t v)
+{
+	WRITE_ONCE(*e, v);
+}
+
+/* Why a call stopped, for its warning line and its rollback. */
+struct pt_call {
+	const char *fn;                 /* the public function */
+	unsigned long caller;           /* its return address */
+};
+
+#define PT_CALL(name) ((struct pt_call){ .fn = (name), .caller = RET_IP })
+
+/*
+ * Checks a [va, va + size) argument: page-aligned, not empty, no wrap past
+ * the top, canonical and in one half. 0, or -EINVAL after one warning.
+ */
+int pt_check_range(const struct pt_call *call, unsigned long va, unsigned long size);
+
+/* Checks PROT_* flags; 0, or -EINVAL after one warning. */
+int pt_check_prot(const struct pt_call *call, unsigned prot);
+
+/* Prints the one warning line of a refused call: "fn: <what> (caller f+0x../0x..)". */
+void pt_warn(const struct pt_call *call, const char *fmt, ...) __printf(2, 3);
+
+/*
+ * Allocates a zeroed table page, marks it PAGE_PAGETABLE, stamps it with
+ * `stamp` (page->private) and counts it in `pt`. NULL if memory is out.
+ */
+struct page *pt_table_alloc(struct pgtable *pt, unsigned long stamp);
+
+/*
+ * Unlinks the table behind `*e` (at `level`) from the tree and puts it on
+ * `list`; pt_tables_free() frees such a list after the TLB flush.
+ */
+void pt_table_unlink(struct pgtable *pt, pte_t *e, int level, struct page_list *list);
+void pt_tables_free(struct page_list *list);
+
+/* A stamp no table carries yet (never 0). */
+unsigned long pt_new_stamp(void);
+
+/* True if no entry of `table` is present. */
+bool pt_table_is_empty(const pte_t *table);
+
+/*
+ * The entry mapping `va` if it is a leaf (its level in *level), else NULL.
+ * Caller holds the lock.
+ */
+pte_t *pt_lookup_leaf(struct pgtable *pt, unsigned long va, int *level);
+
+/*
+ * -EINVAL (with the warning) if [va, end) starts or ends inside a huge
+ * leaf; those cannot be unmapped or protected in part.
+ */
+int pt_check_huge_ends(struct pgtable *pt, const struct pt_call *call,
+		       unsigned long va, unsigned long end);
+
+/* What an unmap does, and what it found. */
+struct unmap_ctx {
+	unsigned long start;            /* of the call: pages[] index base */
+	struct page **pages;            /* hand back what was mapped, or NULL */
+	bool clear_leaves;              /* clear the leaves (else only free tables) */
+	bool free_tables;               /* unlink tables left empty ... */
+	unsigned long only_stamp;       /* ... only those with this stamp (0: any) */
+	bool cleared;                   /* a present leaf was cleared */
+	struct page_list freed;         /* unlinked tables, to free after the flush */
+};
+
+/* Unmaps [va, end) of `pt` as `c` says. Lock held; ends checked. */
+void pt_unmap_locked(struct pgtable *pt, struct unmap_ctx *c, unsigned long va,
+		     unsigned long end);
+
+/* Flushes [start, end) if `pt` is live, then frees the tables on `freed`. */
+void pt_flush_and_free(struct pgtable *pt, unsigned long start, unsigned long end,
+		       struct page_list *freed);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * The page-table walker, part 3: unmapping and changing protection, with
+ * the same per-level range loops as mapping.
+ *
+ * Order of an unmap with table freeing: clear the leaves, unlink the
+ * tables left empty, flush the TLB (which also drops the MMU's cached
+ * upper-level entries), and only then free the unlinked tables: until the
+ * flush, the MMU may still walk them.
+ */
+#include "mm/pgtable_internal.h"
+#include "kernel/errno.h"
+#include "kernel/lib/string.h"
+
+/* The bottom level: clears a run of leaves in one table. */
+static void unmap_ptes(struct unmap_ctx *c, pte_t *table, unsigned long addr,
+		       unsigned long end)
+{
+	pte_t *e = &table[pt_index(addr, PT_LEVEL_PTE)];
+	bool cleared = false;
+
+	for (; addr != end; addr += PAGE_SIZE, e++) {
+		pte_t old = *e;
+
+		if (!arch_pte_present(old))
+			continue;
+		set_entry(e, 0);
+		cleared = true;
+		if (c->pages)
+			c->pages[(addr - c->start) >> PAGE_SHIFT] =
+				pfn_to_page(arch_pte_pfn(old, PT_LEVEL_PTE));
+	}
+	c->cleared |= cleared;
+}
+
+/* Clears a huge leaf the range covers whole (pt_check_huge_ends made sure). */
+static void unmap_huge(struct unmap_ctx *c, pte_t *e, int level, unsigned long addr)
+{
+	unsigned long pfn = arch_pte_pfn(*e, level);
+	unsigned long n = level_size(level) >> PAGE_SHIFT;
+
+	set_entry(e, 0);
+	c->cleared = true;
+	if (!c->pages)
+		return;
+	for (unsigned long i = 0; i < n; i++)
+		c->pages[((addr - c->start) >> PAGE_SHIFT) + i] = pfn_to_page(pfn + i);
+}
+
+/* True if the table behind `entry`, just unmapped over [addr, next), may go. */
+static bool table_can_go(const struct unmap_ctx *c, pte_t entry, int level,
+			 unsigned long addr, unsigned long next)
+{
+	struct page *page = pfn_to_page(arch_pte_pfn(entry, level));
+
+	if (c->only_stamp && page->private != c->only_stamp)
+		return false;
+	/* Cleared over its whole span: empty without looking. */
+	if (c->clear_leaves && !c->only_stamp && covers_entry(addr, next, level))
+		return true;
+	return pt_table_is_empty(entry_table(entry, level));
+}
+
+static void unmap_level(struct pgtable *pt, struct unmap_ctx *c, pte_t *table, int level,
+			unsigned long addr, unsigned long end)
+{
+	pte_t *e = &table[pt_index(addr, level)];
+	unsigned long next;
+
+	if (level == PT_LEVEL_PTE) {
+		if (c->clear_leaves)
+			unmap_ptes(c, table, addr, end);
+		return;
+	}
+	for (; addr != end; addr = next, e++) {
+		pte_t entry = *e;
+
+		next = level_end(addr, end, level);
+		if (!arch_pte_present(entry))
+			continue;
+		if (arch_pte_is_leaf(entry, level)) {
+			if (c->clear_leaves)
+				unmap_huge(c, e, level, addr);
+			continue;
+		}
+		unmap_level(pt, c, entry_table(entry, level), level - 1, addr, next);
+		if (c->free_tables && table_can_go(c, entry, level, addr, next))
+			pt_table_unlink(pt, e, level, &c->freed);
+	}
+}
+
+void pt_unmap_locked(struct pgtable *pt, struct unmap_ctx *c, unsigned long va,
+		     unsigned long end)
+{
+	unmap_level(pt, c, pt->root, PT_ROOT_LEVEL, va, end);
+}
+
+/* The body of both unmap calls: checks, then unmaps under the lock. */
+static int unmap_range(struct pgtable *pt, const struct pt_call *call, struct unmap_ctx *c,
+		       unsigned long size, bool flush)
+{
+	unsigned long va = c->start, end = va + size, flags;
+	int err = pt_check_range(call, va, size);
+
+	if (err)
+		return err;
+	flags = spin_lock_irqsave(&pt->lock);
+	err = pt_check_huge_ends(pt, call, va, end);
+	if (!err) {
+		if (c->pages)
+			memset(c->pages, 0, (size >> PAGE_SHIFT) * sizeof(*c->pages));
+		pt_unmap_locked(pt, c, va, end);
+		if (flush && (c->cleared || !page_list_empty(&c->freed)))
+			pt_flush_and_free(pt, va, end, &c->freed);
+	}
+	spin_unlock_irqrestore(&pt->lock, flags);
+	return err;
+}
+
+int pgtable_unmap(struct pgtable *pt, unsigned long va, unsigned long size,
+		  struct page **pages, unsigned flags)
+{
+	struct pt_call call = PT_CALL("pgtable_unmap");
+	struct unmap_ctx c = { .start = va, .pages = pages, .clear_leaves = true,
+			       .free_tables = flags & PGTABLE_FREE_TABLES };
+
+	if (flags & ~PGTABLE_FREE_TABLES) {
+		pt_warn(&call, "unknown flags 0x%x", flags);
+		return -EINVAL;
+	}
+	return unmap_range(pt, &call, &c, size, true);
+}
+
+int pgtable_unmap_noflush(struct pgtable *pt, unsigned long va, unsigned long size,
+			  struct page **pages)
+{
+	struct pt_call call = PT_CALL("pgtable_unmap_noflush");
+	struct unmap_ctx c = { .start = va, .pages = pages, .clear_leaves = true };
+
+	return unmap_range(pt, &call, &c, size, false);
+}
+
+/* --- protection --- */
+
+/* Sets `prot` on every leaf of [addr, end); true if one was present. */
+static bool protect_level(pte_t *table, int level, unsigned long addr, unsigned long end,
+			  unsigned prot)
+{
+	pte_t *e = &table[pt_index(addr, level)];
+	unsigned long next;
+	bool changed = false;
+
+	for (; addr != end; addr = next, e++) {
+		pte_t entry = *e;
+
+		next = level_end(addr, end, level);
+		if (!arch_pte_present(entry))
+			continue;
+		if (arch_pte_is_leaf(entry, level)) {
+			set_entry(e, arch_pte_set_prot(entry, level, prot));
+			changed = true;
+		} else {
+			changed |= protect_level(entry_table(entry, level), level - 1, addr,
+						 next, prot);
+		}
+	}
+	return changed;
+}
+
+static int protect_range(struct pgtable *pt, const struct pt_call *call, unsigned long va,
+			 unsigned long size, unsigned prot, bool flush)
+{
+	unsigned long end = va + size, flags;
+	int err = pt_check_range(call, va, size);
+
+	if (!err)
+		err = pt_check_prot(call, prot);
+	if (err)
+		return err;
+	flags = spin_lock_irqsave(&pt->lock);
+	err = pt_check_huge_ends(pt, call, va, end);
+	if (!err && protect_level(pt->root, PT_ROOT_LEVEL, va, end, prot) && flush)
+		pgtable_flush_range(pt, va, end);
+	spin_unlock_irqrestore(&pt->lock, flags);
+	return err;
+}
+
+int pgtable_protect(struct pgtable *pt, unsigned long va, unsigned long size, unsigned prot)
+{
+	struct pt_call call = PT_CALL("pgtable_protect");
+
+	return protect_range(pt, &call, va, size, prot, true);
+}
+
+int pgtable_protect_noflush(struct pgtable *pt, unsigned long va, unsigned long size,
+			    unsigned prot)
+{
+	struct pt_call call = PT_CALL("pgtable_protect_noflush");
+
+	return protect_range(pt, &call, va, size, prot, false);
+}
