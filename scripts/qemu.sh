@@ -2,7 +2,7 @@
 # Boots the kernel ISO in QEMU (TCG) and replaces itself with QEMU.
 #
 #   qemu.sh --kernel ELF --build DIR [--name NAME] [--uefi] [--mem SIZE]
-#           [--cmdline "KERNEL ARGS"] [--interactive] [--gdb] [-- QEMU ARGS]
+#           [--cmdline "KERNEL ARGS"] [--interactive] [--gdb] [--kvm] [-- QEMU ARGS]
 #
 # Each configuration NAME gets its own ISO under DIR/boot-config/NAME with
 # the kernel command line baked into its GRUB menu (scripts/mkiso.sh; it
@@ -10,9 +10,12 @@
 # stdout and lets the kernel end QEMU through isa-debug-exit (status 33 =
 # tests passed, 35 = failed). --interactive multiplexes the QEMU monitor on
 # the terminal (Ctrl-A X quits); --gdb also waits for GDB on port 1234.
+# TCG is the default; --kvm (or KVM=1 in the environment) uses KVM when
+# /dev/kvm is usable, and falls back to TCG with a note otherwise.
 set -eu
 
-kernel= build=build name=run uefi=0 mem=512M cmdline= interactive=0 gdb=0
+kernel= build=build name=run uefi=0 mem=512M cmdline= interactive=0 gdb=0 accel=tcg
+[ "${KVM:-0}" = 1 ] && accel=kvm
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -23,6 +26,7 @@ while [ $# -gt 0 ]; do
 	--cmdline) cmdline=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	--gdb) gdb=1; shift ;;
+	--kvm) accel=kvm; shift ;;
 	--) shift; break ;;
 	*) echo "qemu.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -34,7 +38,14 @@ iso=$cfgdir/kernel.iso
 mkdir -p "$cfgdir"
 sh scripts/mkiso.sh "$kernel" "$iso" "$cmdline" >&2
 
-set -- -accel tcg -cpu max -smp 1 -m "$mem" -display none -no-reboot \
+if [ "$accel" = kvm ] && [ ! -w /dev/kvm ]; then
+	echo "qemu.sh: /dev/kvm is not usable, using TCG" >&2
+	accel=tcg
+fi
+cpu=max
+[ "$accel" = kvm ] && cpu=host
+
+set -- -accel "$accel" -cpu "$cpu" -smp 1 -m "$mem" -display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -nic none \
 	-cdrom "$iso" \
 	"$@"
