@@ -15,6 +15,7 @@
 #include "kernel/printk.h"
 #include "mm/init.h"
 #include "mm/ptdump.h"
+#include "mm/vmalloc.h"
 #include "tests/ktest.h"
 
 void kmain(u32 magic, phys_addr_t boot_info_phys);
@@ -55,10 +56,13 @@ void kmain(u32 magic, phys_addr_t boot_info_phys)
 		qemu_exit(QEMU_EXIT_SUCCESS);
 	}
 
-	if (!tests_requested())
-		idle_forever();
-	bool ok = ktest_run_all();
-	if (cmdline_get("ktest.exit") && !cmdline_get_u64("ktest.exit", 1))
+	bool ok = true;
+
+	if (tests_requested())
+		ok = ktest_run_all();
+	if (cmdline_has("vmallocinfo"))
+		vmallocinfo_print();
+	if (!tests_requested() || (cmdline_get("ktest.exit") && !cmdline_get_u64("ktest.exit", 1)))
 		idle_forever();
 	qemu_exit(ok ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
 }

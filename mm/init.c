@@ -4,12 +4,20 @@
  */
 #include "mm/init.h"
 #include "mm/arch_mmu.h"
+#include "mm/fault_inject.h"
+#include "mm/mm_check.h"
 #include "mm/memmap.h"
 #include "mm/pfa.h"
+#include "mm/slab.h"
+#include "mm/vmalloc.h"
 
 void mm_init(void)
 {
 	memmap_init();
 	pfa_init();
 	paging_init();
+	slab_init();
+	vmalloc_init();
+	fault_inject_init();
+	mm_check_init();
 }

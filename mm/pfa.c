@@ -14,6 +14,7 @@
 #include "kernel/lib/format.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "mm/fault_inject.h"
 #include "mm/memmap.h"
 
 struct buddy pfa = { .lock = SPINLOCK_INIT("pfa") };
@@ -89,7 +90,7 @@ static struct page *alloc_pages_ip(unsigned order, unsigned flags, unsigned long
 		 flags & ~PFA_FLAGS_ALL, (void *)caller))
 		return NULL;
 	irq = spin_lock_irqsave(&pfa.lock);
-	page = buddy_take_block_locked(order);
+	page = fault_inject_should_fail(FAULT_PAGE_ALLOC) ? NULL : buddy_take_block_locked(order);
 	if (!page)
 		pfa.alloc_failures++;
 	spin_unlock_irqrestore(&pfa.lock, irq);

@@ -8,6 +8,7 @@
 #include "kernel/lib/format.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "mm/fault_inject.h"
 #include "mm/pfa.h"
 
 struct pgtable kernel_pgtable = { .lock = SPINLOCK_INIT("kernel_pgtable") };
@@ -25,7 +26,7 @@ unsigned long pt_new_stamp(void)
 
 struct page *pt_table_alloc(struct pgtable *pt, unsigned long stamp)
 {
-	struct page *page = alloc_page(PFA_ZERO);
+	struct page *page = fault_inject_should_fail(FAULT_PGTABLE) ? NULL : alloc_page(PFA_ZERO);
 
 	if (!page)
 		return NULL;

@@ -1,0 +1,300 @@
+/*
+ * mm_check_all() and its two checks of the vmalloc range (see
+ * mm/mm_check.h), snapshots, and the mm_check=always hook.
+ *
+ * The vmalloc-range checks look at what the CPU would see, the kernel
+ * page table, and hold it against the vmap space: each leaf must belong
+ * to a busy area and lie before its guard page; each VM_ALLOC area's
+ * pages must be the frames its page array names, in order.
+ */
+#include "mm/mm_check.h"
+#include "kernel/cmdline.h"
+#include "kernel/errno.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "mm/layout.h"
+#include "mm/pfa.h"
+#include "mm/pgtable.h"
+#include "mm/slab.h"
+#include "mm/vmalloc.h"
+#include "mm/vmap_area.h"
+
+#define MM_CHECK_MAX_LINES      8       /* problem lines per check, then a count */
+
+bool mm_check_always;
+
+/* A check's problem count; prints the first few lines, the rest are counted. */
+struct problems {
+	unsigned long count;
+};
+
+static void __printf(2, 3) problem(struct problems *p, const char *fmt, ...)
+{
+	char line[192];
+	va_list ap;
+
+	if (++p->count > MM_CHECK_MAX_LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	printk("mm_check: %s\n", line);
+}
+
+static int problems_result(const struct problems *p, const char *what)
+{
+	if (p->count > MM_CHECK_MAX_LINES)
+		printk("mm_check: %s: %lu more problems not shown\n", what,
+		       p->count - MM_CHECK_MAX_LINES);
+	return p->count ? -EINVAL : 0;
+}
+
+/* --- leaves of the vmalloc range --------------------------------------------- */
+
+struct pte_scan {
+	struct vmap_space *space;       /* check each leaf against it (lock held), or NULL */
+	unsigned long mapped;           /* 4 KiB pages seen */
+	unsigned long tables;           /* table entries seen: table pages below the root */
+	struct problems p;
+};
+
+/* What is wrong with a leaf over [start, end) given the busy area at start, or NULL. */
+static const char *leaf_problem(const struct vmap_area *va, unsigned long start,
+				unsigned long end)
+{
+	const struct vm_struct *vm = va ? va->vm : NULL;
+
+	if (!va)
+		return "outside any live vmalloc area";
+	if (end > va->va_end)
+		return "runs past the end of its area";
+	if (vm && !(vm->flags & VM_NO_GUARD) && end > va->va_end - PAGE_SIZE)
+		return "in the guard page of its area";
+	return NULL;
+}
+
+static int scan_leaf(const struct pgtable_entry *e, void *arg)
+{
+	struct pte_scan *c = arg;
+	unsigned long start = MAX(e->va, VMALLOC_START);
+	unsigned long end = MIN(e->va + (e->size - 1), VMALLOC_END - 1) + 1;
+	const struct vmap_area *va;
+	const char *why;
+
+	if (!e->leaf) {
+		c->tables++;
+		return 0;
+	}
+	c->mapped += (end - start) >> PAGE_SHIFT;
+	if (!c->space)
+		return 0;
+	va = find_vmap_area_locked(c->space, start);
+	why = leaf_problem(va, start, end);
+	if (why && va)
+		problem(&c->p, "vmalloc leaf 0x%lx-0x%lx (phys 0x%llx) %s 0x%lx-0x%lx (caller %pS)",
+			start, end, (unsigned long long)pgtable_entry_phys(e, start), why,
+			va->va_start, va->va_end, va->vm ? va->vm->caller : NULL);
+	else if (why)
+		problem(&c->p, "vmalloc leaf 0x%lx-0x%lx (phys 0x%llx) %s", start, end,
+			(unsigned long long)pgtable_entry_phys(e, start), why);
+	return 0;
+}
+
+int mm_check_vmalloc_ptes(void)
+{
+	struct pte_scan c = { .space = &kernel_vmap_space };
+	unsigned long irq = spin_lock_irqsave(&c.space->lock);
+
+	pgtable_walk(&kernel_pgtable, VMALLOC_START, VMALLOC_END, scan_leaf, &c);
+	spin_unlock_irqrestore(&c.space->lock, irq);
+	return problems_result(&c.p, "vmalloc leaves");
+}
+
+/* Pages mapped (a huge leaf counts its 4 KiB pages) and tables in the vmalloc range. */
+static void vmalloc_range_counts(unsigned long *mapped, unsigned long *tables)
+{
+	struct pte_scan c = { .space = NULL };
+
+	pgtable_walk(&kernel_pgtable, VMALLOC_START, VMALLOC_END, scan_leaf, &c);
+	*mapped = c.mapped;
+	*tables = c.tables;
+}
+
+/* --- pages of VM_ALLOC areas ----------------------------------------------------- */
+
+/* Checks page i of VM_ALLOC area `vm` against the page table. */
+static void check_area_page(struct problems *p, const struct vm_struct *vm, unsigned i)
+{
+	unsigned long va = (unsigned long)vm->addr + (unsigned long)i * PAGE_SIZE;
+	unsigned long want = page_to_pfn(vm->pages[i]);
+	struct pgtable_entry e;
+
+	if (pgtable_query(&kernel_pgtable, va, &e)) {
+		problem(p, "vmalloc area 0x%lx (caller %pS): page %u at 0x%lx is not mapped",
+			(unsigned long)vm->addr, vm->caller, i, va);
+		return;
+	}
+	if (e.level != PT_LEVEL_PTE || pgtable_entry_phys(&e, va) >> PAGE_SHIFT != want)
+		problem(p, "vmalloc area 0x%lx (caller %pS): page %u at 0x%lx maps pfn 0x%llx "
+			"(level %d), pages[] says pfn 0x%lx", (unsigned long)vm->addr, vm->caller,
+			i, va, (unsigned long long)(pgtable_entry_phys(&e, va) >> PAGE_SHIFT),
+			(int)e.level, want);
+}
+
+int mm_check_vmalloc_pages(void)
+{
+	struct vmap_space *s = &kernel_vmap_space;
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+	struct problems p = { 0 };
+
+	for (struct rb_node *n = rb_first(&s->busy); n; n = rb_next(n)) {
+		const struct vm_struct *vm = rb_entry(n, struct vmap_area, rb_node)->vm;
+
+		/* pages is set only once the area is fully mapped. */
+		if (!vm || !(vm->flags & VM_ALLOC) || !vm->pages)
+			continue;
+		for (unsigned i = 0; i < vm->nr_pages; i++)
+			check_area_page(&p, vm, i);
+	}
+	spin_unlock_irqrestore(&s->lock, irq);
+	return problems_result(&p, "vmalloc pages");
+}
+
+/* --- everything -------------------------------------------------------------------- */
+
+int mm_check_all(void)
+{
+	bool ok = true;
+
+	ok &= pfa_check() == 0;
+	ok &= slab_check() == 0;
+	ok &= vmalloc_check() == 0;
+	ok &= pgtable_check(&kernel_pgtable) == 0;
+	ok &= mm_check_vmalloc_ptes() == 0;
+	ok &= mm_check_vmalloc_pages() == 0;
+	return ok ? 0 : -EINVAL;
+}
+
+/* --- snapshots ------------------------------------------------------------------- */
+
+void mm_snapshot_take(struct mm_snapshot *snap)
+{
+	struct kmem_cache_stats slab;
+	struct vmap_stats vmap;
+
+	slab_get_stats(&slab);
+	vmap_get_stats(&kernel_vmap_space, &vmap);
+	*snap = (struct mm_snapshot){
+		.free_frames = pfa_free_pages(),
+		.slab_objects = slab.active_objs,
+		.slab_pages = slab.nr_pages,
+		.pgtable_pages = pgtable_total_tables(),
+		.vmap_busy = vmap.nr_busy,
+		.vmap_free = vmap.nr_free,
+		.vmap_lazy = vmap.nr_lazy,
+		.warnings = warn_count(),
+	};
+	vmalloc_range_counts(&snap->vmalloc_mapped, &snap->vmalloc_tables);
+}
+
+void mm_snapshot_keep_vmalloc_tables(struct mm_snapshot *base, const struct mm_snapshot *now)
+{
+	unsigned long kept;
+
+	if (now->vmalloc_tables <= base->vmalloc_tables)
+		return;
+	kept = now->vmalloc_tables - base->vmalloc_tables;
+	base->vmalloc_tables += kept;
+	base->pgtable_pages += kept;
+	base->free_frames -= kept;
+}
+
+bool mm_snapshot_equal(const struct mm_snapshot *a, const struct mm_snapshot *b,
+		       const char *report)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} fields[] = {
+#define FIELD(f) { #f, __builtin_offsetof(struct mm_snapshot, f) }
+		FIELD(free_frames), FIELD(slab_objects), FIELD(slab_pages),
+		FIELD(pgtable_pages), FIELD(vmap_busy), FIELD(vmap_free), FIELD(vmap_lazy),
+		FIELD(vmalloc_mapped), FIELD(vmalloc_tables), FIELD(warnings),
+#undef FIELD
+	};
+	bool equal = true;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(fields); i++) {
+		unsigned long x = *(const unsigned long *)((const char *)a + fields[i].offset);
+		unsigned long y = *(const unsigned long *)((const char *)b + fields[i].offset);
+
+		if (x == y)
+			continue;
+		equal = false;
+		if (report)
+			printk("mm_snapshot: %s: %s %lu -> %lu (%+ld)\n", report, fields[i].name,
+			       x, y, (long)(y - x));
+	}
+	return equal;
+}
+
+/* --- mm_check=always ------------------------------------------------------------- */
+
+static unsigned long nr_runs;
+static bool running;            /* a check is in progress: do not re-enter */
+
+void mm_check_after_op_slow(const char *op, unsigned long caller)
+{
+	int err;
+
+	if (running)
+		return;
+	running = true;
+	nr_runs++;
+	err = mm_check_all();
+	running = false;
+	WARN(err, "mm_check: inconsistent after %s (caller %pS)", op, (void *)caller);
+}
+
+unsigned long mm_check_runs(void)
+{
+	return READ_ONCE(nr_runs);
+}
+
+int mm_check_parse(const char *value, bool *always)
+{
+	if (value && !strcmp(value, "always"))
+		*always = true;
+	else if (value && !strcmp(value, "off"))
+		*always = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+bool mm_check_set_always(bool on)
+{
+	bool was = mm_check_always;
+
+	WRITE_ONCE(mm_check_always, on);
+	return was;
+}
+
+void mm_check_init(void)
+{
+	const char *value = cmdline_get("mm_check");
+	bool always;
+
+	if (!value)
+		return;
+	if (WARN(mm_check_parse(value, &always), "mm_check=%s: not always or off; ignored",
+		 value))
+		return;
+	mm_check_set_always(always);
+	if (always)
+		printk("mm_check: always: checking the memory subsystem after every operation\n");
+	if (always && mm_check_all())
+		WARN(1, "mm_check: inconsistent at the end of mm_init");
+}

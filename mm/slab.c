@@ -1,0 +1,623 @@
+/*
+ * The slab allocator (see mm/slab.h for the layout of a slab): caches of
+ * fixed-size objects on single frames, the kmalloc size classes on top,
+ * and whole frame blocks for large kmalloc requests.
+ */
+#include "mm/slab.h"
+#include "kernel/errno.h"
+#include "kernel/lib/string.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "mm/fault_inject.h"
+#include "mm/pfa.h"
+
+/* The header at the start of every slab frame. */
+struct slab {
+	void *freelist;                 /* first free object, NULL if none */
+	u32 inuse;                      /* objects allocated */
+	u32 unused;
+	u64 used[];                     /* bit i set: object i is allocated */
+};
+
+#define BITS_PER_WORD   64
+#define MAX_OBJS_PER_SLAB (PAGE_SIZE / KMEM_CACHE_MIN_SIZE)
+
+static const unsigned kmalloc_sizes[] = { 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024 };
+#define NR_KMALLOC_CACHES ARRAY_SIZE(kmalloc_sizes)
+
+static const char *const kmalloc_names[NR_KMALLOC_CACHES] = {
+	"kmalloc-8", "kmalloc-16", "kmalloc-32", "kmalloc-64", "kmalloc-96",
+	"kmalloc-128", "kmalloc-192", "kmalloc-256", "kmalloc-512", "kmalloc-1k",
+};
+
+static struct kmem_cache kmalloc_caches[NR_KMALLOC_CACHES];
+static struct kmem_cache kmem_cache_cache;      /* where kmem_cache_create() takes caches */
+
+/*
+ * kmalloc-large: blocks of frames, one "object" each, kept on `full`
+ * (linked through the head page) so slab_check() can see them; nr_slabs
+ * counts frames.
+ */
+static struct kmem_cache kmalloc_large = {
+	.lock = SPINLOCK_INIT("kmalloc-large"), .name = "kmalloc-large",
+};
+
+/* The list of every cache, for slab_check() and slab_print(). */
+static spinlock_t slab_caches_lock = SPINLOCK_INIT("slab_caches");
+static struct kmem_cache *slab_caches;          /* covered by slab_caches_lock */
+
+/* --- layout ---------------------------------------------------------- */
+
+static unsigned bitmap_words(unsigned objs)
+{
+	return (objs + BITS_PER_WORD - 1) / BITS_PER_WORD;
+}
+
+static unsigned first_offset_for(unsigned objs, unsigned align)
+{
+	size_t header = sizeof(struct slab) + bitmap_words(objs) * sizeof(u64);
+
+	return ALIGN_UP(header, align);
+}
+
+/* Fills in the layout of a cache; the largest object count that fits wins. */
+static void cache_setup(struct kmem_cache *c, const char *name, unsigned size,
+			unsigned align)
+{
+	unsigned objs;
+
+	align = MAX(align, KMALLOC_MIN_ALIGN);
+	c->lock = (spinlock_t)SPINLOCK_INIT(name);
+	c->name = name;
+	c->object_size = size;
+	c->align = align;
+	c->size = ALIGN_UP(MAX(size, KMEM_CACHE_MIN_SIZE), align);
+	objs = PAGE_SIZE / c->size;
+	while (first_offset_for(objs, align) + objs * c->size > PAGE_SIZE)
+		objs--;
+	c->objs_per_slab = objs;
+	c->first_offset = first_offset_for(objs, align);
+}
+
+static void cache_list_add(struct kmem_cache *c)
+{
+	unsigned long irq = spin_lock_irqsave(&slab_caches_lock);
+
+	c->next = slab_caches;
+	slab_caches = c;
+	spin_unlock_irqrestore(&slab_caches_lock, irq);
+}
+
+static void cache_list_del(struct kmem_cache *c)
+{
+	unsigned long irq = spin_lock_irqsave(&slab_caches_lock);
+	struct kmem_cache **pp = &slab_caches;
+
+	while (*pp && *pp != c)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = c->next;
+	spin_unlock_irqrestore(&slab_caches_lock, irq);
+}
+
+/* The largest power of two dividing `size`, capped to a page. */
+static unsigned natural_align(unsigned size)
+{
+	return MIN(size & -size, (unsigned)PAGE_SIZE);
+}
+
+void slab_init(void)
+{
+	cache_setup(&kmem_cache_cache, "kmem_cache", sizeof(struct kmem_cache), 0);
+	cache_list_add(&kmem_cache_cache);
+	for (unsigned i = 0; i < NR_KMALLOC_CACHES; i++) {
+		cache_setup(&kmalloc_caches[i], kmalloc_names[i], kmalloc_sizes[i],
+			    natural_align(kmalloc_sizes[i]));
+		cache_list_add(&kmalloc_caches[i]);
+	}
+	cache_list_add(&kmalloc_large);
+	printk("slab: %u kmalloc classes 8..%u bytes, larger sizes as frame blocks up to %lu KiB\n",
+	       (unsigned)NR_KMALLOC_CACHES, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_SIZE >> 10);
+}
+
+/* --- objects and slabs ----------------------------------------------- */
+
+static inline struct slab *slab_of(const struct page *page)
+{
+	return page_address(page);
+}
+
+static inline void *slab_object(const struct kmem_cache *c, struct slab *s, unsigned i)
+{
+	return (char *)s + c->first_offset + (size_t)i * c->size;
+}
+
+static inline bool bit_test(const u64 *map, unsigned i)
+{
+	return map[i / BITS_PER_WORD] & (1ull << (i % BITS_PER_WORD));
+}
+
+static inline void bit_flip(u64 *map, unsigned i)
+{
+	map[i / BITS_PER_WORD] ^= 1ull << (i % BITS_PER_WORD);
+}
+
+/* Set bits in a word (no libgcc: -mno-sse kernels may lack POPCNT). */
+static unsigned bit_count(u64 w)
+{
+	unsigned n = 0;
+
+	for (; w; w &= w - 1)
+		n++;
+	return n;
+}
+
+/*
+ * The index of the object `obj` points to in slab `s`, or -1 if it is not
+ * the first byte of one of the slab's objects.
+ */
+static long object_index(const struct kmem_cache *c, struct slab *s, const void *obj)
+{
+	unsigned long off = (unsigned long)obj - (unsigned long)s;
+
+	if (off < c->first_offset || (off - c->first_offset) % c->size)
+		return -1;
+	off = (off - c->first_offset) / c->size;
+	return off < c->objs_per_slab ? (long)off : -1;
+}
+
+/* Debug: free objects hold the link in word 0 and poison after it. */
+static void poison_object(const struct kmem_cache *c, void *obj)
+{
+	if (KCONFIG_DEBUG && c->size > sizeof(void *))
+		memset((char *)obj + sizeof(void *), SLAB_POISON_BYTE,
+		       c->size - sizeof(void *));
+}
+
+static bool poison_intact(const struct kmem_cache *c, const void *obj)
+{
+	if (!KCONFIG_DEBUG || c->size <= sizeof(void *))
+		return true;
+	return mem_is_filled((const char *)obj + sizeof(void *), SLAB_POISON_BYTE,
+			     c->size - sizeof(void *));
+}
+
+/* Takes a frame and threads every object on the new slab's free list. */
+static struct page *slab_new_locked(struct kmem_cache *c)
+{
+	struct page *page = alloc_page(0);
+	struct slab *s;
+
+	if (!page)
+		return NULL;
+	page_set_state(page, PAGE_SLAB);
+	page->private = (unsigned long)c;
+	s = slab_of(page);
+	s->inuse = 0;
+	memset(s->used, 0, bitmap_words(c->objs_per_slab) * sizeof(u64));
+	s->freelist = NULL;
+	for (unsigned i = c->objs_per_slab; i-- > 0;) {
+		void *obj = slab_object(c, s, i);
+
+		poison_object(c, obj);
+		*(void **)obj = s->freelist;
+		s->freelist = obj;
+	}
+	page_list_add(&c->partial, page);
+	c->nr_slabs++;
+	return page;
+}
+
+static void slab_release_locked(struct kmem_cache *c, struct page *page)
+{
+	page_list_del(&c->partial, page);
+	c->nr_slabs--;
+	page->private = 0;
+	free_page(page);
+}
+
+static void *slab_alloc(struct kmem_cache *c, unsigned long caller)
+{
+	unsigned long irq;
+	struct page *page;
+	struct slab *s;
+	void *obj = NULL;
+	bool poisoned = false;
+
+	if (WARN(!c || !c->size, "kmem_cache_alloc: cache %p is not set up (caller %pS)",
+		 c, (void *)caller))
+		return NULL;
+	if (fault_inject_should_fail(FAULT_SLAB))
+		return NULL;
+	irq = spin_lock_irqsave(&c->lock);
+	page = c->partial.first ? c->partial.first : slab_new_locked(c);
+	if (!page)
+		goto out;
+	s = slab_of(page);
+	obj = s->freelist;
+	s->freelist = *(void **)obj;
+	bit_flip(s->used, object_index(c, s, obj));
+	if (++s->inuse == c->objs_per_slab) {
+		page_list_del(&c->partial, page);
+		page_list_add(&c->full, page);
+	}
+	c->nr_active++;
+	c->nr_allocs++;
+	poisoned = !poison_intact(c, obj);
+out:
+	spin_unlock_irqrestore(&c->lock, irq);
+	WARN(poisoned, "kmem_cache_alloc: %s object %p was written after it was freed (caller %pS)",
+	     c->name, obj, (void *)caller);
+	return obj;
+}
+
+/* Why a free was refused, for its one warning line. */
+static const char *slab_free_locked(struct kmem_cache *c, struct page *page, void *obj)
+{
+	struct slab *s = slab_of(page);
+	long i = object_index(c, s, obj);
+
+	if (i < 0)
+		return "is not the start of an object";
+	if (!bit_test(s->used, i))
+		return "double free";
+	bit_flip(s->used, i);
+	poison_object(c, obj);
+	*(void **)obj = s->freelist;
+	s->freelist = obj;
+	if (s->inuse-- == c->objs_per_slab) {
+		page_list_del(&c->full, page);
+		page_list_add(&c->partial, page);
+	}
+	c->nr_active--;
+	if (s->inuse == 0)
+		slab_release_locked(c, page);
+	return NULL;
+}
+
+/* The frame `ptr` lies in if it is the head of a slab or kmalloc-large block. */
+static struct page *slab_page_of(const void *ptr)
+{
+	struct page *page = virt_to_page(ptr);
+
+	return page && page_has_state(page, PAGE_SLAB) ? page : NULL;
+}
+
+static void slab_warn(const char *fn, const void *obj, const char *cache, const char *why,
+		      unsigned long caller)
+{
+	WARN(1, "%s: %p (%s): %s, ignored (caller %pS)", fn, obj, cache, why, (void *)caller);
+}
+
+static void large_free(struct page *page, const void *ptr, unsigned long caller);
+
+/* Frees `obj` of cache `want` (NULL: whichever kmalloc cache owns it). */
+static void slab_free(const char *fn, struct kmem_cache *want, const void *obj,
+		      unsigned long caller)
+{
+	struct page *page = slab_page_of(obj);
+	struct kmem_cache *c = page ? (struct kmem_cache *)page->private : NULL;
+	const char *why;
+	unsigned long irq;
+
+	if (!page) {
+		slab_warn(fn, obj, want ? want->name : "kmalloc", "not slab memory", caller);
+		return;
+	}
+	if (want && c != want) {
+		slab_warn(fn, obj, want->name, "object of another cache", caller);
+		return;
+	}
+	if (c == &kmalloc_large) {
+		large_free(page, obj, caller);
+		return;
+	}
+	irq = spin_lock_irqsave(&c->lock);
+	why = slab_free_locked(c, page, (void *)obj);
+	if (why)
+		c->nr_misuses++;
+	spin_unlock_irqrestore(&c->lock, irq);
+	if (why)
+		slab_warn(fn, obj, c->name, why, caller);
+}
+
+void *kmem_cache_alloc(struct kmem_cache *cache)
+{
+	return slab_alloc(cache, RET_IP);
+}
+
+void *kmem_cache_zalloc(struct kmem_cache *cache)
+{
+	void *obj = slab_alloc(cache, RET_IP);
+
+	if (obj)
+		memset(obj, 0, cache->object_size);
+	return obj;
+}
+
+void kmem_cache_free(struct kmem_cache *cache, void *obj)
+{
+	if (obj)
+		slab_free("kmem_cache_free", cache, obj, RET_IP);
+}
+
+/* --- caches ------------------------------------------------------------ */
+
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align)
+{
+	struct kmem_cache *c;
+
+	if (WARN(!name || !size || size > KMEM_CACHE_MAX_SIZE ||
+		 (align && (!IS_POWER_OF_2(align) || align > KMEM_CACHE_MAX_SIZE)),
+		 "kmem_cache_create: %s: bad size %zu or align %zu (caller %pS)",
+		 name ? name : "(null)", size, align, (void *)RET_IP))
+		return NULL;
+	c = slab_alloc(&kmem_cache_cache, RET_IP);
+	if (!c)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	cache_setup(c, name, size, align);
+	cache_list_add(c);
+	return c;
+}
+
+void kmem_cache_destroy(struct kmem_cache *cache)
+{
+	unsigned long active;
+	struct page *page;
+
+	if (!cache)
+		return;
+	page = slab_page_of(cache);
+	if (WARN(!page || page->private != (unsigned long)&kmem_cache_cache,
+		 "kmem_cache_destroy: %p is not a cache from kmem_cache_create, ignored (caller %pS)",
+		 cache, (void *)RET_IP))
+		return;
+	active = READ_ONCE(cache->nr_active);
+	if (WARN(active, "kmem_cache_destroy: %s still has %lu objects in use, not destroyed (caller %pS)",
+		 cache->name, active, (void *)RET_IP))
+		return;
+	cache_list_del(cache);
+	slab_free("kmem_cache_destroy", &kmem_cache_cache, cache, RET_IP);
+}
+
+void kmem_cache_get_stats(struct kmem_cache *c, struct kmem_cache_stats *st)
+{
+	unsigned long irq = spin_lock_irqsave(&c->lock);
+
+	st->active_objs = c->nr_active;
+	if (c == &kmalloc_large) {
+		st->num_objs = c->nr_active;
+		st->nr_pages = c->nr_slabs;
+		st->nr_slabs = c->nr_active;
+	} else {
+		st->num_objs = c->nr_slabs * c->objs_per_slab;
+		st->nr_pages = c->nr_slabs;
+		st->nr_slabs = c->nr_slabs;
+	}
+	spin_unlock_irqrestore(&c->lock, irq);
+}
+
+void slab_get_stats(struct kmem_cache_stats *sum)
+{
+	unsigned long irq = spin_lock_irqsave(&slab_caches_lock);
+
+	memset(sum, 0, sizeof(*sum));
+	for (struct kmem_cache *c = slab_caches; c; c = c->next) {
+		struct kmem_cache_stats st;
+
+		kmem_cache_get_stats(c, &st);
+		sum->active_objs += st.active_objs;
+		sum->num_objs += st.num_objs;
+		sum->nr_slabs += st.nr_slabs;
+		sum->nr_pages += st.nr_pages;
+	}
+	spin_unlock_irqrestore(&slab_caches_lock, irq);
+}
+
+/* --- kmalloc ------------------------------------------------------------ */
+
+static struct kmem_cache *kmalloc_cache_for(size_t size)
+{
+	for (unsigned i = 0; i < NR_KMALLOC_CACHES; i++)
+		if (size <= kmalloc_sizes[i])
+			return &kmalloc_caches[i];
+	return NULL;
+}
+
+static unsigned order_for(size_t size)
+{
+	unsigned order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+static void *large_alloc(size_t size, unsigned long caller)
+{
+	struct kmem_cache *c = &kmalloc_large;
+	unsigned order = order_for(size);
+	unsigned long irq;
+	struct page *page;
+
+	if (fault_inject_should_fail(FAULT_SLAB))
+		return NULL;
+	irq = spin_lock_irqsave(&c->lock);
+	page = alloc_pages(order, 0);
+
+	if (page) {
+		page_set_state(page, PAGE_SLAB);
+		page->private = (unsigned long)c;
+		page_list_add(&c->full, page);
+		c->nr_active++;
+		c->nr_allocs++;
+		c->nr_slabs += 1ul << order;
+	}
+	spin_unlock_irqrestore(&c->lock, irq);
+	return page ? page_address(page) : NULL;
+}
+
+static void large_free(struct page *page, const void *ptr, unsigned long caller)
+{
+	struct kmem_cache *c = &kmalloc_large;
+	unsigned long irq;
+
+	if (ptr != page_address(page)) {
+		slab_warn("kfree", ptr, c->name, "is not the start of the block", caller);
+		return;
+	}
+	irq = spin_lock_irqsave(&c->lock);
+	page_list_del(&c->full, page);
+	c->nr_active--;
+	c->nr_slabs -= 1ul << page->order;
+	page->private = 0;
+	free_pages(page, page->order);
+	spin_unlock_irqrestore(&c->lock, irq);
+}
+
+static void *kmalloc_caller(size_t size, unsigned long caller)
+{
+	struct kmem_cache *c;
+
+	if (!size || size > KMALLOC_MAX_SIZE)
+		return NULL;
+	c = kmalloc_cache_for(size);
+	return c ? slab_alloc(c, caller) : large_alloc(size, caller);
+}
+
+void *kmalloc(size_t size)
+{
+	return kmalloc_caller(size, RET_IP);
+}
+
+void *kzalloc(size_t size)
+{
+	void *p = kmalloc_caller(size, RET_IP);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void kfree(const void *ptr)
+{
+	if (ptr)
+		slab_free("kfree", NULL, ptr, RET_IP);
+}
+
+size_t ksize(const void *ptr)
+{
+	struct page *page = ptr ? slab_page_of(ptr) : NULL;
+	struct kmem_cache *c = page ? (struct kmem_cache *)page->private : NULL;
+
+	if (!c)
+		return 0;
+	return c == &kmalloc_large ? PAGE_SIZE << page->order : c->size;
+}
+
+/* --- checking and printing ------------------------------------------- */
+
+/* What is wrong with slab `page` of `c` on list `full` or not, or NULL. */
+static const char *check_slab(const struct kmem_cache *c, struct page *page, bool full)
+{
+	u64 seen[MAX_OBJS_PER_SLAB / BITS_PER_WORD];
+	struct slab *s = slab_of(page);
+	unsigned words = bitmap_words(c->objs_per_slab), used = 0, nfree = 0;
+
+	if (!page_has_state(page, PAGE_SLAB) || page->private != (unsigned long)c)
+		return "frame is not a slab of this cache";
+	for (unsigned w = 0; w < words; w++)
+		used += bit_count(s->used[w]);
+	if (used != s->inuse || !s->inuse || s->inuse > c->objs_per_slab)
+		return "in-use count wrong (or an empty slab kept)";
+	if (full != (s->inuse == c->objs_per_slab))
+		return "slab on the wrong list";
+	memset(seen, 0, sizeof(seen));
+	for (void *obj = s->freelist; obj; obj = *(void **)obj) {
+		long i = object_index(c, s, obj);
+
+		if (i < 0 || bit_test(s->used, i) || bit_test(seen, i))
+			return "free list points outside, at a used object, or loops";
+		bit_flip(seen, i);
+		if (!poison_intact(c, obj))
+			return "free object written after free";
+		nfree++;
+	}
+	return nfree + s->inuse == c->objs_per_slab ? NULL : "free list length wrong";
+}
+
+/*
+ * Checks the slabs on one list of `c`, adding up objects in use and
+ * frames. Returns what is wrong (and the slab in *bad), or NULL.
+ */
+static const char *check_list(const struct kmem_cache *c, const struct page_list *list,
+			      bool full, unsigned long *active, unsigned long *frames,
+			      struct page **bad)
+{
+	for (struct page *page = list->first; page; page = page->next) {
+		const char *why = NULL;
+
+		if (c == &kmalloc_large) {
+			if (!page_has_state(page, PAGE_SLAB) || page->private != (unsigned long)c)
+				why = "block is not a kmalloc-large block";
+			*frames += 1ul << page->order;
+			*active += 1;
+		} else {
+			why = check_slab(c, page, full);
+			*frames += 1;
+			*active += slab_of(page)->inuse;
+		}
+		if (why) {
+			*bad = page;
+			return why;
+		}
+	}
+	return NULL;
+}
+
+/* Checks one cache under its lock; prints and returns false if broken. */
+static bool check_cache(struct kmem_cache *c)
+{
+	unsigned long irq = spin_lock_irqsave(&c->lock);
+	unsigned long active = 0, frames = 0;
+	struct page *bad = NULL;
+	const char *why;
+
+	why = check_list(c, &c->partial, false, &active, &frames, &bad);
+	if (!why)
+		why = check_list(c, &c->full, true, &active, &frames, &bad);
+	if (!why && (active != c->nr_active || frames != c->nr_slabs))
+		why = "counters do not match the slabs";
+	spin_unlock_irqrestore(&c->lock, irq);
+	if (why)
+		printk("slab_check: %s: %s (slab %p)\n", c->name, why,
+		       bad ? slab_of(bad) : NULL);
+	return !why;
+}
+
+int slab_check(void)
+{
+	unsigned long irq = spin_lock_irqsave(&slab_caches_lock);
+	bool ok = true;
+
+	for (struct kmem_cache *c = slab_caches; c; c = c->next)
+		ok &= check_cache(c);
+	spin_unlock_irqrestore(&slab_caches_lock, irq);
+	return ok ? 0 : -EINVAL;
+}
+
+void slab_print(void)
+{
+	unsigned long irq = spin_lock_irqsave(&slab_caches_lock);
+
+	printk("slab: %-16s %8s %8s %6s %6s\n", "name", "active", "objs", "size", "pages");
+	for (struct kmem_cache *c = slab_caches; c; c = c->next) {
+		struct kmem_cache_stats st;
+
+		kmem_cache_get_stats(c, &st);
+		printk("slab: %-16s %8lu %8lu %6u %6lu\n", c->name, st.active_objs,
+		       st.num_objs, c->size, st.nr_pages);
+	}
+	spin_unlock_irqrestore(&slab_caches_lock, irq);
+}

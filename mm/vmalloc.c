@@ -1,0 +1,622 @@
+/*
+ * get_vm_area, vmap and vmalloc on top of the vmap area allocator
+ * (mm/vmap_area.c) and the page-table walker (mm/pgtable.h). See
+ * mm/vmalloc.h for the contracts and docs/vmalloc.md for the pictures.
+ *
+ * Life of a vmalloc area:
+ *
+ *   __get_vm_area_node   vm_struct (kmalloc) + range (alloc_vmap_area)
+ *   alloc frames         one by one, PAGE_VMALLOC, page->private = area
+ *   pgtable_map_pages    into the kernel's tables
+ *   ...
+ *   vfree                unlink from the busy tree (the checks and the
+ *                        unlink happen under one lock: a double free
+ *                        cannot slip between them), unmap without a flush,
+ *                        free the frames, range -> lazy tree
+ *   purge                one flush for all lazy ranges, then they are free
+ */
+#include "mm/vmalloc.h"
+#include "kernel/errno.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "mm/mm_check.h"
+#include "mm/pfa.h"
+#include "mm/pgtable.h"
+#include "mm/slab.h"
+#include "mm/vmap_area.h"
+
+#define VM_ULONG_MAX    (~0ul)
+
+/* The public function a request came through, for its warning line. */
+struct vm_call {
+	const char *fn;
+	unsigned long caller;
+};
+
+#define VM_CALL(name, ip) ((struct vm_call){ .fn = (name), .caller = (ip) })
+
+/* Prints the one warning line of a refused call: "fn: <what> (caller f+0x../0x..)". */
+static void __printf(2, 3) vm_warn(const struct vm_call *c, const char *fmt, ...)
+{
+	char msg[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	WARN(1, "%s: %s (caller %pS)", c->fn, msg, (void *)c->caller);
+}
+
+static inline unsigned long guard_size(unsigned long flags)
+{
+	return (flags & VM_NO_GUARD) ? 0 : PAGE_SIZE;
+}
+
+/*
+ * Checks a request and returns the area's full size (whole pages plus the
+ * guard), or 0 after one warning. Raises *align to at least a page.
+ */
+static unsigned long check_request(const struct vm_call *c, unsigned long size,
+				   unsigned long *align, unsigned long flags,
+				   unsigned long start, unsigned long end)
+{
+	unsigned long guard = guard_size(flags);
+
+	if (!size) {
+		vm_warn(c, "zero size");
+		return 0;
+	}
+	if (size > VM_ULONG_MAX - PAGE_SIZE - guard + 1) {
+		vm_warn(c, "size 0x%lx overflows with page rounding and the guard page", size);
+		return 0;
+	}
+	if (!IS_POWER_OF_2(*align)) {
+		vm_warn(c, "alignment 0x%lx is not a power of two", *align);
+		return 0;
+	}
+	if (flags & ~VM_FLAGS_ALL) {
+		vm_warn(c, "unknown flags 0x%lx", flags & ~VM_FLAGS_ALL);
+		return 0;
+	}
+	if (!IS_ALIGNED(start | end, PAGE_SIZE) || start >= end || start < VMALLOC_START ||
+	    end > VMALLOC_END) {
+		vm_warn(c, "window 0x%lx-0x%lx is not a page-aligned part of the vmalloc space",
+			start, end);
+		return 0;
+	}
+	*align = MAX(*align, PAGE_SIZE);
+	return ALIGN_UP(size, PAGE_SIZE) + guard;
+}
+
+/* Reserves a range and its vm_struct; NULL if out of space or memory. */
+static struct vm_struct *get_area(const struct vm_call *c, unsigned long size,
+				  unsigned long align, unsigned long flags,
+				  unsigned long start, unsigned long end)
+{
+	unsigned long full = check_request(c, size, &align, flags, start, end), irq;
+	struct vm_struct *vm;
+	struct vmap_area *va;
+
+	if (!full)
+		return NULL;
+	vm = kzalloc(sizeof(*vm));
+	if (!vm)
+		return NULL;
+	va = alloc_vmap_area(&kernel_vmap_space, full, align, start, end);
+	if (!va) {
+		kfree(vm);
+		return NULL;
+	}
+	irq = spin_lock_irqsave(&kernel_vmap_space.lock);
+	vm->addr = (void *)va->va_start;
+	vm->size = full;
+	vm->flags = flags;
+	vm->caller = (const void *)c->caller;
+	va->vm = vm;
+	spin_unlock_irqrestore(&kernel_vmap_space.lock, irq);
+	return vm;
+}
+
+/* The kinds of area a free function takes. */
+struct take_rule {
+	unsigned long need;             /* one of these flags must be set (0: any) */
+	unsigned long refuse;           /* none of these may be set */
+	const char *use_instead;        /* named in the warning when refused */
+};
+
+/*
+ * Finds the live area starting at `addr` and, if it is of a kind `rule`
+ * accepts, takes it out of the busy tree, in one hold of the lock. Returns
+ * it (va->vm still set), or NULL after one warning.
+ */
+static struct vmap_area *take_area(const struct vm_call *c, const void *addr,
+				   const struct take_rule *rule)
+{
+	struct vmap_space *s = &kernel_vmap_space;
+	unsigned long a = (unsigned long)addr, irq, start = 0, end = 0, flags = 0;
+	const char *why = NULL, *hint = NULL;
+	struct vmap_area *va;
+
+	irq = spin_lock_irqsave(&s->lock);
+	va = find_vmap_area_locked(s, a);
+	if (va && va->vm) {
+		start = va->va_start;
+		end = va->va_end;
+		flags = va->vm->flags;
+	}
+	if (!va || !va->vm) {
+		why = "no live area there (double free?)";
+	} else if (start != a) {
+		why = "not the start of area";
+	} else if ((rule->need && !(flags & rule->need)) || (flags & rule->refuse)) {
+		why = "wrong kind of area";
+		hint = rule->use_instead;
+	} else {
+		unlink_vmap_area_locked(s, va);
+	}
+	spin_unlock_irqrestore(&s->lock, irq);
+	if (!why)
+		return va;
+	if (!start)
+		vm_warn(c, "0x%lx: %s", a, why);
+	else
+		vm_warn(c, "0x%lx: %s 0x%lx-0x%lx flags 0x%lx%s%s", a, why, start, end, flags,
+			hint ? ", use " : "", hint ? hint : "");
+	return NULL;
+}
+
+/*
+ * Unmaps a taken area's range. Normally without a flush, the range going
+ * to the lazy tree; with `now` (undoing a failed call, which must leave no
+ * trace, not even a lazy range) flushed and freed at once.
+ */
+static void release_area(struct vmap_area *va, bool now)
+{
+	unsigned long addr = (unsigned long)va->vm->addr, size = get_vm_area_size(va->vm);
+
+	if (now) {
+		WARN_ON(pgtable_unmap(&kernel_pgtable, addr, size, NULL, 0));
+		free_vmap_area(&kernel_vmap_space, va);
+	} else {
+		WARN_ON(pgtable_unmap_noflush(&kernel_pgtable, addr, size, NULL));
+		free_vmap_area_noflush(&kernel_vmap_space, va);
+	}
+}
+
+/* Gives back an area that never had anything mapped: no flush needed. */
+static void discard_area(struct vm_struct *vm)
+{
+	struct vmap_space *s = &kernel_vmap_space;
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+	struct vmap_area *va = find_vmap_area_locked(s, (unsigned long)vm->addr);
+
+	unlink_vmap_area_locked(s, va);
+	spin_unlock_irqrestore(&s->lock, irq);
+	free_vmap_area(s, va);
+	kfree(vm);
+}
+
+/* --- reserving areas ----------------------------------------------------- */
+
+/* get_area() for a public entry point, with the mm_check=always hook. */
+#define GET_AREA(c, size, align, flags, start, end) ({                          \
+	struct vm_struct *__vm = get_area(c, size, align, flags, start, end);   \
+	mm_check_after_op((c)->fn);                                             \
+	__vm;                                                                   \
+})
+
+struct vm_struct *__get_vm_area_node(unsigned long size, unsigned long align,
+				     unsigned long flags, unsigned long start,
+				     unsigned long end, const void *caller)
+{
+	struct vm_call c = VM_CALL("__get_vm_area_node", (unsigned long)caller);
+
+	return GET_AREA(&c, size, align, flags, start, end);
+}
+
+struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long flags,
+				       unsigned long start, unsigned long end,
+				       const void *caller)
+{
+	struct vm_call c = VM_CALL("__get_vm_area_caller", (unsigned long)caller);
+
+	return GET_AREA(&c, size, PAGE_SIZE, flags, start, end);
+}
+
+struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags,
+				     const void *caller)
+{
+	struct vm_call c = VM_CALL("get_vm_area_caller", (unsigned long)caller);
+
+	return GET_AREA(&c, size, PAGE_SIZE, flags, VMALLOC_START, VMALLOC_END);
+}
+
+struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
+{
+	struct vm_call c = VM_CALL("get_vm_area", RET_IP);
+
+	return GET_AREA(&c, size, PAGE_SIZE, flags, VMALLOC_START, VMALLOC_END);
+}
+
+struct vm_struct *find_vm_area(const void *addr)
+{
+	struct vmap_space *s = &kernel_vmap_space;
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+	struct vmap_area *va = find_vmap_area_locked(s, (unsigned long)addr);
+	struct vm_struct *vm = va ? va->vm : NULL;
+
+	spin_unlock_irqrestore(&s->lock, irq);
+	return vm;
+}
+
+struct vm_struct *remove_vm_area(const void *addr)
+{
+	static const struct take_rule any = { 0 };
+	struct vm_call c = VM_CALL("remove_vm_area", RET_IP);
+	struct vmap_area *va = take_area(&c, addr, &any);
+	struct vm_struct *vm;
+
+	if (!va)
+		return NULL;
+	vm = va->vm;
+	release_area(va, false);
+	mm_check_after_op("remove_vm_area");
+	return vm;
+}
+
+void free_vm_area(struct vm_struct *area)
+{
+	static const struct take_rule rule = { .refuse = VM_ALLOC, .use_instead = "vfree" };
+	struct vm_call c = VM_CALL("free_vm_area", RET_IP);
+	struct vmap_area *va;
+
+	if (!area)
+		return;
+	va = take_area(&c, area->addr, &rule);
+	if (!va)
+		return;
+	WARN_ON(va->vm != area);
+	release_area(va, false);
+	kfree(area);
+	mm_check_after_op("free_vm_area");
+}
+
+/* --- vmap ---------------------------------------------------------------- */
+
+/* Checks vmap()'s arguments; true if they are fine (else one warning). */
+static bool vmap_args_ok(const struct vm_call *c, struct page **pages, unsigned int count,
+			 unsigned long flags, unsigned prot)
+{
+	if (!pages || !count) {
+		vm_warn(c, "no pages (pages %p, count %u)", pages, count);
+		return false;
+	}
+	if (flags & ~(VM_MAP | VM_NO_GUARD | VM_IOREMAP)) {
+		vm_warn(c, "flags 0x%lx not allowed (only VM_MAP, VM_NO_GUARD, VM_IOREMAP)", flags);
+		return false;
+	}
+	if (!prot_is_valid(prot)) {
+		vm_warn(c, "bad protection 0x%x", prot);
+		return false;
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		if (!pages[i]) {
+			vm_warn(c, "pages[%u] is NULL", i);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void *vmap_call(const struct vm_call *c, struct page **pages, unsigned int count,
+		       unsigned long flags, unsigned prot)
+{
+	struct vm_struct *area;
+
+	if (!vmap_args_ok(c, pages, count, flags, prot))
+		return NULL;
+	if (count > pfa_total_pages())
+		return NULL;            /* more than all of RAM: cannot be real pages */
+	area = get_area(c, (unsigned long)count << PAGE_SHIFT, PAGE_SIZE, flags | VM_MAP,
+			VMALLOC_START, VMALLOC_END);
+	if (!area)
+		return NULL;
+	if (pgtable_map_pages(&kernel_pgtable, (unsigned long)area->addr, pages, count, prot)) {
+		discard_area(area);
+		return NULL;
+	}
+	return area->addr;
+}
+
+void *vmap(struct page **pages, unsigned int count, unsigned long flags, unsigned prot)
+{
+	struct vm_call c = VM_CALL("vmap", RET_IP);
+	void *addr = vmap_call(&c, pages, count, flags, prot);
+
+	mm_check_after_op("vmap");
+	return addr;
+}
+
+void vunmap(const void *addr)
+{
+	static const struct take_rule rule = {
+		.need = VM_MAP, .refuse = VM_ALLOC, .use_instead = "vfree or free_vm_area",
+	};
+	struct vm_call c = VM_CALL("vunmap", RET_IP);
+	struct vmap_area *va;
+	struct vm_struct *vm;
+
+	if (!addr)
+		return;
+	va = take_area(&c, addr, &rule);
+	if (!va)
+		return;
+	vm = va->vm;
+	release_area(va, false);
+	kfree(vm);
+	mm_check_after_op("vunmap");
+}
+
+/* --- vmalloc -------------------------------------------------------------- */
+
+static void *vmalloc_call(const struct vm_call *c, unsigned long size, unsigned long align,
+			  unsigned long start, unsigned long end, unsigned alloc_flags,
+			  unsigned prot, unsigned long vm_flags);
+static void vfree_call(const struct vm_call *c, const void *addr, bool now);
+
+/*
+ * The array of page pointers: kmalloc while it fits in a page, else
+ * vmalloc (Linux does the same; the area then shows " vpages").
+ */
+static struct page **alloc_page_array(const struct vm_call *c, unsigned long nr)
+{
+	unsigned long bytes = nr * sizeof(struct page *);
+
+	if (bytes <= PAGE_SIZE)
+		return kmalloc(bytes);
+	return vmalloc_call(c, bytes, PAGE_SIZE, VMALLOC_START, VMALLOC_END, 0,
+			    PROT_KERNEL_RW, 0);
+}
+
+static void free_page_array(const struct vm_call *c, struct page **pages, bool now)
+{
+	if (is_vmalloc_addr(pages))
+		vfree_call(c, pages, now);
+	else
+		kfree(pages);
+}
+
+/* Frees the first `nr` frames of pages[]. */
+static void free_frames(struct page **pages, unsigned long nr)
+{
+	for (unsigned long i = 0; i < nr; i++) {
+		pages[i]->private = 0;
+		free_page(pages[i]);
+	}
+}
+
+/* Fills pages[] with `nr` fresh frames owned by `area`; false if memory ran out. */
+static bool alloc_frames(struct vm_struct *area, struct page **pages, unsigned long nr,
+			 unsigned alloc_flags)
+{
+	for (unsigned long i = 0; i < nr; i++) {
+		struct page *page = alloc_page(alloc_flags);
+
+		if (!page) {
+			free_frames(pages, i);
+			return false;
+		}
+		page_set_state(page, PAGE_VMALLOC);
+		page->private = (unsigned long)area;
+		pages[i] = page;
+	}
+	return true;
+}
+
+static bool vmalloc_args_ok(const struct vm_call *c, unsigned alloc_flags, unsigned prot,
+			    unsigned long vm_flags)
+{
+	if (alloc_flags & ~PFA_ZERO) {
+		vm_warn(c, "unknown allocation flags 0x%x", alloc_flags);
+		return false;
+	}
+	if (vm_flags & ~VM_NO_GUARD) {
+		vm_warn(c, "flags 0x%lx not allowed (only VM_NO_GUARD)", vm_flags);
+		return false;
+	}
+	if (!prot_is_valid(prot)) {
+		vm_warn(c, "bad protection 0x%x", prot);
+		return false;
+	}
+	return true;
+}
+
+static void *vmalloc_call(const struct vm_call *c, unsigned long size, unsigned long align,
+			  unsigned long start, unsigned long end, unsigned alloc_flags,
+			  unsigned prot, unsigned long vm_flags)
+{
+	struct vm_struct *area;
+	struct page **pages;
+	unsigned long nr, irq;
+
+	if (!vmalloc_args_ok(c, alloc_flags, prot, vm_flags))
+		return NULL;
+	area = get_area(c, size, align, VM_ALLOC | vm_flags, start, end);
+	if (!area)
+		return NULL;
+	nr = get_vm_area_size(area) >> PAGE_SHIFT;
+	if (nr > pfa_total_pages() || nr > (unsigned int)~0u)
+		goto out_area;          /* more than all of RAM */
+	pages = alloc_page_array(c, nr);
+	if (!pages)
+		goto out_area;
+	if (!alloc_frames(area, pages, nr, alloc_flags))
+		goto out_array;
+	if (pgtable_map_pages(&kernel_pgtable, (unsigned long)area->addr, pages, nr, prot))
+		goto out_frames;
+	irq = spin_lock_irqsave(&kernel_vmap_space.lock);
+	area->pages = pages;
+	area->nr_pages = nr;
+	spin_unlock_irqrestore(&kernel_vmap_space.lock, irq);
+	return area->addr;
+
+out_frames:
+	free_frames(pages, nr);
+out_array:
+	free_page_array(c, pages, true);
+out_area:
+	discard_area(area);
+	return NULL;
+}
+
+/* vmalloc_call() for a public entry point, with the mm_check=always hook. */
+#define VMALLOC(c, size, align, start, end, alloc_flags, prot, vm_flags) ({         \
+	void *__p = vmalloc_call(c, size, align, start, end, alloc_flags, prot, vm_flags); \
+	mm_check_after_op((c)->fn);                                                 \
+	__p;                                                                        \
+})
+
+void *__vmalloc_node_range(unsigned long size, unsigned long align, unsigned long start,
+			   unsigned long end, unsigned alloc_flags, unsigned prot,
+			   unsigned long vm_flags, const void *caller)
+{
+	struct vm_call c = VM_CALL("__vmalloc_node_range", (unsigned long)caller);
+
+	return VMALLOC(&c, size, align, start, end, alloc_flags, prot, vm_flags);
+}
+
+void *__vmalloc_node(unsigned long size, unsigned long align, unsigned alloc_flags,
+		     const void *caller)
+{
+	struct vm_call c = VM_CALL("__vmalloc_node", (unsigned long)caller);
+
+	return VMALLOC(&c, size, align, VMALLOC_START, VMALLOC_END, alloc_flags,
+		       PROT_KERNEL_RW, 0);
+}
+
+void *vmalloc(unsigned long size)
+{
+	struct vm_call c = VM_CALL("vmalloc", RET_IP);
+
+	return VMALLOC(&c, size, PAGE_SIZE, VMALLOC_START, VMALLOC_END, 0, PROT_KERNEL_RW, 0);
+}
+
+void *vzalloc(unsigned long size)
+{
+	struct vm_call c = VM_CALL("vzalloc", RET_IP);
+
+	return VMALLOC(&c, size, PAGE_SIZE, VMALLOC_START, VMALLOC_END, PFA_ZERO,
+		       PROT_KERNEL_RW, 0);
+}
+
+/* vfree(); `now`: flush and free the range at once (see release_area()). */
+static void vfree_call(const struct vm_call *c, const void *addr, bool now)
+{
+	static const struct take_rule rule = {
+		.need = VM_ALLOC, .use_instead = "vunmap or free_vm_area",
+	};
+	struct vmap_area *va = take_area(c, addr, &rule);
+	struct vm_struct *vm;
+
+	if (!va)
+		return;
+	vm = va->vm;
+	release_area(va, now);
+	if (vm->pages) {
+		free_frames(vm->pages, vm->nr_pages);
+		free_page_array(c, vm->pages, now);
+	}
+	kfree(vm);
+}
+
+void vfree(const void *addr)
+{
+	struct vm_call c = VM_CALL("vfree", RET_IP);
+
+	if (!addr)
+		return;
+	vfree_call(&c, addr, false);
+	mm_check_after_op("vfree");
+}
+
+/* --- lookups --------------------------------------------------------------- */
+
+struct page *vmalloc_to_page(const void *addr)
+{
+	struct vm_call c = VM_CALL("vmalloc_to_page", RET_IP);
+	struct pgtable_entry e;
+
+	if (!is_vmalloc_addr(addr)) {
+		vm_warn(&c, "%p is not a vmalloc address", addr);
+		return NULL;
+	}
+	if (pgtable_query(&kernel_pgtable, (unsigned long)addr, &e))
+		return NULL;
+	return phys_to_page(pgtable_entry_phys(&e, (unsigned long)addr));
+}
+
+unsigned long vmalloc_to_pfn(const void *addr)
+{
+	struct page *page = vmalloc_to_page(addr);
+
+	return page ? page_to_pfn(page) : 0;
+}
+
+void vm_unmap_aliases(void)
+{
+	purge_vmap_area_lazy(&kernel_vmap_space);
+}
+
+/* --- start-up and checking -------------------------------------------------- */
+
+void vmalloc_init(void)
+{
+	vmap_area_init();
+	printk("vmalloc: 0x%lx-0x%lx (%lu GiB), lazy purge above %lu MiB\n", VMALLOC_START,
+	       VMALLOC_END, (VMALLOC_END - VMALLOC_START) >> 30, VMAP_LAZY_MAX >> 20);
+}
+
+/* What is wrong with busy area `va`, or NULL. */
+static const char *check_area(const struct vmap_area *va)
+{
+	const struct vm_struct *vm = va->vm;
+
+	if (!vm)
+		return "busy area without a vm_struct";
+	if ((unsigned long)vm->addr != va->va_start || vm->size != va->va_end - va->va_start)
+		return "vm_struct address or size differs from the range";
+	if (vm->flags & ~VM_FLAGS_ALL)
+		return "unknown flags";
+	if (!(vm->flags & VM_ALLOC) || !vm->pages)
+		return NULL;
+	if (vm->nr_pages != get_vm_area_size(vm) >> PAGE_SHIFT)
+		return "vmalloc area with the wrong number of pages";
+	for (unsigned i = 0; i < vm->nr_pages; i++)
+		if (!page_has_state(vm->pages[i], PAGE_VMALLOC) ||
+		    vm->pages[i]->private != (unsigned long)vm)
+			return "a page is not PAGE_VMALLOC owned by the area";
+	return NULL;
+}
+
+int vmalloc_check(void)
+{
+	struct vmap_space *s = &kernel_vmap_space;
+	const char *why = NULL;
+	unsigned long irq, where = 0;
+
+	if (vmap_check(s))
+		return -EINVAL;
+	irq = spin_lock_irqsave(&s->lock);
+	for (struct rb_node *n = rb_first(&s->busy); n && !why; n = rb_next(n)) {
+		struct vmap_area *va = rb_entry(n, struct vmap_area, rb_node);
+
+		why = check_area(va);
+		where = va->va_start;
+	}
+	spin_unlock_irqrestore(&s->lock, irq);
+	if (why)
+		printk("vmalloc_check: area 0x%lx: %s\n", where, why);
+	return why ? -EINVAL : 0;
+}

@@ -1,0 +1,601 @@
+/*
+ * The vmap area allocator (mm/vmap_area) and the red-black tree under it
+ * (kernel/lib/rbtree), on private spaces whose ranges are never mapped:
+ * lowest-fit placement against a brute-force reference, merging, windows,
+ * alignment, the lazy tree and its purge, and the checker itself.
+ *
+ * Every case must leave the frame allocator and the slab allocator as it
+ * found them (exit hook), and every private space passes vmap_check()
+ * before it is destroyed.
+ */
+#include "tests/ktest.h"
+#include "kernel/errno.h"
+#include "kernel/lib/rbtree.h"
+#include "kernel/lib/string.h"
+#include "mm/fault_inject.h"
+#include "mm/layout.h"
+#include "mm/pfa.h"
+#include "mm/slab.h"
+#include "mm/vmap_area.h"
+
+/* Private spaces live in an unused part of the higher half (never mapped). */
+#define TEST_BASE       0xffff900000000000ul
+#define PG              PAGE_SIZE
+
+struct va_baseline {
+	unsigned long free_frames;
+	struct kmem_cache_stats slab;
+};
+
+static struct va_baseline va_base;
+
+static int va_case_init(struct ktest *t)
+{
+	va_base.free_frames = pfa_free_pages();
+	slab_get_stats(&va_base.slab);
+	return vmap_check(&kernel_vmap_space);
+}
+
+static void va_case_exit(struct ktest *t)
+{
+	struct kmem_cache_stats now;
+
+	while (fault_inject_in_scope())          /* a case that stopped inside one */
+		fault_inject_end();
+	fault_inject_clear(FAULT_SLAB);
+	slab_get_stats(&now);
+	EXPECT_EQ(t, now.active_objs, va_base.slab.active_objs);
+	EXPECT_EQ(t, now.nr_pages, va_base.slab.nr_pages);
+	EXPECT_EQ(t, pfa_free_pages(), va_base.free_frames);
+	EXPECT_EQ(t, slab_check(), 0);
+	EXPECT_EQ(t, vmap_check(&kernel_vmap_space), 0);
+}
+
+static u64 rng_next(u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Sets up a private space of `pages` pages at TEST_BASE (fails the case if not). */
+static void space_init(struct ktest *t, struct vmap_space *s, unsigned long pages)
+{
+	ASSERT_EQ(t, vmap_space_init(s, "test", TEST_BASE, TEST_BASE + pages * PG, false), 0);
+}
+
+static void space_done(struct ktest *t, struct vmap_space *s)
+{
+	EXPECT_EQ(t, vmap_check(s), 0);
+	vmap_space_destroy(s);
+}
+
+/* Takes `va` out of the busy tree, as vfree does, and frees it now or lazily. */
+static void give_back(struct vmap_space *s, struct vmap_area *va, bool lazy)
+{
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+
+	unlink_vmap_area_locked(s, va);
+	spin_unlock_irqrestore(&s->lock, irq);
+	if (lazy)
+		free_vmap_area_noflush(s, va);
+	else
+		free_vmap_area(s, va);
+}
+
+static struct vmap_area *take(struct vmap_space *s, unsigned long pages, unsigned long align)
+{
+	return alloc_vmap_area(s, pages * PG, align, s->start, s->end);
+}
+
+/* --- the red-black tree ------------------------------------------------ */
+
+struct rb_item {
+	struct rb_node rb;
+	unsigned long key, value, max;          /* max: largest value in the subtree */
+	bool in;
+};
+
+static bool item_augment(struct rb_node *n)
+{
+	struct rb_item *it = rb_entry(n, struct rb_item, rb);
+	unsigned long max = it->value;
+
+	if (n->left)
+		max = MAX(max, rb_entry(n->left, struct rb_item, rb)->max);
+	if (n->right)
+		max = MAX(max, rb_entry(n->right, struct rb_item, rb)->max);
+	if (max == it->max)
+		return false;
+	it->max = max;
+	return true;
+}
+
+static unsigned long bad_maxima(const struct rb_node *n, unsigned long *max)
+{
+	unsigned long l = 0, r = 0, bad;
+	const struct rb_item *it;
+
+	*max = 0;
+	if (!n)
+		return 0;
+	it = rb_entry(n, struct rb_item, rb);
+	bad = bad_maxima(n->left, &l) + bad_maxima(n->right, &r);
+	*max = MAX(it->value, MAX(l, r));
+	return bad + (*max != it->max);
+}
+
+static void item_insert(struct rb_root *root, struct rb_item *it)
+{
+	struct rb_node **link = &root->node, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		link = it->key < rb_entry(parent, struct rb_item, rb)->key ?
+		       &parent->left : &parent->right;
+	}
+	rb_link_node(&it->rb, parent, link);
+	rb_insert(&it->rb, root, item_augment);
+	it->in = true;
+}
+
+/* Checks shape, order (both directions), count and every cached maximum. */
+static void check_items(struct ktest *t, struct rb_root *root, long count)
+{
+	unsigned long prev = 0, max;
+	long n = 0;
+
+	EXPECT_EQ(t, rb_check(root, "test"), count);
+	for (struct rb_node *p = rb_first(root); p; p = rb_next(p), n++) {
+		unsigned long key = rb_entry(p, struct rb_item, rb)->key;
+
+		EXPECT_TRUE(t, n == 0 || key > prev);
+		prev = key;
+	}
+	EXPECT_EQ(t, n, count);
+	n = 0;
+	for (struct rb_node *p = rb_last(root); p; p = rb_prev(p))
+		n++;
+	EXPECT_EQ(t, n, count);
+	EXPECT_EQ(t, bad_maxima(root->node, &max), 0);
+}
+
+static void rbtree_random_operations_keep_invariants(struct ktest *t)
+{
+	enum { N = 1000, OPS = 12000 };
+	struct rb_item *items = kzalloc(N * sizeof(*items));
+	struct rb_root root = RB_ROOT;
+	u64 rng = ktest_seed() * 2 + 1;
+	long count = 0;
+
+	ASSERT_NOT_NULL(t, items);
+	ktest_log(t, "seed %llu", (unsigned long long)ktest_seed());
+	for (unsigned op = 0; op < OPS; op++) {
+		struct rb_item *it = &items[rng_next(&rng) % N];
+
+		if (!it->in) {
+			it->key = it - items;
+			it->value = rng_next(&rng) % 100000;
+			item_insert(&root, it);
+			count++;
+		} else if (rng_next(&rng) % 3) {
+			rb_erase(&it->rb, &root, item_augment);
+			it->in = false;
+			count--;
+		} else {
+			it->value = rng_next(&rng) % 100000;   /* change in place */
+			rb_propagate(&it->rb, item_augment);
+		}
+		if (op % 1000 == 0)
+			check_items(t, &root, count);
+	}
+	check_items(t, &root, count);
+	kfree(items);
+}
+
+static void rbtree_sequential_keys_stay_balanced(struct ktest *t)
+{
+	enum { N = 4095 };
+	struct rb_item *items = kzalloc(N * sizeof(*items));
+	struct rb_root root = RB_ROOT;
+	int height = 0;
+
+	ASSERT_NOT_NULL(t, items);
+	for (unsigned i = 0; i < N; i++) {
+		items[i].key = i;
+		item_insert(&root, &items[i]);
+	}
+	check_items(t, &root, N);
+	/* Height of the deepest leaf: at most 2 log2(n + 1) = 24. */
+	for (unsigned i = 0; i < N; i++) {
+		int h = 0;
+
+		for (struct rb_node *n = &items[i].rb; n; n = n->parent)
+			h++;
+		height = MAX(height, h);
+	}
+	EXPECT_LE(t, height, 24);
+	for (unsigned i = 0; i < N; i += 2)
+		rb_erase(&items[i].rb, &root, item_augment);
+	check_items(t, &root, N / 2);
+	kfree(items);
+}
+
+/* --- placement ---------------------------------------------------------- */
+
+static void allocation_is_lowest_first_fit(struct ktest *t)
+{
+	struct vmap_space s;
+	struct vmap_area *a, *b, *c, *d, *e;
+
+	space_init(t, &s, 1024);
+	a = take(&s, 4, PG);
+	b = take(&s, 8, PG);
+	c = take(&s, 4, PG);
+	ASSERT_TRUE(t, a && b && c);
+	EXPECT_EQ(t, a->va_start, TEST_BASE);
+	EXPECT_EQ(t, b->va_start, TEST_BASE + 4 * PG);
+	EXPECT_EQ(t, c->va_start, TEST_BASE + 12 * PG);
+	give_back(&s, b, false);                /* a hole of 8 pages at 4 */
+	d = take(&s, 9, PG);                    /* too big for the hole */
+	ASSERT_NOT_NULL(t, d);
+	EXPECT_EQ(t, d->va_start, TEST_BASE + 16 * PG);
+	e = take(&s, 3, PG);                    /* the hole's start */
+	ASSERT_NOT_NULL(t, e);
+	EXPECT_EQ(t, e->va_start, TEST_BASE + 4 * PG);
+	b = take(&s, 4, 4 * PG);                /* aligned: 8 in the hole's rest */
+	ASSERT_NOT_NULL(t, b);
+	EXPECT_EQ(t, b->va_start, TEST_BASE + 8 * PG);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	space_done(t, &s);
+}
+
+/*
+ * The four merge cases of a free, checked through the free-range count:
+ *
+ *   |A|B|C|D|E|free...       free B: no free neighbour      -> 2 free ranges
+ *                            free C: joins B (left)          -> 2
+ *                            free A: joins B+C (right)       -> 2
+ *                            free E: joins the tail (right)  -> 2
+ *                            free D: fills the hole (both)   -> 1
+ */
+static void frees_merge_with_free_neighbours(struct ktest *t)
+{
+	struct vmap_area *v[5];
+	struct vmap_stats st;
+	struct vmap_space s;
+	static const struct { int idx; unsigned long nr_free; } steps[] = {
+		{ 1, 2 }, { 2, 2 }, { 0, 2 }, { 4, 2 }, { 3, 1 },
+	};
+
+	space_init(t, &s, 64);
+	for (int i = 0; i < 5; i++)
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PG));
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_free, 1);
+	for (unsigned i = 0; i < ARRAY_SIZE(steps); i++) {
+		give_back(&s, v[steps[i].idx], false);
+		vmap_get_stats(&s, &st);
+		EXPECT_EQ(t, st.nr_free, steps[i].nr_free);
+		EXPECT_EQ(t, vmap_check(&s), 0);
+	}
+	EXPECT_EQ(t, st.largest_free, 64 * PG);
+	space_done(t, &s);
+}
+
+static void alignment_and_window_are_respected(struct ktest *t)
+{
+	struct vmap_space s;
+	struct vmap_area *pad, *va;
+
+	space_init(t, &s, 8192);                        /* 32 MiB */
+	pad = take(&s, 1, PG);                          /* misaligns the rest */
+	ASSERT_NOT_NULL(t, pad);
+	for (unsigned long align = PG; align <= (4ul << 20); align <<= 1) {
+		va = alloc_vmap_area(&s, 3 * PG, align, s.start, s.end);
+		ASSERT_NOT_NULL(t, va);
+		EXPECT_TRUE(t, IS_ALIGNED(va->va_start, align));
+		EXPECT_EQ(t, va->va_start, ALIGN_UP(TEST_BASE + PG, align));
+		give_back(&s, va, false);
+	}
+	/* A window: the lowest fit inside it, nothing outside it. */
+	va = alloc_vmap_area(&s, 2 * PG, PG, TEST_BASE + 100 * PG, TEST_BASE + 103 * PG);
+	ASSERT_NOT_NULL(t, va);
+	EXPECT_EQ(t, va->va_start, TEST_BASE + 100 * PG);
+	EXPECT_NULL(t, alloc_vmap_area(&s, 2 * PG, PG, TEST_BASE + 100 * PG,
+				       TEST_BASE + 103 * PG));
+	give_back(&s, va, false);
+	/* Alignment larger than the window allows: no fit, no crash. */
+	EXPECT_NULL(t, alloc_vmap_area(&s, PG, 64ul << 20, s.start, s.end));
+	EXPECT_NULL(t, alloc_vmap_area(&s, PG, 1ul << 63, s.start, s.end));
+	give_back(&s, pad, false);
+	space_done(t, &s);
+}
+
+static void lookup_finds_the_containing_area(struct ktest *t)
+{
+	struct vmap_space s;
+	struct vmap_area *a, *b;
+	unsigned long irq;
+
+	space_init(t, &s, 64);
+	a = take(&s, 3, PG);
+	b = take(&s, 2, PG);
+	ASSERT_TRUE(t, a && b);
+	irq = spin_lock_irqsave(&s.lock);
+	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_start), a);
+	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_start + PG + 5), a);
+	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_end - 1), a);
+	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_end), b);
+	EXPECT_NULL(t, find_vmap_area_locked(&s, b->va_end));
+	EXPECT_NULL(t, find_vmap_area_locked(&s, TEST_BASE - 1));
+	spin_unlock_irqrestore(&s.lock, irq);
+	give_back(&s, a, false);
+	give_back(&s, b, false);
+	space_done(t, &s);
+}
+
+/*
+ * The O(log n) search against a linear scan, on a long random sequence
+ * of allocations (sizes, alignments up to 4 MiB and beyond, windows) and
+ * frees (now or lazy). Every placement must be the same address.
+ */
+static void lowest_fit_equals_brute_force(struct ktest *t)
+{
+	enum { LIVE = 1500, OPS = 12000 };
+	struct vmap_area **live = kmalloc(LIVE * sizeof(*live));
+	unsigned long n = 0, mismatches = 0, placed = 0;
+	u64 rng = ktest_seed() * 2 + 1;
+	struct vmap_space s;
+
+	ASSERT_NOT_NULL(t, live);
+	ktest_log(t, "seed %llu", (unsigned long long)ktest_seed());
+	space_init(t, &s, 1ul << 22);                   /* 16 GiB */
+	for (unsigned op = 0; op < OPS; op++) {
+		u64 r = rng_next(&rng);
+		unsigned long size = (r % 64 + 1) * PG, align = PG << (r >> 8) % 11;
+		unsigned long vs = s.start, ve = s.end, fast, slow;
+
+		if (r % 7 == 0)
+			size = (r % 2048 + 1) * PG;
+		if ((r >> 56) % 16 == 0)                /* up to past the space's size */
+			align = PG << (20 + (r >> 44) % 15);
+		if ((r >> 16) % 5 == 0) {
+			vs = s.start + ((r >> 20) % (1ul << 22)) * PG;
+			ve = vs + ((r >> 40) % (1ul << 20) + 1) * PG;
+		}
+		if ((r >> 24) % 3 == 0 || n == LIVE) {
+			if (n) {
+				unsigned long i = (r >> 30) % n;
+
+				give_back(&s, live[i], (r >> 50) & 1);
+				live[i] = live[--n];
+			}
+			continue;
+		}
+		fast = vmap_lowest_fit(&s, size, align, vs, ve);
+		slow = vmap_lowest_fit_brute(&s, size, align, vs, ve);
+		if (fast != slow && mismatches++ < 3)
+			KTEST_FAIL(t, "op %u: size %lx align %lx window %lx-%lx: fast %lx, brute %lx",
+				   op, size, align, vs, ve, fast, slow);
+		if (slow && (live[n] = alloc_vmap_area(&s, size, align, vs, ve))) {
+			EXPECT_EQ(t, live[n]->va_start, slow);
+			n++;
+			placed++;
+		}
+		if (op % 2000 == 0)
+			EXPECT_EQ(t, vmap_check(&s), 0);
+	}
+	EXPECT_EQ(t, mismatches, 0);
+	EXPECT_GT(t, placed, OPS / 3);
+	ktest_log(t, "%lu placements checked, %lu areas live at the end", placed, n);
+	space_done(t, &s);
+	kfree(live);
+}
+
+/* --- the lazy tree ------------------------------------------------------ */
+
+static void lazy_ranges_are_not_reused_before_the_purge(struct ktest *t)
+{
+	struct vmap_space s;
+	struct vmap_area *a, *b, *c;
+	struct vmap_stats st;
+	unsigned long a_start;
+
+	space_init(t, &s, 256);
+	a = take(&s, 4, PG);
+	b = take(&s, 4, PG);
+	ASSERT_TRUE(t, a && b);
+	a_start = a->va_start;
+	give_back(&s, a, true);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_lazy, 1);
+	EXPECT_EQ(t, st.lazy_bytes, 4 * PG);
+	c = take(&s, 4, PG);                    /* not into the lazy hole */
+	ASSERT_NOT_NULL(t, c);
+	EXPECT_EQ(t, c->va_start, b->va_end);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	give_back(&s, c, false);
+	purge_vmap_area_lazy(&s);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_lazy, 0);
+	EXPECT_EQ(t, st.nr_purges, 1);
+	c = take(&s, 4, PG);                    /* now the lowest fit again */
+	ASSERT_NOT_NULL(t, c);
+	EXPECT_EQ(t, c->va_start, a_start);
+	give_back(&s, c, false);
+	give_back(&s, b, false);
+	space_done(t, &s);
+}
+
+static void full_space_purges_and_retries(struct ktest *t)
+{
+	struct vmap_space s;
+	struct vmap_area *v[4], *again;
+	struct vmap_stats st;
+
+	space_init(t, &s, 16);
+	for (int i = 0; i < 4; i++)
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 4, PG));
+	EXPECT_NULL(t, take(&s, 1, PG));        /* full, nothing lazy: fails */
+	give_back(&s, v[2], true);
+	again = take(&s, 2, PG);                /* fits only after a purge */
+	ASSERT_NOT_NULL(t, again);
+	EXPECT_EQ(t, again->va_start, TEST_BASE + 8 * PG);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_purges, 1);
+	EXPECT_EQ(t, st.nr_lazy, 0);
+	give_back(&s, again, false);
+	for (int i = 0; i < 4; i++)
+		if (i != 2)
+			give_back(&s, v[i], false);
+	space_done(t, &s);
+}
+
+static void lazy_threshold_triggers_a_purge(struct ktest *t)
+{
+	struct vmap_area *v[8];
+	struct vmap_stats st;
+	struct vmap_space s;
+
+	space_init(t, &s, 256);
+	s.lazy_max = 10 * PG;
+	for (int i = 0; i < 8; i++)
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 4, PG));
+	give_back(&s, v[0], true);
+	give_back(&s, v[1], true);              /* 8 pages: under the threshold */
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_lazy, 2);
+	EXPECT_EQ(t, st.nr_purges, 0);
+	give_back(&s, v[5], true);              /* 12 pages: purge */
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_lazy, 0);
+	EXPECT_EQ(t, st.lazy_bytes, 0);
+	EXPECT_EQ(t, st.nr_purges, 1);
+	EXPECT_EQ(t, st.nr_free, 3);            /* [0,8) [20,24) [32,256) */
+	for (int i = 2; i < 8; i++)
+		if (i != 5)
+			give_back(&s, v[i], false);
+	space_done(t, &s);
+}
+
+/* --- failure and checking ----------------------------------------------- */
+
+static void failed_split_changes_nothing(struct ktest *t)
+{
+	struct vmap_stats before, after;
+	struct vmap_area *a, *b;
+	struct vmap_space s;
+
+	space_init(t, &s, 64);
+	a = take(&s, 8, PG);
+	ASSERT_NOT_NULL(t, a);
+	give_back(&s, a, false);
+	a = take(&s, 1, PG);                    /* keeps the space from merging */
+	ASSERT_NOT_NULL(t, a);
+	vmap_get_stats(&s, &before);
+	/*
+	 * 16 KiB aligned inside [1, 64): a middle cut, which needs a node for
+	 * the right part besides the area's own. Each of the two fails in turn.
+	 */
+	for (unsigned long nth = 1; nth <= 2; nth++) {
+		struct fault_attr fail = { .mode = FAULT_MODE_NTH, .n = nth };
+		struct fault_stats fs;
+
+		ASSERT_EQ(t, fault_inject_set(FAULT_SLAB, &fail), 0);
+		fault_inject_begin();
+		b = alloc_vmap_area(&s, PG, 4 * PG, s.start, s.start + 8 * PG);
+		fault_inject_end();
+		fault_inject_get_stats(FAULT_SLAB, &fs);
+		fault_inject_clear(FAULT_SLAB);
+		EXPECT_EQ(t, fs.injected, 1);
+		EXPECT_NULL(t, b);
+		vmap_get_stats(&s, &after);
+		EXPECT_EQ(t, after.nr_free, before.nr_free);
+		EXPECT_EQ(t, after.nr_busy, before.nr_busy);
+		EXPECT_EQ(t, after.free_bytes, before.free_bytes);
+		EXPECT_EQ(t, vmap_check(&s), 0);
+	}
+	b = alloc_vmap_area(&s, PG, 4 * PG, s.start, s.start + 8 * PG);
+	ASSERT_NOT_NULL(t, b);
+	EXPECT_EQ(t, b->va_start, TEST_BASE + 4 * PG);
+	give_back(&s, b, false);
+	give_back(&s, a, false);
+	space_done(t, &s);
+}
+
+static void checker_catches_broken_trees(struct ktest *t)
+{
+	struct ktest_capture cap;
+	struct vmap_area *a, *b;
+	struct vmap_space s;
+	unsigned long saved;
+	struct vmap_area *f;
+	char buf[256];
+
+	space_init(t, &s, 64);
+	a = take(&s, 2, PG);
+	b = take(&s, 2, PG);
+	ASSERT_TRUE(t, a && b);
+	give_back(&s, a, false);
+	f = rb_entry(s.free.node, struct vmap_area, rb_node);
+
+	saved = f->subtree_max_size;                    /* a wrong cached maximum */
+	f->subtree_max_size = saved + PG;
+	ktest_capture_start(&cap, buf, sizeof(buf), true);
+	EXPECT_EQ(t, vmap_check(&s), -EINVAL);
+	EXPECT_EQ(t, ktest_capture_stop(&cap), 1);
+	EXPECT_TRUE(t, ktest_contains(buf, "maximum"));
+	f->subtree_max_size = saved;
+
+	b->va_end += PG;                                /* overlaps the free tail */
+	ktest_capture_start(&cap, buf, sizeof(buf), true);
+	EXPECT_EQ(t, vmap_check(&s), -EINVAL);
+	EXPECT_EQ(t, ktest_capture_stop(&cap), 1);
+	EXPECT_TRUE(t, ktest_contains(buf, "overlap"));
+	b->va_end -= 2 * PG;                            /* leaves a hole */
+	ktest_capture_start(&cap, buf, sizeof(buf), true);
+	EXPECT_EQ(t, vmap_check(&s), -EINVAL);
+	EXPECT_EQ(t, ktest_capture_stop(&cap), 1);
+	EXPECT_TRUE(t, ktest_contains(buf, "hole"));
+	b->va_end += PG;
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	give_back(&s, b, false);
+	space_done(t, &s);
+}
+
+static void kernel_space_is_consistent(struct ktest *t)
+{
+	struct vmap_stats st;
+
+	EXPECT_EQ(t, vmap_check(&kernel_vmap_space), 0);
+	vmap_get_stats(&kernel_vmap_space, &st);
+	EXPECT_EQ(t, st.free_bytes + st.busy_bytes + st.lazy_bytes, VMALLOC_END - VMALLOC_START);
+	EXPECT_GE(t, st.nr_free, 1);
+}
+
+static const struct ktest_case vmap_area_cases[] = {
+	KTEST_CASE(rbtree_random_operations_keep_invariants),
+	KTEST_CASE(rbtree_sequential_keys_stay_balanced),
+	KTEST_CASE(allocation_is_lowest_first_fit),
+	KTEST_CASE(frees_merge_with_free_neighbours),
+	KTEST_CASE(alignment_and_window_are_respected),
+	KTEST_CASE(lookup_finds_the_containing_area),
+	KTEST_CASE_TIMEOUT(lowest_fit_equals_brute_force, 60),
+	KTEST_CASE(lazy_ranges_are_not_reused_before_the_purge),
+	KTEST_CASE(full_space_purges_and_retries),
+	KTEST_CASE(lazy_threshold_triggers_a_purge),
+	KTEST_CASE(failed_split_changes_nothing),
+	KTEST_CASE(checker_catches_broken_trees),
+	KTEST_CASE(kernel_space_is_consistent),
+	{}
+};
+
+static const struct ktest_suite vmap_area_suite = {
+	.name = "vmap_area",
+	.cases = vmap_area_cases,
+	.init = va_case_init,
+	.exit = va_case_exit,
+};
+KTEST_SUITE_REGISTER(vmap_area_suite);
