@@ -46,7 +46,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 KERNEL   := $(BUILD)/kernel.elf
 ISO      := $(BUILD)/kernel.iso
 
-.PHONY: all kernel iso run debug test bench clean deps ktap-compat
+.PHONY: all kernel iso run debug test bench stress clean deps ktap-compat
 all: iso
 kernel: $(KERNEL)
 iso: $(ISO)
@@ -133,6 +133,15 @@ bench: deps
 		< /dev/null 2>&1 | tee $(BUILD)/logs/bench.log
 	@grep -q '^bench: done' $(BUILD)/logs/bench.log || \
 		{ echo "make bench: the run did not complete"; exit 1; }
+
+# Random stress (docs/reliability.md): 10 million operations against the reference
+# model in one boot; log in $(BUILD)/logs/stress.log. Replay a failure with
+# make stress STRESS_SEED=S STRESS_OPS=N.
+STRESS_OPS  ?= 10000000
+STRESS_SEED ?=
+stress: deps kernel
+	@sh scripts/stress.sh --build $(BUILD) --kernel $(KERNEL) --ops $(STRESS_OPS) \
+		$(if $(STRESS_SEED),--seed $(STRESS_SEED)) $(if $(filter 1,$(UEFI)),--uefi)
 
 clean:
 	rm -rf build

@@ -40,6 +40,19 @@ static inline void spin_unlock(spinlock_t *lock)
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * Takes the lock only if it is free; true if taken. For code that must not
+ * wait, such as a fault handler explaining an address while the faulting
+ * code may hold the lock. Interrupts are left as they are.
+ */
+static inline bool spin_trylock(spinlock_t *lock)
+{
+	if (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
+		return false;
+	lock->holder_ip = (unsigned long)__builtin_return_address(0);
+	return true;
+}
+
 /* Takes the lock with interrupts off; returns the flags to restore. */
 static inline unsigned long spin_lock_irqsave(spinlock_t *lock)
 {

@@ -10,6 +10,7 @@
 #include "mm/pfa.h"
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
+#include "mm/vmalloc_fault.h"
 
 void mm_init(void)
 {
@@ -18,6 +19,7 @@ void mm_init(void)
 	paging_init();
 	slab_init();
 	vmalloc_init();
+	vmalloc_fault_init();
 	fault_inject_init();
 	mm_check_init();
 }

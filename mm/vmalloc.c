@@ -25,6 +25,8 @@
 #include "mm/pfa.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
+#include "mm/vm_sparse.h"
+#include "mm/vmalloc_fault.h"
 #include "mm/vmap_area.h"
 
 #define VM_ULONG_MAX    (~0ul)
@@ -56,19 +58,21 @@ static inline unsigned long guard_size(unsigned long flags)
 
 /*
  * Checks a request and returns the area's full size (whole pages plus the
- * guard), or 0 after one warning. Raises *align to at least a page.
+ * guard), or 0 after one warning. Raises *align to at least a page. A
+ * VM_SPARSE_PREBUILT area is rounded and aligned to whole page tables.
  */
 static unsigned long check_request(const struct vm_call *c, unsigned long size,
 				   unsigned long *align, unsigned long flags,
 				   unsigned long start, unsigned long end)
 {
 	unsigned long guard = guard_size(flags);
+	unsigned long span = (flags & VM_SPARSE_PREBUILT) ? VM_SPARSE_TABLE_SPAN : PAGE_SIZE;
 
 	if (!size) {
 		vm_warn(c, "zero size");
 		return 0;
 	}
-	if (size > VM_ULONG_MAX - PAGE_SIZE - guard + 1) {
+	if (size > VM_ULONG_MAX - span - guard + 1) {
 		vm_warn(c, "size 0x%lx overflows with page rounding and the guard page", size);
 		return 0;
 	}
@@ -80,15 +84,21 @@ static unsigned long check_request(const struct vm_call *c, unsigned long size,
 		vm_warn(c, "unknown flags 0x%lx", flags & ~VM_FLAGS_ALL);
 		return 0;
 	}
+	if ((flags & VM_SPARSE_PREBUILT) && !(flags & VM_SPARSE)) {
+		vm_warn(c, "flags 0x%lx: VM_SPARSE_PREBUILT without VM_SPARSE", flags);
+		return 0;
+	}
 	if (!IS_ALIGNED(start | end, PAGE_SIZE) || start >= end || start < VMALLOC_START ||
 	    end > VMALLOC_END) {
 		vm_warn(c, "window 0x%lx-0x%lx is not a page-aligned part of the vmalloc space",
 			start, end);
 		return 0;
 	}
-	*align = MAX(*align, PAGE_SIZE);
-	return ALIGN_UP(size, PAGE_SIZE) + guard;
+	*align = MAX(*align, span);
+	return ALIGN_UP(ALIGN_UP(size, PAGE_SIZE) + guard, span);
 }
+
+static void discard_area(struct vm_struct *vm);
 
 /* Reserves a range and its vm_struct; NULL if out of space or memory. */
 static struct vm_struct *get_area(const struct vm_call *c, unsigned long size,
@@ -116,6 +126,10 @@ static struct vm_struct *get_area(const struct vm_call *c, unsigned long size,
 	vm->caller = (const void *)c->caller;
 	va->vm = vm;
 	spin_unlock_irqrestore(&kernel_vmap_space.lock, irq);
+	if ((flags & VM_SPARSE_PREBUILT) && vm_sparse_build_tables(vm)) {
+		discard_area(vm);       /* the build undid itself: nothing is mapped */
+		return NULL;
+	}
 	return vm;
 }
 
@@ -155,6 +169,7 @@ static struct vmap_area *take_area(const struct vm_call *c, const void *addr,
 		hint = rule->use_instead;
 	} else {
 		unlink_vmap_area_locked(s, va);
+		vmalloc_fault_note_free(c->fn, start, end, c->caller);
 	}
 	spin_unlock_irqrestore(&s->lock, irq);
 	if (!why)
@@ -183,6 +198,27 @@ static void release_area(struct vmap_area *va, bool now)
 		WARN_ON(pgtable_unmap_noflush(&kernel_pgtable, addr, size, NULL));
 		free_vmap_area_noflush(&kernel_vmap_space, va);
 	}
+}
+
+/*
+ * Releases a taken area's range. A sparse area goes through
+ * vm_sparse_release() (flushed at once, prebuilt tables freed), with one
+ * warning if pages were still mapped; any other lazily (release_area()).
+ */
+static void release_taken(const struct vm_call *c, struct vmap_area *va)
+{
+	struct vm_struct *vm = va->vm;
+	unsigned long left;
+
+	if (!(vm->flags & VM_SPARSE)) {
+		release_area(va, false);
+		return;
+	}
+	left = vm_sparse_release(va);
+	if (left)
+		vm_warn(c, "sparse area 0x%lx-0x%lx still had %lu pages mapped: unmapped, "
+			"not freed (they are the caller's)", (unsigned long)vm->addr,
+			(unsigned long)vm->addr + vm->size, left);
 }
 
 /* Gives back an area that never had anything mapped: no flush needed. */
@@ -261,7 +297,7 @@ struct vm_struct *remove_vm_area(const void *addr)
 	if (!va)
 		return NULL;
 	vm = va->vm;
-	release_area(va, false);
+	release_taken(&c, va);
 	mm_check_after_op("remove_vm_area");
 	return vm;
 }
@@ -278,7 +314,7 @@ void free_vm_area(struct vm_struct *area)
 	if (!va)
 		return;
 	WARN_ON(va->vm != area);
-	release_area(va, false);
+	release_taken(&c, va);
 	kfree(area);
 	mm_check_after_op("free_vm_area");
 }

@@ -44,7 +44,16 @@
 #define VM_MAP          0x00000004ul    /* vmap(): caller-owned pages */
 #define VM_NO_GUARD     0x00000040ul    /* no guard page after the area */
 #define VM_SPARSE       0x00001000ul    /* pages mapped on demand by vm_area_map_pages() */
-#define VM_FLAGS_ALL    (VM_IOREMAP | VM_ALLOC | VM_MAP | VM_NO_GUARD | VM_SPARSE)
+#define VM_SPARSE_PREBUILT 0x00100000ul /* ours: VM_SPARSE with all its page tables built */
+#define VM_FLAGS_ALL    (VM_IOREMAP | VM_ALLOC | VM_MAP | VM_NO_GUARD | VM_SPARSE | \
+			 VM_SPARSE_PREBUILT)
+
+/*
+ * The span of one bottom-level page table (2 MiB on x86-64). A
+ * VM_SPARSE_PREBUILT area is aligned to it and its size (guard page
+ * included) rounded up to it, so it owns whole tables and shares none.
+ */
+#define VM_SPARSE_TABLE_SPAN    (PAGE_SIZE * ARCH_PT_ENTRIES)
 
 /* One area of the vmalloc space (Linux's struct vm_struct). */
 struct vm_struct {
@@ -55,6 +64,9 @@ struct vm_struct {
 	unsigned int nr_pages;          /* entries of pages[] */
 	phys_addr_t phys_addr;          /* VM_IOREMAP: what it maps, else 0 */
 	const void *caller;             /* return address of the public entry */
+	unsigned long *sparse_kept;     /* VM_SPARSE_PREBUILT: bit i set if table span i
+					   had its tables before (not the area's to free);
+					   NULL if it built them all */
 };
 
 /* True if `addr` lies in the vmalloc space. */
@@ -98,7 +110,8 @@ struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags,
 
 /*
  * Anywhere in the vmalloc space, page-aligned. get_vm_area(size, VM_SPARSE)
- * reserves a range for vm_area_map_pages().
+ * reserves a range for vm_area_map_pages(); with VM_SPARSE | VM_SPARSE_PREBUILT
+ * every page table of the range is built too (see vm_area_map_pages()).
  */
 struct vm_struct *get_vm_area(unsigned long size, unsigned long flags);
 
@@ -113,14 +126,17 @@ struct vm_struct *find_vm_area(const void *addr);
  * without a flush (pages mapped into it are not freed: they are the
  * owner's) and lazily frees the range. Returns the vm_struct, which the
  * caller frees with kfree(), or NULL (one warning) if no area starts at
- * `addr`.
+ * `addr`. A VM_SPARSE area is released as free_vm_area() says.
  */
 struct vm_struct *remove_vm_area(const void *addr);
 
 /*
  * remove_vm_area(area->addr) and kfree(area): for areas from get_vm_area()
  * (vmalloc areas go with vfree(), vmap areas with vunmap(): warning).
- * NULL is ignored.
+ * NULL is ignored. A VM_SPARSE area: every page still mapped is unmapped
+ * (one warning line with their number: the caller probably leaked them;
+ * they stay the caller's), the TLB is flushed at once and the range is
+ * free on return; a VM_SPARSE_PREBUILT area's page tables are freed.
  */
 void free_vm_area(struct vm_struct *area);
 
@@ -139,6 +155,48 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags, unsigne
  * is ignored; a vmalloc area or anything else: one warning.
  */
 void vunmap(const void *addr);
+
+/* --- VM_SPARSE areas (mm/vm_sparse.c, docs/vm_sparse.md) -------------------- */
+
+/*
+ * Maps the caller's pages[0 .. (end - start) / PAGE_SIZE) at [start, end)
+ * of a VM_SPARSE area (end exclusive, both page-aligned, inside the area
+ * without its guard page) as kernel read/write, non-executable 4 KiB
+ * pages. The pages stay the caller's: nothing here ever frees them. No
+ * TLB flush is needed. Checks, in this order, each with one warning line
+ * naming the area and the caller:
+ *   -EINVAL  area NULL, not VM_SPARSE, or VM_NO_GUARD
+ *   -E2BIG   more pages than all of RAM
+ *   -ERANGE  [start, end) not inside the area without its guard page
+ *   -EINVAL  start or end not page-aligned, start >= end, pages NULL or
+ *            a NULL entry in it
+ *   -EBUSY   a page of the range is already mapped
+ * -ENOMEM (no warning) if a page table could not be allocated. A failed
+ * call leaves nothing mapped and frees the tables it allocated. On a
+ * VM_SPARSE_PREBUILT area it never allocates, so it cannot fail with
+ * -ENOMEM and may be called with interrupts off.
+ */
+int vm_area_map_pages(struct vm_struct *area, unsigned long start, unsigned long end,
+		      struct page **pages);
+
+/*
+ * Unmaps whatever is mapped at [start, end) of a VM_SPARSE area (holes
+ * are fine) and flushes the TLB before it returns. Never frees the pages
+ * and never allocates. A range vm_area_map_pages() would refuse (the same
+ * checks but the page ones) is ignored after one warning line.
+ */
+void vm_area_unmap_pages(struct vm_struct *area, unsigned long start, unsigned long end);
+
+/*
+ * A kcore-style read of kernel virtual memory that never faults: copies
+ * `len` bytes from vmalloc address `addr` into `buf` (clipped at the end
+ * of the vmalloc space). Bytes of vmalloc and vmap areas are read through
+ * the direct map; unmapped pages, guard pages, gaps between areas, lazily
+ * freed ranges, and the whole of VM_SPARSE and VM_IOREMAP areas read as
+ * zeros (as Linux's /proc/kcore does). Returns the bytes written to buf,
+ * or -EINVAL (one warning) if buf is NULL or addr is not a vmalloc address.
+ */
+long vread(void *buf, const void *addr, unsigned long len);
 
 /* --- allocating memory ---------------------------------------------------- */
 

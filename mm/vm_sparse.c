@@ -1,0 +1,288 @@
+/*
+ * VM_SPARSE areas: reserve a large virtual range once, then map and unmap
+ * caller-owned pages inside it on demand (Linux 6.9's mechanism for BPF
+ * arenas). See mm/vmalloc.h for the contracts, docs/vm_sparse.md for the
+ * picture and the differences from Linux.
+ *
+ *   get_vm_area(size, VM_SPARSE)        range + guard page, nothing mapped
+ *   vm_area_map_pages(area, s, e, pp)   checks, then pgtable_map_pages()
+ *   vm_area_unmap_pages(area, s, e)     checks, then pgtable_unmap(): flushed
+ *   free_vm_area(area)                  vm_sparse_release(): what is left is
+ *                                       unmapped and flushed, the range free
+ *
+ * Nothing here keeps per-page state: the page table is the only record of
+ * what is mapped, so an area costs its vm_struct and its page tables.
+ *
+ * Locking: none of its own. The area must stay alive during a call (its
+ * owner frees it); the page table's lock makes each map and unmap atomic.
+ * On SMP two maps of overlapping ranges can race past the -EBUSY check;
+ * the walker then refuses the second one (its own warning, -EBUSY).
+ */
+#include "mm/vm_sparse.h"
+#include "kernel/errno.h"
+#include "kernel/lib/format.h"
+#include "kernel/panic.h"
+#include "mm/mm_check.h"
+#include "mm/pfa.h"
+#include "mm/pgtable.h"
+#include "mm/slab.h"
+#include "mm/vmap_area.h"
+
+#define KPT             (&kernel_pgtable)
+#define SPAN            VM_SPARSE_TABLE_SPAN
+#define LONG_BITS       (8 * sizeof(unsigned long))
+
+/* One call of the API: what its checks and its warning line need. */
+struct sparse_call {
+	const char *fn;
+	unsigned long caller;
+	struct vm_struct *area;
+	unsigned long start, end;
+};
+
+#define SPARSE_CALL(name, a, s, e) \
+	((struct sparse_call){ .fn = (name), .caller = RET_IP, .area = (a), .start = (s), .end = (e) })
+
+/* The one warning line of a refused call: "fn: area 0x..-0x..: <what> (caller f+0x../0x..)". */
+static void __printf(2, 3) sparse_warn(const struct sparse_call *c, const char *fmt, ...)
+{
+	char msg[160], area[48];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->area)
+		snprintf(area, sizeof(area), "0x%lx-0x%lx", (unsigned long)c->area->addr,
+			 (unsigned long)c->area->addr + c->area->size);
+	else
+		snprintf(area, sizeof(area), "NULL");
+	WARN(1, "%s: area %s: %s (caller %pS)", c->fn, area, msg, (void *)c->caller);
+}
+
+/*
+ * Checks 1 to 4 of mm/vmalloc.h, in that order: the kind of area, the
+ * page count against RAM, the range against the area, then the range
+ * itself. A range with start >= end counts 0 pages for the second check.
+ */
+static int check_range(const struct sparse_call *c)
+{
+	const struct vm_struct *a = c->area;
+	unsigned long first, last, nr;
+
+	if (!a || !(a->flags & VM_SPARSE) || (a->flags & VM_NO_GUARD)) {
+		sparse_warn(c, "not a VM_SPARSE area with a guard page (flags 0x%lx)",
+			    a ? a->flags : 0);
+		return -EINVAL;
+	}
+	nr = c->end > c->start ? (c->end - c->start) >> PAGE_SHIFT : 0;
+	if (nr > pfa_total_pages()) {
+		sparse_warn(c, "%lu pages is more than all of RAM (%lu pages)", nr,
+			    pfa_total_pages());
+		return -E2BIG;
+	}
+	first = (unsigned long)a->addr;
+	last = first + get_vm_area_size(a);
+	if (c->start < first || c->start > last || c->end < first || c->end > last) {
+		sparse_warn(c, "range 0x%lx-0x%lx is not inside 0x%lx-0x%lx (guard page excluded)",
+			    c->start, c->end, first, last);
+		return -ERANGE;
+	}
+	if (!IS_ALIGNED(c->start | c->end, PAGE_SIZE) || c->start >= c->end) {
+		sparse_warn(c, "range 0x%lx-0x%lx is empty or not page-aligned", c->start, c->end);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Check 4, the pages: an array, and no NULL in it. */
+static int check_pages(const struct sparse_call *c, struct page **pages)
+{
+	unsigned long nr = (c->end - c->start) >> PAGE_SHIFT;
+
+	if (!pages) {
+		sparse_warn(c, "no page array (NULL)");
+		return -EINVAL;
+	}
+	for (unsigned long i = 0; i < nr; i++) {
+		if (!pages[i]) {
+			sparse_warn(c, "pages[%lu] is NULL", i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Stops a walk at the first leaf, recording where it is. */
+static int first_leaf(const struct pgtable_entry *e, void *ctx)
+{
+	if (!e->leaf)
+		return 0;
+	*(unsigned long *)ctx = e->va;
+	return 1;
+}
+
+/*
+ * Check 5: nothing mapped in the range yet. Done before mapping so that
+ * the refusal is this function's one warning line (the walker would name
+ * itself); it reads only tables that exist, so a fresh range costs little.
+ */
+static int check_unmapped(const struct sparse_call *c)
+{
+	unsigned long where = 0;
+
+	if (pgtable_walk(KPT, c->start, c->end, first_leaf, &where) == 0)
+		return 0;
+	sparse_warn(c, "0x%lx is already mapped", MAX(where, c->start));
+	return -EBUSY;
+}
+
+int vm_area_map_pages(struct vm_struct *area, unsigned long start, unsigned long end,
+		      struct page **pages)
+{
+	struct sparse_call c = SPARSE_CALL("vm_area_map_pages", area, start, end);
+	int err = check_range(&c);
+
+	if (!err)
+		err = check_pages(&c, pages);
+	if (!err)
+		err = check_unmapped(&c);
+	if (!err)
+		err = pgtable_map_pages(KPT, start, pages, (end - start) >> PAGE_SHIFT,
+					PROT_KERNEL_RW);
+	mm_check_after_op("vm_area_map_pages");
+	return err;
+}
+
+void vm_area_unmap_pages(struct vm_struct *area, unsigned long start, unsigned long end)
+{
+	struct sparse_call c = SPARSE_CALL("vm_area_unmap_pages", area, start, end);
+
+	/* pgtable_unmap() flushes only if it cleared something: holes are free. */
+	if (!check_range(&c))
+		WARN_ON(pgtable_unmap(KPT, start, end - start, NULL, 0));
+	mm_check_after_op("vm_area_unmap_pages");
+}
+
+/* --- pre-built tables ------------------------------------------------------ */
+
+/*
+ * A prebuilt area owns whole table spans (VM_SPARSE_TABLE_SPAN, aligned),
+ * so no other area can need a bottom-level table inside it. Building maps
+ * a scratch page for an instant at the start of each span that has no
+ * table yet, which makes the walker build the tables above it. A span
+ * that already had its table (vmalloc keeps the tables of freed areas) is
+ * only recorded in area->sparse_kept: the area must leave it as it found
+ * it. Freeing (or a failed build) frees, run by run, the spans the area
+ * built, and with them every table above that is left empty.
+ */
+
+/* Mapped read-only at the start of a span for an instant; never accessed there. */
+static u8 build_scratch[PAGE_SIZE] __aligned(PAGE_SIZE);
+
+static int is_bottom_table(const struct pgtable_entry *e, void *ctx)
+{
+	return !e->leaf && e->level == PT_LEVEL_PMD;
+}
+
+static bool span_has_table(unsigned long va)
+{
+	return pgtable_walk(KPT, va, va + SPAN, is_bottom_table, NULL) == 1;
+}
+
+static bool span_is_kept(const struct vm_struct *area, unsigned long i)
+{
+	return area->sparse_kept && (area->sparse_kept[i / LONG_BITS] >> (i % LONG_BITS)) & 1;
+}
+
+/* Records span i as found with its table; allocates the bitmap at the first. */
+static int mark_kept(struct vm_struct *area, unsigned long i)
+{
+	unsigned long bytes = ALIGN_UP(area->size / SPAN, LONG_BITS) / 8;
+
+	if (!area->sparse_kept)
+		area->sparse_kept = bytes <= PAGE_SIZE ? kzalloc(bytes) : vzalloc(bytes);
+	if (!area->sparse_kept)
+		return -ENOMEM;
+	area->sparse_kept[i / LONG_BITS] |= 1ul << (i % LONG_BITS);
+	return 0;
+}
+
+static void free_kept(struct vm_struct *area)
+{
+	if (is_vmalloc_addr(area->sparse_kept))
+		vfree(area->sparse_kept);
+	else
+		kfree(area->sparse_kept);
+	area->sparse_kept = NULL;
+}
+
+/* Frees the tables of spans [0, n) the area built, one unmap per run (each flushed). */
+static void free_built_tables(struct vm_struct *area, unsigned long n)
+{
+	unsigned long start = (unsigned long)area->addr, i = 0, run;
+
+	while (i < n) {
+		for (; i < n && span_is_kept(area, i); i++)
+			;
+		for (run = i; i < n && !span_is_kept(area, i); i++)
+			;
+		if (i > run)
+			WARN_ON(pgtable_unmap(KPT, start + run * SPAN, (i - run) * SPAN, NULL,
+					      PGTABLE_FREE_TABLES));
+	}
+}
+
+/* Builds the tables of the span at `va`, which has none. */
+static int build_span(unsigned long va)
+{
+	struct page *scratch = virt_to_page(build_scratch);
+	int err = pgtable_map_pages(KPT, va, &scratch, 1, PROT_KERNEL_RO);
+
+	return err ? err : pgtable_unmap_noflush(KPT, va, PAGE_SIZE, NULL);
+}
+
+int vm_sparse_build_tables(struct vm_struct *area)
+{
+	unsigned long start = (unsigned long)area->addr, nr = area->size / SPAN, i;
+	int err = 0;
+
+	for (i = 0; i < nr && !err; i++) {
+		unsigned long va = start + i * SPAN;
+
+		err = span_has_table(va) ? mark_kept(area, i) : build_span(va);
+	}
+	if (err) {
+		free_built_tables(area, i - 1);         /* span i - 1 failed: nothing of it */
+		free_kept(area);
+		return err;
+	}
+	/* The scratch leaves are gone; no translation of them may stay cached. */
+	pgtable_flush_range(KPT, start, start + area->size);
+	return 0;
+}
+
+/* --- release ---------------------------------------------------------------- */
+
+static int count_leaf(const struct pgtable_entry *e, void *ctx)
+{
+	if (e->leaf)
+		*(unsigned long *)ctx += e->size >> PAGE_SHIFT;
+	return 0;
+}
+
+unsigned long vm_sparse_release(struct vmap_area *va)
+{
+	struct vm_struct *vm = va->vm;
+	unsigned long start = va->va_start, end = start + get_vm_area_size(vm), mapped = 0;
+
+	pgtable_walk(KPT, start, end, count_leaf, &mapped);
+	if (mapped)
+		WARN_ON(pgtable_unmap(KPT, start, end - start, NULL, 0));
+	if (vm->flags & VM_SPARSE_PREBUILT) {
+		free_built_tables(vm, vm->size / SPAN);
+		free_kept(vm);
+	}
+	free_vmap_area(&kernel_vmap_space, va);
+	return mapped;
+}

@@ -1,0 +1,182 @@
+/*
+ * The vmalloc explainer of kernel page faults (mm/vmalloc_fault.h) and
+ * the history of freed ranges behind its "freed area" line.
+ *
+ * It runs inside the fault handler (interrupts off), possibly on behalf
+ * of code that holds the vmap space's lock or is in the middle of a free.
+ * So it never waits: the space's lock is only tried, and the history is
+ * a ring written and read without a lock.
+ *
+ * The history ring: each free claims the next slot with an atomic
+ * increment and fills it between two bumps of the slot's sequence number
+ * (odd while it is being written). A reader copies a slot and keeps the
+ * copy only if the sequence number was even and did not move meanwhile,
+ * so a torn entry is skipped, never reported.
+ *
+ *   next = 70       slots: [6] [7] ... [63] [0] ... [5]
+ *                           ^ newest (69 % 64 = 5) is searched first
+ */
+#include "mm/vmalloc_fault.h"
+#include "kernel/errno.h"
+#include "kernel/fault.h"
+#include "kernel/lib/format.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "mm/vmalloc.h"
+#include "mm/vmap_area.h"
+
+struct freed_range {
+	unsigned long seq;              /* odd while the slot is being written */
+	unsigned long start, end;       /* the whole range, guard page included */
+	unsigned long caller;           /* who called fn */
+	const char *fn;                 /* the public function that freed it */
+};
+
+static struct freed_range history[VMALLOC_FREE_HISTORY];
+static unsigned long history_next;      /* frees recorded since boot; atomic */
+
+void vmalloc_fault_note_free(const char *fn, unsigned long start, unsigned long end,
+			     unsigned long caller)
+{
+	unsigned long n = __atomic_fetch_add(&history_next, 1, __ATOMIC_RELAXED);
+	struct freed_range *r = &history[n % VMALLOC_FREE_HISTORY];
+	unsigned long seq = READ_ONCE(r->seq) | 1;
+
+	WRITE_ONCE(r->seq, seq);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	r->start = start;
+	r->end = end;
+	r->caller = caller;
+	r->fn = fn;
+	__atomic_store_n(&r->seq, seq + 1, __ATOMIC_RELEASE);
+}
+
+/* Copies slot `i` into *out; false if it is being written (or was meanwhile). */
+static bool read_slot(unsigned long i, struct freed_range *out)
+{
+	const struct freed_range *r = &history[i % VMALLOC_FREE_HISTORY];
+	unsigned long seq = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+
+	if (seq & 1)
+		return false;
+	out->start = READ_ONCE(r->start);
+	out->end = READ_ONCE(r->end);
+	out->caller = READ_ONCE(r->caller);
+	out->fn = READ_ONCE(r->fn);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return READ_ONCE(r->seq) == seq && seq != 0;
+}
+
+/* The most recent recorded free of a range containing `addr`; false if none. */
+static bool find_freed(unsigned long addr, struct freed_range *out)
+{
+	unsigned long n = __atomic_load_n(&history_next, __ATOMIC_ACQUIRE);
+	unsigned long oldest = n > VMALLOC_FREE_HISTORY ? n - VMALLOC_FREE_HISTORY : 0;
+
+	for (unsigned long i = n; i-- > oldest;)
+		if (read_slot(i, out) && addr >= out->start && addr < out->end)
+			return true;
+	return false;
+}
+
+/* What the explainer needs of a live area, copied under the space's lock. */
+struct area_view {
+	unsigned long start, end;       /* whole range, guard included */
+	unsigned long usable_end;       /* where the guard page starts (end if none) */
+	unsigned long flags;
+	const void *caller;
+	bool has_vm;                    /* false while the area is being set up */
+};
+
+/* -EBUSY if the lock is held, -ENOENT if no live area contains `addr`, else 0. */
+static int find_live(unsigned long addr, struct area_view *v)
+{
+	struct vmap_space *s = &kernel_vmap_space;
+	struct vmap_area *va;
+
+	if (!spin_trylock(&s->lock))
+		return -EBUSY;
+	va = find_vmap_area_locked(s, addr);
+	if (va) {
+		*v = (struct area_view){ .start = va->va_start, .end = va->va_end,
+					 .usable_end = va->va_end, .has_vm = va->vm != NULL };
+		if (va->vm) {
+			v->flags = va->vm->flags;
+			v->caller = va->vm->caller;
+			v->usable_end = v->start + get_vm_area_size(va->vm);
+		}
+	}
+	spin_unlock(&s->lock);
+	return va ? 0 : -ENOENT;
+}
+
+/* The kind of area, as vmallocinfo would tag it. */
+static const char *area_kind(unsigned long flags)
+{
+	if (flags & VM_ALLOC)
+		return "vmalloc";
+	if (flags & VM_SPARSE)
+		return "sparse";
+	if (flags & VM_IOREMAP)
+		return "ioremap";
+	if (flags & VM_MAP)
+		return "vmap";
+	return "reserved";
+}
+
+static void describe_live(unsigned long addr, bool present, const struct area_view *v,
+			  char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "vmalloc: 0x%lx ", addr);
+	size_t off = MIN((size_t)n, size);
+
+	buf += off;
+	size -= off;
+	if (!v->has_vm)
+		snprintf(buf, size, "is in area 0x%lx-0x%lx, still being set up", v->start, v->end);
+	else if (addr >= v->usable_end)
+		snprintf(buf, size, "is the guard page of area 0x%lx-0x%lx (caller %pS)",
+			 v->start, v->end, v->caller);
+	else if ((v->flags & VM_SPARSE) && !present)
+		snprintf(buf, size, "is an unmapped page of sparse area 0x%lx-0x%lx (caller %pS)",
+			 v->start, v->end, v->caller);
+	else
+		snprintf(buf, size, "is in area 0x%lx-0x%lx (%lu bytes, %s, caller %pS)",
+			 v->start, v->end, v->end - v->start, area_kind(v->flags), v->caller);
+}
+
+void vmalloc_fault_describe(unsigned long addr, bool present, char *buf, size_t size)
+{
+	struct freed_range r;
+	struct area_view v;
+	int err = find_live(addr, &v);
+
+	if (err == -EBUSY)
+		snprintf(buf, size, "vmalloc: 0x%lx: cannot look it up (vmap lock busy)", addr);
+	else if (!err)
+		describe_live(addr, present, &v, buf, size);
+	else if (find_freed(addr, &r))
+		snprintf(buf, size, "vmalloc: 0x%lx is in a freed area 0x%lx-0x%lx, freed by %pS (%s)",
+			 addr, r.start, r.end, (void *)r.caller, r.fn);
+	else
+		snprintf(buf, size, "vmalloc: 0x%lx is in no area", addr);
+}
+
+/* The explainer: one line for a page fault at a vmalloc address. */
+static void vmalloc_fault_explain(const struct fault_info *info)
+{
+	char line[192];
+
+	if (!info->page_fault || !is_vmalloc_addr((const void *)info->addr))
+		return;
+	vmalloc_fault_describe(info->addr, info->present, line, sizeof(line));
+	printk("%s\n", line);
+}
+
+int vmalloc_fault_init(void)
+{
+	int err = fault_add_explainer(vmalloc_fault_explain);
+
+	WARN(err, "vmalloc_fault_init: no room for the explainer (%d)", err);
+	return err;
+}

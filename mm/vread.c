@@ -1,0 +1,92 @@
+/*
+ * vread(): a kcore-style read of the vmalloc space that never faults
+ * (mm/vmalloc.h has the contract). It never touches the vmalloc address
+ * it reads: for each page of a readable area it asks the page table which
+ * frame is there and copies from that frame's direct-map alias with a
+ * probe, so a page unmapped meanwhile or a frame outside the direct map
+ * reads as zeros instead of faulting.
+ *
+ *   [ vmalloc area | guard |   gap   | sparse area ......... | guard ]
+ *     bytes          zeros   zeros     zeros (even mapped)    zeros
+ *
+ * Locking: holds the vmap space's lock for the whole read, so no area it
+ * reads can be freed under it, and takes the page table's lock inside it
+ * for each lookup (the order mm/mm_check.c uses too).
+ */
+#include "mm/vmalloc.h"
+#include "kernel/errno.h"
+#include "kernel/lib/string.h"
+#include "kernel/panic.h"
+#include "kernel/probe.h"
+#include "mm/pgtable.h"
+#include "mm/vmap_area.h"
+
+/* The first busy area that ends after `addr`, or NULL. Lock held. */
+static struct vmap_area *first_area_ending_after_locked(struct vmap_space *s,
+							unsigned long addr)
+{
+	struct rb_node *n = s->busy.node;
+	struct vmap_area *found = NULL;
+
+	/* Busy areas do not overlap: ordered by start, they are ordered by end too. */
+	while (n) {
+		struct vmap_area *va = rb_entry(n, struct vmap_area, rb_node);
+
+		if (va->va_end > addr) {
+			found = va;
+			n = n->left;
+		} else {
+			n = n->right;
+		}
+	}
+	return found;
+}
+
+/* True if the bytes of the area may be read (Linux's kcore reads zeros for the rest). */
+static bool area_is_readable(const struct vmap_area *va)
+{
+	return va->vm && !(va->vm->flags & (VM_SPARSE | VM_IOREMAP));
+}
+
+/* Copies [from, to) into buf (which holds [base, ...)); pages without a frame stay zero. */
+static void copy_range(char *buf, unsigned long base, unsigned long from, unsigned long to)
+{
+	while (from < to) {
+		unsigned long next = MIN(ALIGN_DOWN(from, PAGE_SIZE) + PAGE_SIZE, to);
+		char *dst = buf + (from - base);
+		struct pgtable_entry e;
+
+		if (pgtable_query(&kernel_pgtable, from, &e) == 0 &&
+		    probe_read(dst, phys_to_virt(pgtable_entry_phys(&e, from)), next - from))
+			memset(dst, 0, next - from);
+		from = next;
+	}
+}
+
+long vread(void *buf, const void *addr, unsigned long len)
+{
+	struct vmap_space *s = &kernel_vmap_space;
+	unsigned long start = (unsigned long)addr, end, irq;
+	const char *why = NULL;
+	struct vmap_area *va;
+
+	if (!is_vmalloc_addr(addr))
+		why = "not a vmalloc address";
+	else if (!buf && len)
+		why = "no buffer";
+	if (WARN(why, "vread: %p: %s (caller %pS)", addr, why, (void *)RET_IP))
+		return -EINVAL;
+	len = MIN(len, VMALLOC_END - start);
+	if (!len)
+		return 0;
+	end = start + len;
+	memset(buf, 0, len);
+	irq = spin_lock_irqsave(&s->lock);
+	for (va = first_area_ending_after_locked(s, start); va && va->va_start < end;
+	     va = rb_entry_safe(rb_next(&va->rb_node), struct vmap_area, rb_node)) {
+		if (area_is_readable(va))
+			copy_range(buf, start, MAX(va->va_start, start), MIN(va->va_end, end));
+	}
+	spin_unlock_irqrestore(&s->lock, irq);
+	return (long)len;
+}
