@@ -147,3 +147,4 @@ clean:
 	rm -rf build
 
 -include $(OBJS:.o=.d)
+include arch/host/host.mk

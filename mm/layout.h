@@ -12,16 +12,12 @@
 
 #include "kernel/types.h"
 
+/* DIRECT_MAP_BASE/SIZE, VMALLOC_START/END, KERNEL_VMA, KERNEL_IMAGE_END */
+#include "arch/x86_64/layout.h"
+
 #define PAGE_SHIFT      12
 #define PAGE_SIZE       (1ul << PAGE_SHIFT)
 #define PAGE_MASK       (~(PAGE_SIZE - 1))
-
-#define DIRECT_MAP_BASE 0xffff888000000000ul
-#define DIRECT_MAP_SIZE (64ul << 40)
-#define VMALLOC_START   0xffffc90000000000ul
-#define VMALLOC_END     0xffffe90000000000ul    /* exclusive */
-#define KERNEL_VMA      0xffffffff80000000ul
-#define KERNEL_IMAGE_END 0xffffffffa0000000ul   /* exclusive */
 
 /* Physical address -> its alias in the direct map. */
 static inline void *phys_to_virt(phys_addr_t pa)

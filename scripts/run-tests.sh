@@ -80,5 +80,13 @@ if selected harness-demo; then
 		"harness-demo-crash=$demo/harness-demo-crash.out:$demo/harness-demo-crash.json"
 fi
 
+# mm/ built for the host (arch/host/host.mk, docs/host.md): the test suites
+# under ASan+UBSan, then under Valgrind, and a short fuzz run. Results:
+# host-asan, host-valgrind, host-fuzz (host-build if the build fails).
+if selected host; then
+	echo "== host: mm/ on the host under ASan+UBSan and Valgrind, and ${FUZZ_SMOKE_SECONDS:-30} s of fuzzing"
+	make -s --no-print-directory host-check BUILD="$build" || true
+fi
+
 echo "== summary"
 $PYTHON scripts/ktest.py total "$results"/*.json

@@ -1,0 +1,105 @@
+/*
+ * Host shadow of arch/x86_64/cpu.h (docs/host.md). The host build puts
+ * arch/host/include first on the include path, so every
+ * #include "arch/x86_64/cpu.h" of mm/, kernel/ and arch/x86_64/ lands
+ * here instead of on the real header, whose privileged instructions
+ * would trap in a user process. Same names, constants and signatures;
+ * the bodies go to the simulated CPU (arch/host/cpu.c):
+ *
+ *   CR3, CR4, MSRs, CPUID   registers of the simulated CPU
+ *   INVLPG, CR3/CR4 writes  recorded, and applied to the simulated TLB
+ *   RFLAGS.IF               a flag word (irq_save/restore, the watchdog)
+ *   port I/O                refused: nothing in mm/ may touch a device
+ *   RDTSC, PAUSE            the real instructions (unprivileged)
+ *
+ * The include guard is the real header's, so the two can never both be
+ * compiled into one file: whichever is found first wins, and
+ * ARCH_HOST_CPU_SHADOW says it was this one.
+ */
+#ifndef ARCH_X86_64_CPU_H
+#define ARCH_X86_64_CPU_H
+
+#define ARCH_HOST_CPU_SHADOW 1
+
+#include "kernel/types.h"
+
+#define X86_EFLAGS_IF   (1ul << 9)
+#define X86_CR4_PGE     (1ul << 7)
+#define MSR_EFER        0xc0000080u
+#define EFER_NXE        (1ull << 11)
+
+/* The simulated CPU (arch/host/cpu.c). */
+extern unsigned long host_cpu_rflags;
+u64 host_cpu_read_cr(int n);
+void host_cpu_write_cr(int n, u64 v);
+void host_cpu_invlpg(unsigned long addr);
+u64 host_cpu_rdmsr(u32 msr);
+void host_cpu_wrmsr(u32 msr, u64 v);
+void host_cpu_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d);
+__attribute__((noreturn)) void host_cpu_port_io(u16 port, const char *what);
+__attribute__((noreturn)) void host_cpu_halt(void);
+
+static inline u64 read_cr2(void) { return host_cpu_read_cr(2); }
+static inline u64 read_cr3(void) { return host_cpu_read_cr(3); }
+static inline void write_cr3(u64 v) { host_cpu_write_cr(3, v); }
+static inline u64 read_cr4(void) { return host_cpu_read_cr(4); }
+static inline void write_cr4(u64 v) { host_cpu_write_cr(4, v); }
+static inline void invlpg(unsigned long addr) { host_cpu_invlpg(addr); }
+
+static inline void outb(u16 port, u8 v) { (void)v; host_cpu_port_io(port, "outb"); }
+static inline u8 inb(u16 port) { host_cpu_port_io(port, "inb"); }
+static inline void outl(u16 port, u32 v) { (void)v; host_cpu_port_io(port, "outl"); }
+
+static inline u64 rdmsr(u32 msr) { return host_cpu_rdmsr(msr); }
+static inline void wrmsr(u32 msr, u64 v) { host_cpu_wrmsr(msr, v); }
+
+static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	host_cpu_cpuid(leaf, sub, a, b, c, d);
+}
+
+static inline u64 rdtsc(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+
+static inline unsigned long read_flags(void)
+{
+	return __atomic_load_n(&host_cpu_rflags, __ATOMIC_RELAXED);
+}
+
+static inline void irq_enable(void)
+{
+	__atomic_or_fetch(&host_cpu_rflags, X86_EFLAGS_IF, __ATOMIC_SEQ_CST);
+}
+
+static inline void irq_disable(void)
+{
+	__atomic_and_fetch(&host_cpu_rflags, ~X86_EFLAGS_IF, __ATOMIC_SEQ_CST);
+}
+
+/* Disables interrupts and returns the previous flags for irq_restore(). */
+static inline unsigned long irq_save(void)
+{
+	unsigned long f = read_flags();
+	irq_disable();
+	return f;
+}
+
+static inline void irq_restore(unsigned long flags)
+{
+	if (flags & X86_EFLAGS_IF)
+		irq_enable();
+}
+
+static inline void cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
+
+static inline void cpu_halt(void)
+{
+	host_cpu_halt();
+}
+
+#endif
