@@ -22,27 +22,7 @@ make:make
 binutils:ld
 "
 
-missing=
-for item in $needs; do
-	pkg=${item%%:*}
-	probe=${item#*:}
-	case $probe in
-	/*) [ -e "$probe" ] && continue ;;
-	*) command -v "$probe" > /dev/null 2>&1 && continue ;;
-	esac
-	missing="$missing $pkg"
-done
-
+. "$(dirname "$0")/lib-deps.sh"
+missing=$(deps_missing "$needs")
 [ -z "$missing" ] && exit 0
-
-echo "install-deps: missing Debian packages:$missing"
-cmd="apt-get install -y --no-install-recommends$missing"
-if [ "$(id -u)" != 0 ]; then
-	echo "install-deps: run this as root, then try again:"
-	echo "    sudo apt-get update && sudo $cmd"
-	exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-# shellcheck disable=SC2086
-$cmd
+deps_install install-deps "$missing"

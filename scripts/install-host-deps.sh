@@ -21,16 +21,8 @@ valgrind:valgrind
 valgrind:/usr/include/valgrind/callgrind.h
 "
 
-missing=
-for item in $needs; do
-	pkg=${item%%:*}
-	probe=${item#*:}
-	case $probe in
-	/*) [ -e "$probe" ] && continue ;;
-	*) command -v "$probe" > /dev/null 2>&1 && continue ;;
-	esac
-	case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
-done
+. "$(dirname "$0")/lib-deps.sh"
+missing=$(deps_missing "$needs")
 
 # libFuzzer's runtime ships apart from clang (Debian: libclang-rt-<version>-dev).
 if command -v clang > /dev/null 2>&1; then
@@ -40,17 +32,7 @@ fi
 
 [ -z "$missing" ] && exit 0
 
-echo "install-host-deps: missing Debian packages:$missing"
-cmd="apt-get install -y --no-install-recommends$missing"
-if [ "$(id -u)" != 0 ]; then
-	echo "install-host-deps: run this as root, then try again:"
-	echo "    sudo apt-get update && sudo $cmd"
-	exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-# shellcheck disable=SC2086
-$cmd
+deps_install install-host-deps "$missing"
 # A clang installed just now may still lack the runtime package of its version.
 if ! [ -e "$(clang -print-resource-dir)/lib/linux/libclang_rt.fuzzer-x86_64.a" ]; then
 	ver=$(clang -dumpversion | cut -d. -f1)
