@@ -32,8 +32,6 @@ static const struct kernel_only kernel_only[] = {
 	  "uses virt_to_phys() of a kernel static" },
 	{ "printk.percent_ps_symbolizes",
 	  "vsnprintf is kernel_vsnprintf on the host" },
-	{ "vmalloc.align_shift_alloc_test",
-	  "expects the kernel's VMALLOC_START (2^46 is the first misfit)" },
 	{ "vm_sparse.prebuilt_*",
 	  "prebuilt: vm_sparse.c maps virt_to_page(build_scratch), a static" },
 	{ "arena.every_failure_point_leaves_no_trace.create_64m_prebuilt",
