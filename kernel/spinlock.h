@@ -9,6 +9,7 @@
 
 #include "kernel/types.h"
 #include "arch/x86_64/cpu.h"
+#include "kernel/irqflags.h"
 
 typedef struct spinlock {
 	volatile u32 locked;

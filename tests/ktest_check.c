@@ -3,7 +3,7 @@
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk.h"
-#include "arch/x86_64/cpu.h"
+#include "kernel/irqflags.h"
 
 static const char *check_word(enum ktest_check kind)
 {

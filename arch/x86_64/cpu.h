@@ -109,20 +109,6 @@ static inline void irq_disable(void)
 	__asm__ __volatile__("cli" : : : "memory");
 }
 
-/* Disables interrupts and returns the previous flags for irq_restore(). */
-static inline unsigned long irq_save(void)
-{
-	unsigned long f = read_flags();
-	irq_disable();
-	return f;
-}
-
-static inline void irq_restore(unsigned long flags)
-{
-	if (flags & X86_EFLAGS_IF)
-		irq_enable();
-}
-
 static inline void cpu_relax(void)
 {
 	__asm__ __volatile__("pause" : : : "memory");

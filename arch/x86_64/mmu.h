@@ -26,6 +26,7 @@
 #endif
 
 #include "arch/x86_64/cpu.h"
+#include "kernel/irqflags.h"
 #include "kernel/types.h"
 
 /* Entry bits, named as in the SDM (vol. 3A, tables 4-15 to 4-20). */

@@ -78,20 +78,6 @@ static inline void irq_disable(void)
 	__atomic_and_fetch(&host_cpu_rflags, ~X86_EFLAGS_IF, __ATOMIC_SEQ_CST);
 }
 
-/* Disables interrupts and returns the previous flags for irq_restore(). */
-static inline unsigned long irq_save(void)
-{
-	unsigned long f = read_flags();
-	irq_disable();
-	return f;
-}
-
-static inline void irq_restore(unsigned long flags)
-{
-	if (flags & X86_EFLAGS_IF)
-		irq_enable();
-}
-
 static inline void cpu_relax(void)
 {
 	__builtin_ia32_pause();
