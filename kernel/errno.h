@@ -13,7 +13,4 @@
 #define ERANGE  34
 #define ETIMEDOUT 110
 
-/* The symbolic name of an errno value ("ENOMEM"), or "E?" if unknown. */
-const char *errno_name(int err);
-
 #endif
