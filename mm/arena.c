@@ -233,6 +233,20 @@ static int collect_frame(const struct pgtable_entry *e, void *ctx)
 }
 
 /*
+ * vm_area_unmap_pages() over [start, end) in pieces it accepts: it refuses
+ * a range of more pages than all of RAM (Linux's -E2BIG check), which an
+ * arena larger than RAM is, and a refused unmap would leave the frames
+ * mapped while we free them.
+ */
+static void unmap_range(struct arena *a, unsigned long start, unsigned long end)
+{
+	unsigned long piece = pfa_total_pages() << PAGE_SHIFT;
+
+	for (unsigned long s = start; s < end; s += MIN(piece, end - s))
+		vm_area_unmap_pages(a->area, s, s + MIN(piece, end - s));
+}
+
+/*
  * Unmaps pages [first, first + count) (flushed) and marks them free; their
  * frames go on `frames` for the caller to free once the lock is dropped.
  * Arena lock held.
@@ -244,7 +258,7 @@ static void unpopulate_locked(struct arena *a, unsigned long first, unsigned lon
 	struct collect c = { .arena = a };
 
 	pgtable_walk(&kernel_pgtable, start, end, collect_frame, &c);
-	vm_area_unmap_pages(a->area, start, end);
+	unmap_range(a, start, end);
 	a->nr_allocated -= assign_bits(a->bitmap, first, count, false);
 	WARN(c.foreign, "arena 0x%lx: %lu pages mapped at 0x%lx-0x%lx were not the arena's; "
 	     "unmapped, not freed", a->start, c.foreign, start, end);

@@ -29,9 +29,11 @@
 #define SZ_64K  (64ul << 10)
 
 static struct mm_snapshot ar_base;
+static unsigned long ar_warnings_declared;     /* warnings the case prints on purpose */
 
 static int ar_init(struct ktest *t)
 {
+	ar_warnings_declared = 0;
 	vm_unmap_aliases();
 	mm_snapshot_take(&ar_base);
 	return 0;
@@ -45,6 +47,8 @@ static void ar_exit(struct ktest *t)
 	vm_unmap_aliases();
 	mm_snapshot_take(&now);
 	mm_snapshot_keep_vmalloc_tables(&ar_base, &now);
+	/* Any other warning is a failure: a real bug once hid among the intended ones. */
+	EXPECT_EQ(t, now.warnings - ar_base.warnings, ar_warnings_declared);
 	now.warnings = ar_base.warnings;
 	EXPECT_TRUE(t, mm_snapshot_equal(&ar_base, &now, t->name));
 	EXPECT_EQ(t, mm_check_all(), 0);
@@ -380,6 +384,7 @@ static void bad_arguments_warn_once(struct ktest *t)
 	};
 
 	must_alloc(t, a, 0, 8);
+	ar_warnings_declared = ARRAY_SIZE(bad);
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
 		unsigned long warns = warn_count();
 		struct arena *arg = bad[i].null ? NULL : a;
@@ -417,6 +422,7 @@ static void create_and_destroy_misuse(struct ktest *t)
 
 	ASSERT_NOT_NULL(t, a);
 	arena_destroy(a);
+	ar_warnings_declared = 3;
 	ktest_capture_start(&cap, text, sizeof(text), true);
 	EXPECT_NULL(t, arena_create(0, 0));
 	EXPECT_NULL(t, arena_create(PG, 0x80));
