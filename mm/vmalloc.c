@@ -142,11 +142,12 @@ struct take_rule {
 
 /*
  * Finds the live area starting at `addr` and, if it is of a kind `rule`
- * accepts, takes it out of the busy tree, in one hold of the lock. Returns
- * it (va->vm still set), or NULL after one warning.
+ * accepts and (when `expect` is not NULL) described by the vm_struct
+ * `expect`, takes it out of the busy tree, in one hold of the lock.
+ * Returns it (va->vm still set), or NULL after one warning.
  */
 static struct vmap_area *take_area(const struct vm_call *c, const void *addr,
-				   const struct take_rule *rule)
+				   const struct vm_struct *expect, const struct take_rule *rule)
 {
 	struct vmap_space *s = &kernel_vmap_space;
 	unsigned long a = (unsigned long)addr, irq, start = 0, end = 0, flags = 0;
@@ -167,6 +168,9 @@ static struct vmap_area *take_area(const struct vm_call *c, const void *addr,
 	} else if ((rule->need && !(flags & rule->need)) || (flags & rule->refuse)) {
 		why = "wrong kind of area";
 		hint = rule->use_instead;
+	} else if (expect && va->vm != expect) {
+		/* A freed vm_struct whose range went to a new area: not that area's to free. */
+		why = "stale vm_struct (freed already?), not the one of area";
 	} else {
 		unlink_vmap_area_locked(s, va);
 		vmalloc_fault_note_free(c->fn, start, end, c->caller);
@@ -291,7 +295,7 @@ struct vm_struct *remove_vm_area(const void *addr)
 {
 	static const struct take_rule any = { 0 };
 	struct vm_call c = VM_CALL("remove_vm_area", RET_IP);
-	struct vmap_area *va = take_area(&c, addr, &any);
+	struct vmap_area *va = take_area(&c, addr, NULL, &any);
 	struct vm_struct *vm;
 
 	if (!va)
@@ -310,10 +314,9 @@ void free_vm_area(struct vm_struct *area)
 
 	if (!area)
 		return;
-	va = take_area(&c, area->addr, &rule);
+	va = take_area(&c, area->addr, area, &rule);
 	if (!va)
 		return;
-	WARN_ON(va->vm != area);
 	release_taken(&c, va);
 	kfree(area);
 	mm_check_after_op("free_vm_area");
@@ -386,7 +389,7 @@ void vunmap(const void *addr)
 
 	if (!addr)
 		return;
-	va = take_area(&c, addr, &rule);
+	va = take_area(&c, addr, NULL, &rule);
 	if (!va)
 		return;
 	vm = va->vm;
@@ -553,7 +556,7 @@ static void vfree_call(const struct vm_call *c, const void *addr, bool now)
 	static const struct take_rule rule = {
 		.need = VM_ALLOC, .use_instead = "vunmap or free_vm_area",
 	};
-	struct vmap_area *va = take_area(c, addr, &rule);
+	struct vmap_area *va = take_area(c, addr, NULL, &rule);
 	struct vm_struct *vm;
 
 	if (!va)

@@ -137,6 +137,9 @@ struct vm_struct *remove_vm_area(const void *addr);
  * (one warning line with their number: the caller probably leaked them;
  * they stay the caller's), the TLB is flushed at once and the range is
  * free on return; a VM_SPARSE_PREBUILT area's page tables are freed.
+ * The area at area->addr must be described by `area` itself: a stale
+ * vm_struct (freed already, its range now another area's) gets one
+ * warning and frees nothing.
  */
 void free_vm_area(struct vm_struct *area);
 

@@ -130,6 +130,38 @@ static __noinline long free_vm_area_twice(struct env *e)
 	return 0;
 }
 
+/*
+ * A sparse area's range is free as soon as it is freed, so the next area
+ * gets it. Freeing the first one again (through what its owner still
+ * holds) must not free the second: that one keeps working.
+ */
+static __noinline long free_vm_area_stale_after_reuse(struct env *e)
+{
+	struct vm_struct *first = get_vm_area(PG, VM_SPARSE), *next, stale;
+	unsigned long va;
+	long err = 0;
+
+	if (!first)
+		return -ENOMEM;
+	stale = *first;
+	free_vm_area(first);
+	next = get_vm_area(PG, VM_SPARSE);
+	if (!next)
+		return -ENOMEM;
+	va = (unsigned long)next->addr;
+	free_vm_area(&stale);
+	barrier();
+	if (va != (unsigned long)stale.addr || find_vm_area(next->addr) != next)
+		err = -ENOENT;          /* not reused (the row proves nothing), or freed */
+	else if (vm_area_map_pages(next, va, va + PG, &e->frames[2]))
+		err = -ENOMEM;
+	else if (*(volatile u8 *)va != *(u8 *)page_address(e->frames[2]))
+		err = -EFAULT;
+	vm_area_unmap_pages(next, va, va + PG);
+	free_vm_area(next);
+	return err;
+}
+
 static __noinline long free_vm_area_of_a_vmalloc_area(struct env *e)
 {
 	free_vm_area(find_vm_area(e->vm));
@@ -778,6 +810,7 @@ static const struct misuse misuses[] = {
 	ROW(vunmap_twice, 0, "vunmap", "no live area"),
 	ROW(free_vm_area_twice, 0, "free_vm_area", "no live area"),
 	ROW(free_vm_area_of_a_vmalloc_area, 0, "free_vm_area", "use vfree"),
+	ROW(free_vm_area_stale_after_reuse, 0, "free_vm_area", "stale vm_struct"),
 	ROW(remove_vm_area_inside, 0, "remove_vm_area", "not the start"),
 	ROW(remove_vm_area_twice, 0, "remove_vm_area", "no live area"),
 	ROW(vmalloc_of_zero, 0, "vmalloc", "zero size"),
