@@ -173,6 +173,40 @@ static struct page *block_head(struct page *page)
 	return NULL;
 }
 
+/* True if frame `pfn` lies in a range the firmware map calls RAM. */
+static bool pfn_is_ram(unsigned long pfn)
+{
+	const struct mem_ranges *ram = memmap_ram();
+	phys_addr_t pa = (phys_addr_t)pfn << PAGE_SHIFT;
+
+	for (unsigned i = 0; i < ram->count; i++)
+		if (pa >= ram->range[i].start && pa < ram->range[i].end)
+			return true;
+	return false;
+}
+
+const char *pfa_page_unmappable(const struct page *page)
+{
+	const struct page *head;
+
+	if (!page_is_valid(page))
+		return "is not a struct page";
+	switch (page->state) {
+	case PAGE_RESERVED:
+		return pfn_is_ram(page->pfn) ? NULL : "has no RAM behind its frame";
+	case PAGE_FREE:
+		return "is free in the frame allocator";
+	case PAGE_PAGETABLE:
+		return "is a page-table page";
+	case PAGE_TAIL:
+		head = block_head((struct page *)page);
+		if (!head || head->state == PAGE_FREE)
+			return "is free in the frame allocator";
+		return head->state == PAGE_PAGETABLE ? "is a page-table page" : NULL;
+	}
+	return NULL;
+}
+
 static void warn_tail_free(struct page *page, unsigned order, unsigned long caller)
 {
 	struct page *head = block_head(page);

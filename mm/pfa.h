@@ -69,6 +69,17 @@ int page_set_state(struct page *page, enum page_state state);
 /* True if `page` is the head of an allocated block in state `state`. */
 bool page_has_state(const struct page *page, enum page_state state);
 
+/*
+ * Whether `page` may be mapped into a kernel mapping by its owner (vmap(),
+ * vm_area_map_pages()): NULL if it may, else why not, for a warning line.
+ * Refused: a pointer that is not a struct page, a frame with no RAM behind
+ * it (a hole of the firmware map), a frame free in the allocator (or inside
+ * a free block), a page-table page. Allocated frames of any owner and
+ * reserved RAM (the kernel image, the first MiB) may be mapped. Reads the
+ * frame's state without the lock: the caller owns the page, so it is stable.
+ */
+const char *pfa_page_unmappable(const struct page *page);
+
 /* All counters, read together under the lock. Units are frames. */
 struct pfa_stats {
 	unsigned long total_pages;      /* frames managed by the buddy */

@@ -95,7 +95,7 @@ static int check_range(const struct sparse_call *c)
 	return 0;
 }
 
-/* Check 4, the pages: an array, and no NULL in it. */
+/* Check 4, the pages: an array, of frames their owner may map (pfa_page_unmappable()). */
 static int check_pages(const struct sparse_call *c, struct page **pages)
 {
 	unsigned long nr = (c->end - c->start) >> PAGE_SHIFT;
@@ -105,8 +105,10 @@ static int check_pages(const struct sparse_call *c, struct page **pages)
 		return -EINVAL;
 	}
 	for (unsigned long i = 0; i < nr; i++) {
-		if (!pages[i]) {
-			sparse_warn(c, "pages[%lu] is NULL", i);
+		const char *why = pages[i] ? pfa_page_unmappable(pages[i]) : NULL;
+
+		if (!pages[i] || why) {
+			sparse_warn(c, "pages[%lu] %s", i, why ? why : "is NULL");
 			return -EINVAL;
 		}
 	}

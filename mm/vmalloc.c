@@ -341,8 +341,10 @@ static bool vmap_args_ok(const struct vm_call *c, struct page **pages, unsigned 
 		return false;
 	}
 	for (unsigned int i = 0; i < count; i++) {
-		if (!pages[i]) {
-			vm_warn(c, "pages[%u] is NULL", i);
+		const char *why = pages[i] ? pfa_page_unmappable(pages[i]) : NULL;
+
+		if (!pages[i] || why) {
+			vm_warn(c, "pages[%u] %s", i, why ? why : "is NULL");
 			return false;
 		}
 	}

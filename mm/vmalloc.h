@@ -149,7 +149,8 @@ void free_vm_area(struct vm_struct *area);
  * Maps `count` caller-owned pages at consecutive addresses of a new area
  * with protection `prot` (PROT_*). `flags`: VM_MAP is implied; VM_NO_GUARD
  * and VM_IOREMAP may be added. The pages stay the caller's: vunmap() does
- * not free them. Returns the address, or NULL.
+ * not free them; each must be one its owner may map (pfa_page_unmappable():
+ * not free, not a page table, RAM). Returns the address, or NULL.
  */
 void *vmap(struct page **pages, unsigned int count, unsigned long flags, unsigned prot);
 
@@ -172,7 +173,8 @@ void vunmap(const void *addr);
  *   -E2BIG   more pages than all of RAM
  *   -ERANGE  [start, end) not inside the area without its guard page
  *   -EINVAL  start or end not page-aligned, start >= end, pages NULL or
- *            a NULL entry in it
+ *            an entry in it NULL or refused by pfa_page_unmappable() (a
+ *            free frame, a page table, no RAM behind it, not a struct page)
  *   -EBUSY   a page of the range is already mapped
  * -ENOMEM (no warning) if a page table could not be allocated. A failed
  * call leaves nothing mapped and frees the tables it allocated. On a

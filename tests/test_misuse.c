@@ -24,6 +24,7 @@
 #include "mm/arena.h"
 #include "mm/mm_check.h"
 #include "mm/pfa.h"
+#include "mm/pgtable.h"
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
 
@@ -300,6 +301,43 @@ static __noinline long vmap_with_a_null_page(struct env *e)
 	return p ? 1 : 0;
 }
 
+/* Frames no owner may map (pfa_page_unmappable()): one of each kind. */
+enum bad_frame { HOLE_FRAME, FREE_FRAME, TABLE_FRAME, NOT_A_PAGE };
+
+static struct page *bad_frame(struct env *e, enum bad_frame kind)
+{
+	struct page *p;
+
+	switch (kind) {
+	case HOLE_FRAME:        /* the VGA hole at 0xa0000: a struct page, no RAM */
+		return pfn_to_page(0xa0);
+	case FREE_FRAME:
+		p = alloc_page(0);
+		free_page(p);
+		return p;
+	case TABLE_FRAME:
+		return phys_to_page(kernel_pgtable.root_phys);
+	case NOT_A_PAGE:
+		return (struct page *)e->obj;
+	}
+	return NULL;
+}
+
+#define VMAP_BAD_FRAME(name, kind)                                              \
+static __noinline long name(struct env *e)                                      \
+{                                                                               \
+	struct page *pages[2] = { e->frames[2], bad_frame(e, kind) };           \
+	void *p = vmap(pages, 2, 0, PROT_KERNEL_RW);                            \
+									        \
+	barrier();                                                              \
+	vunmap(p);                                                              \
+	return p ? 1 : 0;                                                       \
+}
+VMAP_BAD_FRAME(vmap_of_a_hole_frame, HOLE_FRAME)
+VMAP_BAD_FRAME(vmap_of_a_free_frame, FREE_FRAME)
+VMAP_BAD_FRAME(vmap_of_a_page_table, TABLE_FRAME)
+VMAP_BAD_FRAME(vmap_of_a_non_page, NOT_A_PAGE)
+
 static __noinline long vmap_with_vm_alloc(struct env *e)
 {
 	void *p = vmap(&e->frames[2], 1, VM_ALLOC, PROT_KERNEL_RW);
@@ -457,6 +495,21 @@ static __noinline long map_pages_null_entry(struct env *e)
 	barrier();
 	return err;
 }
+
+#define MAP_BAD_FRAME(name, kind)                                               \
+static __noinline long name(struct env *e)                                      \
+{                                                                               \
+	struct page *pages[2] = { e->frames[2], bad_frame(e, kind) };           \
+	unsigned long a = sparse_start(e);                                      \
+	int err = vm_area_map_pages(e->sparse, a + PG, a + 3 * PG, pages);      \
+									        \
+	barrier();                                                              \
+	return err;                                                             \
+}
+MAP_BAD_FRAME(map_pages_hole_frame, HOLE_FRAME)
+MAP_BAD_FRAME(map_pages_free_frame, FREE_FRAME)
+MAP_BAD_FRAME(map_pages_page_table, TABLE_FRAME)
+MAP_BAD_FRAME(map_pages_non_page, NOT_A_PAGE)
 
 /* Page 0 is mapped: [0, 2) overlaps it, and page 1 must stay unmapped. */
 static __noinline long map_pages_overlapping(struct env *e)
@@ -826,6 +879,10 @@ static const struct misuse misuses[] = {
 	ROW(vmalloc_bad_protection, 0, "__vmalloc_node_range", "protection"),
 	ROW(vmap_of_zero_pages, 0, "vmap", "no pages"),
 	ROW(vmap_with_a_null_page, 0, "vmap", "is NULL"),
+	ROW(vmap_of_a_hole_frame, 0, "vmap", "pages[1] has no RAM"),
+	ROW(vmap_of_a_free_frame, 0, "vmap", "pages[1] is free in the frame allocator"),
+	ROW(vmap_of_a_page_table, 0, "vmap", "pages[1] is a page-table page"),
+	ROW(vmap_of_a_non_page, 0, "vmap", "pages[1] is not a struct page"),
 	ROW(vmap_with_vm_alloc, 0, "vmap", "not allowed"),
 	ROW(vmalloc_to_page_outside, 0, "vmalloc_to_page", "not a vmalloc address"),
 	ROW(vread_without_buffer, -EINVAL, "vread", "no buffer"),
@@ -844,6 +901,10 @@ static const struct misuse misuses[] = {
 	ROW(map_pages_empty, -EINVAL, "vm_area_map_pages", "empty"),
 	ROW(map_pages_null_array, -EINVAL, "vm_area_map_pages", "NULL"),
 	ROW(map_pages_null_entry, -EINVAL, "vm_area_map_pages", "pages[1] is NULL"),
+	ROW(map_pages_hole_frame, -EINVAL, "vm_area_map_pages", "pages[1] has no RAM"),
+	ROW(map_pages_free_frame, -EINVAL, "vm_area_map_pages", "pages[1] is free in the frame"),
+	ROW(map_pages_page_table, -EINVAL, "vm_area_map_pages", "pages[1] is a page-table page"),
+	ROW(map_pages_non_page, -EINVAL, "vm_area_map_pages", "pages[1] is not a struct page"),
 	ROW(map_pages_overlapping, -EBUSY, "vm_area_map_pages", "already mapped"),
 	ROW(unmap_pages_on_a_vmalloc_area, 0, "vm_area_unmap_pages", "not a VM_SPARSE"),
 	ROW(unmap_pages_into_the_guard, 0, "vm_area_unmap_pages", "not inside"),

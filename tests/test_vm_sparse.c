@@ -547,6 +547,44 @@ static void mapping_is_read_write_not_executable(struct ktest *t)
 	free_page(frame);
 }
 
+/* A kernel-image page to map: reserved RAM, which its owner (the kernel) may map. */
+static const u64 image_words[PAGE_SIZE / sizeof(u64)] __aligned(PAGE_SIZE) = { 0x1a4e5 };
+
+/*
+ * Every kind of frame an owner may map is accepted (pfa_page_unmappable()):
+ * reserved RAM (a kernel-image page), a tail frame of an allocated block, a
+ * vmalloc area's frame, a slab page. Each reads through the area as it
+ * reads through its own address.
+ */
+static void maps_every_frame_an_owner_may_map(struct ktest *t)
+{
+	struct vm_struct *a = get_vm_area(4 * PG, VM_SPARSE);
+	struct page *block = alloc_pages(1, 0);
+	u64 *vm = vmalloc(PG), *obj = kmalloc(64);
+	struct page *pages[4];
+	unsigned long va;
+
+	ASSERT_TRUE(t, a && block && vm && obj);
+	pages[0] = virt_to_page(image_words);
+	pages[1] = block + 1;
+	pages[2] = vmalloc_to_page(vm);
+	pages[3] = virt_to_page(obj);
+	*(u64 *)page_address(pages[1]) = 0x7a11;
+	vm[0] = 0x0f0f;
+	va = (unsigned long)a->addr;
+	ASSERT_EQ(t, vm_area_map_pages(a, va, va + 4 * PG, pages), 0);
+	EXPECT_EQ(t, *(volatile u64 *)va, 0x1a4e5);
+	EXPECT_EQ(t, *(volatile u64 *)(va + PG), 0x7a11);
+	EXPECT_EQ(t, *(volatile u64 *)(va + 2 * PG), 0x0f0f);
+	EXPECT_EQ(t, *(volatile u64 *)(va + 3 * PG + ((unsigned long)obj & (PG - 1))),
+		  *(volatile u64 *)obj);
+	vm_area_unmap_pages(a, va, va + 4 * PG);
+	free_vm_area(a);
+	kfree(obj);
+	vfree(vm);
+	free_pages(block, 1);
+}
+
 /* --- free_vm_area ----------------------------------------------------------------- */
 
 static __noinline void call_free(struct vm_struct *area)
@@ -935,6 +973,7 @@ static const struct ktest_case vm_sparse_cases[] = {
 	KTEST_PARAM_CASE(unmap_flushes_and_remap_shows_new_frames, remap_params),
 	KTEST_CASE(maps_across_table_boundaries),
 	KTEST_CASE(mapping_is_read_write_not_executable),
+	KTEST_CASE(maps_every_frame_an_owner_may_map),
 	KTEST_CASE(free_with_pages_still_mapped_warns_once),
 	KTEST_PARAM_CASE(failed_map_leaves_nothing, sweep_params),
 	KTEST_PARAM_CASE(prebuilt_creation_rolls_back, prebuilt_params),
