@@ -57,6 +57,30 @@ static inline unsigned long guard_size(unsigned long flags)
 }
 
 /*
+ * Why an area may not have these (known) flags, or NULL. Every legal
+ * combination has a free function that leaves nothing behind:
+ *
+ *   0, VM_IOREMAP                      free_vm_area
+ *   VM_MAP, VM_MAP | VM_IOREMAP        vunmap (or free_vm_area)
+ *   VM_ALLOC                           vfree
+ *   VM_SPARSE [| VM_SPARSE_PREBUILT]   free_vm_area (pages, tables released)
+ *
+ * each with or without VM_NO_GUARD (a VM_SPARSE one is then refused by
+ * vm_area_map_pages, as in Linux). Any other mix of kinds is refused: no
+ * free function undoes both.
+ */
+static const char *flags_refused(unsigned long flags)
+{
+	if ((flags & VM_SPARSE_PREBUILT) && !(flags & VM_SPARSE))
+		return "VM_SPARSE_PREBUILT without VM_SPARSE";
+	if ((flags & VM_SPARSE) && (flags & (VM_ALLOC | VM_MAP | VM_IOREMAP)))
+		return "VM_SPARSE with VM_ALLOC, VM_MAP or VM_IOREMAP";
+	if ((flags & VM_ALLOC) && (flags & (VM_MAP | VM_IOREMAP)))
+		return "VM_ALLOC with VM_MAP or VM_IOREMAP";
+	return NULL;
+}
+
+/*
  * Checks a request and returns the area's full size (whole pages plus the
  * guard), or 0 after one warning. Raises *align to at least a page. A
  * VM_SPARSE_PREBUILT area is rounded and aligned to whole page tables.
@@ -84,8 +108,8 @@ static unsigned long check_request(const struct vm_call *c, unsigned long size,
 		vm_warn(c, "unknown flags 0x%lx", flags & ~VM_FLAGS_ALL);
 		return 0;
 	}
-	if ((flags & VM_SPARSE_PREBUILT) && !(flags & VM_SPARSE)) {
-		vm_warn(c, "flags 0x%lx: VM_SPARSE_PREBUILT without VM_SPARSE", flags);
+	if (flags_refused(flags)) {
+		vm_warn(c, "flags 0x%lx: %s", flags, flags_refused(flags));
 		return 0;
 	}
 	if (!IS_ALIGNED(start | end, PAGE_SIZE) || start >= end || start < VMALLOC_START ||

@@ -92,8 +92,11 @@ void vmalloc_init(void);
  * Reserves the lowest free range of `size` bytes (rounded up to pages,
  * plus the guard page unless VM_NO_GUARD) whose start is a multiple of
  * `align` and that lies inside [start, end) (page-aligned, inside the
- * vmalloc space). Nothing is mapped. `flags`: VM_* bits. The area records
- * `caller`. Returns the area, or NULL.
+ * vmalloc space). Nothing is mapped. `flags`: VM_* bits, one kind of
+ * area (none, VM_IOREMAP, VM_MAP, VM_MAP | VM_IOREMAP, VM_ALLOC, VM_SPARSE,
+ * VM_SPARSE | VM_SPARSE_PREBUILT), with or without VM_NO_GUARD; any other
+ * mix gets one warning and NULL. The area records `caller`. Returns the
+ * area, or NULL.
  */
 struct vm_struct *__get_vm_area_node(unsigned long size, unsigned long align,
 				     unsigned long flags, unsigned long start,

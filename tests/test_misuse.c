@@ -192,6 +192,17 @@ static __noinline long remove_vm_area_twice(struct env *e)
 	return again ? 1 : 0;
 }
 
+/* Only vfree() frees VM_ALLOC, and it does not release sparse tables: refused at creation. */
+static __noinline long get_vm_area_sparse_with_vm_alloc(struct env *e)
+{
+	struct vm_struct *area = get_vm_area(PG, VM_SPARSE | VM_SPARSE_PREBUILT | VM_ALLOC);
+
+	barrier();
+	if (area)
+		vfree(area->addr);
+	return area ? 1 : 0;
+}
+
 static __noinline long vmalloc_of_zero(struct env *e)
 {
 	void *p = vmalloc(0);
@@ -869,6 +880,7 @@ static const struct misuse misuses[] = {
 	ROW(vmalloc_of_zero, 0, "vmalloc", "zero size"),
 	ROW(vzalloc_of_zero, 0, "vzalloc", "zero size"),
 	ROW(get_vm_area_of_zero, 0, "get_vm_area", "zero size"),
+	ROW(get_vm_area_sparse_with_vm_alloc, 0, "get_vm_area", "VM_SPARSE with VM_ALLOC"),
 	ROW(vmalloc_overflowing_size, 0, "vmalloc", "overflows"),
 	ROW(get_vm_area_overflowing_with_guard, 0, "get_vm_area", "guard page"),
 	ROW(vmalloc_align_not_power_of_two, 0, "__vmalloc_node", "power of two"),
