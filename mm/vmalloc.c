@@ -81,6 +81,21 @@ static const char *flags_refused(unsigned long flags)
 }
 
 /*
+ * As Linux: an ioremap area starts at a multiple of its size rounded up to
+ * a power of two (guard page not counted), from a page up to the largest
+ * leaf mapping (1 GiB on x86-64), so a large device window can be mapped
+ * with huge leaves.
+ */
+static unsigned long ioremap_align(unsigned long size)
+{
+	unsigned long align = PAGE_SIZE;
+
+	while (align < size && align < IOREMAP_MAX_ALIGN)
+		align <<= 1;
+	return align;
+}
+
+/*
  * Checks a request and returns the area's full size (whole pages plus the
  * guard), or 0 after one warning. Raises *align to at least a page. A
  * VM_SPARSE_PREBUILT area is rounded and aligned to whole page tables.
@@ -119,6 +134,8 @@ static unsigned long check_request(const struct vm_call *c, unsigned long size,
 		return 0;
 	}
 	*align = MAX(*align, span);
+	if (flags & VM_IOREMAP)
+		*align = MAX(*align, ioremap_align(size));
 	return ALIGN_UP(ALIGN_UP(size, PAGE_SIZE) + guard, span);
 }
 

@@ -55,6 +55,13 @@
  */
 #define VM_SPARSE_TABLE_SPAN    (PAGE_SIZE * ARCH_PT_ENTRIES)
 
+/*
+ * The largest alignment a VM_IOREMAP area gets (Linux's IOREMAP_MAX_ORDER):
+ * the span of one entry two levels above the bottom tables, the largest
+ * leaf the walker maps (1 GiB on x86-64).
+ */
+#define IOREMAP_MAX_ALIGN       (VM_SPARSE_TABLE_SPAN * ARCH_PT_ENTRIES)
+
 /* One area of the vmalloc space (Linux's struct vm_struct). */
 struct vm_struct {
 	void *addr;                     /* first byte */
@@ -95,8 +102,9 @@ void vmalloc_init(void);
  * vmalloc space). Nothing is mapped. `flags`: VM_* bits, one kind of
  * area (none, VM_IOREMAP, VM_MAP, VM_MAP | VM_IOREMAP, VM_ALLOC, VM_SPARSE,
  * VM_SPARSE | VM_SPARSE_PREBUILT), with or without VM_NO_GUARD; any other
- * mix gets one warning and NULL. The area records `caller`. Returns the
- * area, or NULL.
+ * mix gets one warning and NULL. A VM_IOREMAP area is aligned to its
+ * size rounded up to a power of two, at most IOREMAP_MAX_ALIGN (as in
+ * Linux). The area records `caller`. Returns the area, or NULL.
  */
 struct vm_struct *__get_vm_area_node(unsigned long size, unsigned long align,
 				     unsigned long flags, unsigned long start,

@@ -1,10 +1,11 @@
 /*
- * Every combination of the vm_struct flags, through get_vm_area(): the
+ * The vm_struct flags. Every combination, through get_vm_area(): the
  * legal ones (mm/vmalloc.c, flags_refused()) give an area that its free
  * function takes back whole, with no warning; every other one is refused
  * at creation with one warning line, leaving nothing behind. A snapshot of
  * the whole memory subsystem (after a purge) must equal the one before,
  * so a prebuilt table, a range or a vm_struct left behind fails the case.
+ * And what VM_IOREMAP implies: alignment to the area's size.
  */
 #include "tests/ktest.h"
 #include "kernel/lib/format.h"
@@ -101,8 +102,44 @@ static void each_combination_is_freed_whole_or_refused(struct ktest *t)
 	free_page(frame);
 }
 
+/*
+ * VM_IOREMAP areas start at a multiple of their size rounded up to a power
+ * of two, capped at 1 GiB (Linux's rule), even right after a one-page area
+ * has taken the lowest free range.
+ */
+static void ioremap_areas_are_aligned_to_their_size(struct ktest *t)
+{
+	static const struct { unsigned long size, align; } c[] = {
+		{ PAGE_SIZE, PAGE_SIZE }, { 3 * PAGE_SIZE, 4 * PAGE_SIZE },
+		{ (1ul << 20) + 1, 2ul << 20 }, { 2ul << 20, 2ul << 20 },
+		{ 3ul << 30, 1ul << 30 },
+	};
+	struct vm_struct *big;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(c); i++) {
+		struct vm_struct *filler = get_vm_area(PAGE_SIZE, 0);
+		struct vm_struct *io = get_vm_area(c[i].size, VM_IOREMAP);
+
+		ASSERT_TRUE(t, filler && io);
+		if ((unsigned long)io->addr % c[i].align)
+			KTEST_FAIL(t, "%lu bytes at %p: not a multiple of 0x%lx", c[i].size,
+				   io->addr, c[i].align);
+		EXPECT_EQ(t, io->size, ALIGN_UP(c[i].size, PAGE_SIZE) + PAGE_SIZE);
+		free_vm_area(io);
+		free_vm_area(filler);
+	}
+	/* A caller's larger alignment is kept (Linux would replace it by the size's). */
+	big = __get_vm_area_node(PAGE_SIZE, 4ul << 20, VM_IOREMAP, VMALLOC_START, VMALLOC_END,
+				 NULL);
+	ASSERT_NOT_NULL(t, big);
+	EXPECT_EQ(t, (unsigned long)big->addr % (4ul << 20), 0);
+	free_vm_area(big);
+	vm_unmap_aliases();
+}
+
 static const struct ktest_case vm_flags_cases[] = {
 	KTEST_CASE(each_combination_is_freed_whole_or_refused),
+	KTEST_CASE(ioremap_areas_are_aligned_to_their_size),
 	{}
 };
 KTEST_SUITE(vm_flags, vm_flags_cases);
