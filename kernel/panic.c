@@ -61,6 +61,18 @@ void warn_at(const char *file, int line, const char *fmt, ...)
 	printk("WARNING: %s:%d: %s\n", file, line, msg);
 }
 
+void warn_call_at(const char *file, int line, const char *fn, unsigned long caller,
+		  const char *fmt, ...)
+{
+	char msg[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	warn_at(file, line, "%s: %s (caller %pS)", fn, msg, (void *)caller);
+}
+
 /* Last words go straight to the UART: the console lock may be what broke. */
 static void panic_write(const char *s)
 {

@@ -23,6 +23,24 @@ void warn_at(const char *file, int line, const char *fmt, ...) __printf(3, 4);
 	__c;                                                    \
 })
 #define WARN_ON(cond) WARN(cond, "WARN_ON(%s)", #cond)
+
+/*
+ * The one warning line of a refused call, in the same words for every API:
+ * "WARNING: file:line: <fn>: <what> (caller <symbol+0xoff/0xlen>)", where
+ * `caller` is the return address of the public function `fn` (RET_IP
+ * there), so the line names the code that misused it. WARN_CALL(cond, ...)
+ * prints only if `cond` and returns it, like WARN.
+ */
+void warn_call_at(const char *file, int line, const char *fn, unsigned long caller,
+		  const char *fmt, ...) __printf(5, 6);
+#define warn_call(fn, caller, ...) \
+	warn_call_at(__FILE__, __LINE__, fn, (unsigned long)(caller), __VA_ARGS__)
+#define WARN_CALL(cond, fn, caller, ...) ({                     \
+	bool __c = !!(cond);                                    \
+	if (unlikely(__c))                                      \
+		warn_call(fn, caller, __VA_ARGS__);             \
+	__c;                                                    \
+})
 #define WARN_ONCE(cond, ...) ({                                 \
 	static bool __warned;                                   \
 	bool __c = !!(cond);                                    \

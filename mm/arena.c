@@ -118,22 +118,16 @@ static void kv_free(const void *p)
 /* --- warnings --------------------------------------------------------------- */
 
 /* The one line of a refused call: "fn: arena 0x..-0x..: <what> (caller f+0x../0x..)". */
-static void __printf(4, 5) arena_warn(const char *fn, const struct arena *a,
-				      unsigned long caller, const char *fmt, ...)
+static const char *arena_name(const struct arena *a, char buf[static 40])
 {
-	char msg[128], name[48];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (a)
-		snprintf(name, sizeof(name), "0x%lx-0x%lx", a->start,
-			 a->start + a->nr_pages * PAGE_SIZE);
-	else
-		snprintf(name, sizeof(name), "NULL");
-	WARN(1, "%s: arena %s: %s (caller %pS)", fn, name, msg, (void *)caller);
+	if (!a)
+		return "NULL";
+	snprintf(buf, 40, "0x%lx-0x%lx", a->start, a->start + a->nr_pages * PAGE_SIZE);
+	return buf;
 }
+
+#define arena_warn(fn, a, caller, fmt, ...) \
+	warn_call(fn, caller, "arena %s: " fmt, arena_name(a, (char[40]){ 0 }), ##__VA_ARGS__)
 
 /*
  * Checks that [addr, addr + count pages) is a page-aligned part of the
@@ -323,12 +317,10 @@ struct arena *arena_create(unsigned long size, unsigned flags)
 	unsigned long caller = RET_IP, irq;
 	struct arena *a;
 
-	if (WARN(!size || size > VMALLOC_END - VMALLOC_START || (flags & ~ARENA_FLAGS_ALL),
-		 "arena_create: size 0x%lx or flags 0x%x not allowed (caller %pS)", size, flags,
-		 (void *)caller))
+	if (WARN_CALL(!size || size > VMALLOC_END - VMALLOC_START || (flags & ~ARENA_FLAGS_ALL),
+		      "arena_create", caller, "size 0x%lx or flags 0x%x not allowed", size, flags))
 		return NULL;
-	if (WARN(!register_hooks(), "arena_create: no room for the fault hooks (caller %pS)",
-		 (void *)caller))
+	if (WARN_CALL(!register_hooks(), "arena_create", caller, "no room for the fault hooks"))
 		return NULL;
 	a = create(size, flags, caller);
 	if (!a)
@@ -364,8 +356,8 @@ void arena_destroy(struct arena *arena)
 	if (!arena)
 		return;
 	if (!unlink_arena(arena)) {
-		WARN(1, "arena_destroy: %p is not a live arena (double destroy?) (caller %pS)",
-		     arena, (void *)RET_IP);
+		warn_call("arena_destroy", RET_IP, "%p is not a live arena (double destroy?)",
+			  arena);
 		return;
 	}
 	irq = spin_lock_irqsave(&arena->lock);

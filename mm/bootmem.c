@@ -16,12 +16,11 @@ void *bootmem_alloc(size_t size, size_t align)
 {
 	const struct mem_ranges *u = memmap_usable();
 
-	if (WARN(memmap_frozen(), "bootmem_alloc: called after the page allocator is up, by %pS",
-		 (void *)RET_IP))
+	if (WARN_CALL(memmap_frozen(), "bootmem_alloc", RET_IP,
+		      "called after the page allocator is up"))
 		return NULL;
-	if (WARN(!size || !IS_POWER_OF_2(align) || align < PAGE_SIZE,
-		 "bootmem_alloc: bad size %zu or alignment %zu, by %pS", size, align,
-		 (void *)RET_IP))
+	if (WARN_CALL(!size || !IS_POWER_OF_2(align) || align < PAGE_SIZE, "bootmem_alloc",
+		      RET_IP, "bad size %zu or alignment %zu", size, align))
 		return NULL;
 	size = ALIGN_UP(size, PAGE_SIZE);
 	for (unsigned i = 0; i < u->count; i++) {

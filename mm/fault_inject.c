@@ -143,8 +143,8 @@ static int set_site(enum fault_site site, const struct fault_attr *attr, bool an
 	unsigned long irq;
 	char text[64];
 
-	if (WARN((unsigned)site >= FAULT_NR_SITES || !attr || !attr_is_valid(attr),
-		 "fault_inject_set: bad site %d or setting, by %pS", (int)site, (void *)caller))
+	if (WARN_CALL((unsigned)site >= FAULT_NR_SITES || !attr || !attr_is_valid(attr),
+		      "fault_inject_set", caller, "bad site %d or setting", (int)site))
 		return -EINVAL;
 	st = &fi.site[site];
 	irq = spin_lock_irqsave(&fi.lock);
@@ -235,7 +235,7 @@ void fault_inject_end(void)
 		fi.depth--;
 	update_armed_locked();
 	spin_unlock_irqrestore(&fi.lock, irq);
-	WARN(!open, "fault_inject_end: no scope is open, by %pS", (void *)RET_IP);
+	WARN_CALL(!open, "fault_inject_end", RET_IP, "no scope is open");
 }
 
 bool fault_inject_in_scope(void)
@@ -463,9 +463,8 @@ int fault_inject_each_point(const struct fault_op *op, void *ctx, struct fault_p
 	struct sweep w = { .op = op, .ctx = ctx };
 	bool ok = true;
 
-	if (WARN(!op || !op->name || !op->op || !op->undo || sites >> FAULT_NR_SITES,
-		 "fault_inject_each_point: incomplete op or unknown sites, by %pS",
-		 (void *)RET_IP))
+	if (WARN_CALL(!op || !op->name || !op->op || !op->undo || sites >> FAULT_NR_SITES,
+		      "fault_inject_each_point", RET_IP, "incomplete op or unknown sites"))
 		return -EINVAL;
 	/* Other settings (a global one from the command line) must not interfere. */
 	for (unsigned s = 0; s < FAULT_NR_SITES; s++) {

@@ -243,15 +243,17 @@ int memmap_reserve(phys_addr_t start, phys_addr_t end, const char *name)
 	phys_addr_t s = ALIGN_DOWN(start, PAGE_SIZE);
 	phys_addr_t e = ALIGN_UP(end, PAGE_SIZE);
 
-	if (WARN(frozen, "memmap_reserve: [mem 0x%llx-0x%llx] after the page allocator took over, by %pS",
-		 (unsigned long long)start, (unsigned long long)end - 1, (void *)RET_IP))
+	if (WARN_CALL(frozen, "memmap_reserve", RET_IP,
+		      "[mem 0x%llx-0x%llx] after the page allocator took over",
+		      (unsigned long long)start, (unsigned long long)end - 1))
 		return -EBUSY;
-	if (WARN(end <= start || e < end, "memmap_reserve: bad range 0x%llx-0x%llx, by %pS",
-		 (unsigned long long)start, (unsigned long long)end, (void *)RET_IP))
+	if (WARN_CALL(end <= start || e < end, "memmap_reserve", RET_IP,
+		      "bad range 0x%llx-0x%llx", (unsigned long long)start,
+		      (unsigned long long)end))
 		return -EINVAL;
-	if (WARN(ranges_add(&reserved, (struct mem_range){ s, e, MEMMAP_RESERVED, name }),
-		 "memmap_reserve: more than %d reservations, by %pS", MEMMAP_MAX_RANGES,
-		 (void *)RET_IP))
+	if (WARN_CALL(ranges_add(&reserved, (struct mem_range){ s, e, MEMMAP_RESERVED, name }),
+		      "memmap_reserve", RET_IP, "more than %d reservations",
+		      MEMMAP_MAX_RANGES))
 		return -ENOSPC;
 	ranges_remove(&usable, s, e);
 	return 0;

@@ -255,7 +255,7 @@ void mm_check_after_op_slow(const char *op, unsigned long caller)
 	nr_runs++;
 	err = mm_check_all();
 	running = false;
-	WARN(err, "mm_check: inconsistent after %s (caller %pS)", op, (void *)caller);
+	WARN_CALL(err, "mm_check", caller, "inconsistent after %s", op);
 }
 
 unsigned long mm_check_runs(void)

@@ -83,11 +83,11 @@ static struct page *alloc_pages_ip(unsigned order, unsigned flags, unsigned long
 	unsigned long irq;
 	struct page *page;
 
-	if (WARN(order > MAX_ORDER, "alloc_pages: order %u above MAX_ORDER %u, by %pS",
-		 order, MAX_ORDER, (void *)caller))
+	if (WARN_CALL(order > MAX_ORDER, "alloc_pages", caller,
+		      "order %u above MAX_ORDER %u", order, MAX_ORDER))
 		return NULL;
-	if (WARN(flags & ~PFA_FLAGS_ALL, "alloc_pages: unknown flags 0x%x, by %pS",
-		 flags & ~PFA_FLAGS_ALL, (void *)caller))
+	if (WARN_CALL(flags & ~PFA_FLAGS_ALL, "alloc_pages", caller, "unknown flags 0x%x",
+		      flags & ~PFA_FLAGS_ALL))
 		return NULL;
 	irq = spin_lock_irqsave(&pfa.lock);
 	page = fault_inject_should_fail(FAULT_PAGE_ALLOC) ? NULL : buddy_take_block_locked(order);
@@ -212,38 +212,40 @@ static void warn_tail_free(struct page *page, unsigned order, unsigned long call
 	struct page *head = block_head(page);
 
 	if (head && head->state == PAGE_FREE)
-		WARN(1, "free_pages: double free of pfn 0x%x (inside free block pfn 0x%x order %u), by %pS",
-		     page->pfn, head->pfn, head->order, (void *)caller);
+		warn_call("free_pages", caller,
+			  "double free of pfn 0x%x (inside free block pfn 0x%x order %u)",
+			  page->pfn, head->pfn, head->order);
 	else if (head)
-		WARN(1, "free_pages: pfn 0x%x is not the first frame of its block (pfn 0x%x order %u), by %pS",
-		     page->pfn, head->pfn, head->order, (void *)caller);
+		warn_call("free_pages", caller,
+			  "pfn 0x%x is not the first frame of its block (pfn 0x%x order %u)",
+			  page->pfn, head->pfn, head->order);
 	else
-		WARN(1, "free_pages: pfn 0x%x (order %u) is inside no block, by %pS",
-		     page->pfn, order, (void *)caller);
+		warn_call("free_pages", caller, "pfn 0x%x (order %u) is inside no block",
+			  page->pfn, order);
 }
 
 /* True (after one warning) if freeing `page` at `order` would be a misuse. */
 static bool free_is_misuse_locked(struct page *page, unsigned order, unsigned long caller)
 {
 	if (!page_is_valid(page))
-		return WARN(1, "free_pages: %p is not a struct page, by %pS", page, (void *)caller);
+		return WARN_CALL(1, "free_pages", caller, "%p is not a struct page", page);
 	if (order > MAX_ORDER)
-		return WARN(1, "free_pages: pfn 0x%x with order %u above MAX_ORDER, by %pS",
-			    page->pfn, order, (void *)caller);
+		return WARN_CALL(1, "free_pages", caller,
+				 "pfn 0x%x with order %u above MAX_ORDER", page->pfn, order);
 	switch (page->state) {
 	case PAGE_FREE:
-		return WARN(1, "free_pages: double free of pfn 0x%x (order %u), by %pS",
-			    page->pfn, order, (void *)caller);
+		return WARN_CALL(1, "free_pages", caller, "double free of pfn 0x%x (order %u)",
+				 page->pfn, order);
 	case PAGE_RESERVED:
-		return WARN(1, "free_pages: pfn 0x%x is a reserved frame, by %pS",
-			    page->pfn, (void *)caller);
+		return WARN_CALL(1, "free_pages", caller, "pfn 0x%x is a reserved frame",
+				 page->pfn);
 	case PAGE_TAIL:
 		warn_tail_free(page, order, caller);
 		return true;
 	}
-	return WARN(page->order != order,
-		    "free_pages: pfn 0x%x freed with order %u but allocated with order %u, by %pS",
-		    page->pfn, order, page->order, (void *)caller);
+	return WARN_CALL(page->order != order, "free_pages", caller,
+			 "pfn 0x%x freed with order %u but allocated with order %u",
+			 page->pfn, order, page->order);
 }
 
 static void free_pages_ip(struct page *page, unsigned order, unsigned long caller)
@@ -277,14 +279,13 @@ void free_page(struct page *page)
 
 int page_set_state(struct page *page, enum page_state state)
 {
-	if (WARN(!page || !page_is_allocated(page),
-		 "page_set_state: pfn 0x%x is %s, not an allocated block, by %pS",
-		 page ? page->pfn : 0, page ? page_state_name(page->state) : "NULL",
-		 (void *)RET_IP))
+	if (WARN_CALL(!page || !page_is_allocated(page), "page_set_state", RET_IP,
+		      "pfn 0x%x is %s, not an allocated block", page ? page->pfn : 0,
+		      page ? page_state_name(page->state) : "NULL"))
 		return -EINVAL;
-	if (WARN(state < PAGE_ALLOCATED || state >= PAGE_STATE_COUNT,
-		 "page_set_state: pfn 0x%x cannot be set to %s, by %pS", page->pfn,
-		 page_state_name(state), (void *)RET_IP))
+	if (WARN_CALL(state < PAGE_ALLOCATED || state >= PAGE_STATE_COUNT, "page_set_state",
+		      RET_IP, "pfn 0x%x cannot be set to %s", page->pfn,
+		      page_state_name(state)))
 		return -EINVAL;
 	page->state = state;
 	return 0;

@@ -99,7 +99,7 @@ void pgtable_destroy(struct pgtable *pt)
 {
 	struct page *root = phys_to_page(pt->root_phys);
 
-	if (WARN(pt->live, "pgtable_destroy: tree is live (caller %pS)", (void *)RET_IP))
+	if (WARN_CALL(pt->live, "pgtable_destroy", RET_IP, "tree is live"))
 		return;
 	destroy_level(pt, pt->root, PT_ROOT_LEVEL);
 	pt->nr_tables--;
@@ -125,18 +125,6 @@ unsigned long pgtable_total_tables(void)
 }
 
 /* --- argument checks --- */
-
-void pt_warn(const struct pt_call *call, const char *fmt, ...)
-{
-	char msg[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	warn_at(__FILE__, __LINE__, "%s: %s (caller %pS)", call->fn, msg,
-		(void *)call->caller);
-}
 
 int pt_check_range(const struct pt_call *call, unsigned long va, unsigned long size)
 {

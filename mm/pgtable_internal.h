@@ -6,6 +6,7 @@
 #define MM_PGTABLE_INTERNAL_H
 
 #include "kernel/compiler.h"
+#include "kernel/panic.h"
 #include "mm/pgtable.h"
 
 #define PT_ROOT_LEVEL   (ARCH_PT_LEVELS - 1)
@@ -69,8 +70,8 @@ int pt_check_range(const struct pt_call *call, unsigned long va, unsigned long s
 /* Checks PROT_* flags; 0, or -EINVAL after one warning. */
 int pt_check_prot(const struct pt_call *call, unsigned prot);
 
-/* Prints the one warning line of a refused call: "fn: <what> (caller f+0x../0x..)". */
-void pt_warn(const struct pt_call *call, const char *fmt, ...) __printf(2, 3);
+/* The one warning line of a refused call (warn_call()). */
+#define pt_warn(call, ...) warn_call((call)->fn, (call)->caller, __VA_ARGS__)
 
 /*
  * Allocates a zeroed table page, marks it PAGE_PAGETABLE, stamps it with

@@ -224,8 +224,7 @@ static void *slab_alloc(struct kmem_cache *c, unsigned long caller)
 	void *obj = NULL;
 	bool poisoned = false;
 
-	if (WARN(!c || !c->size, "kmem_cache_alloc: cache %p is not set up (caller %pS)",
-		 c, (void *)caller))
+	if (WARN_CALL(!c || !c->size, "kmem_cache_alloc", caller, "cache %p is not set up", c))
 		return NULL;
 	if (fault_inject_should_fail(FAULT_SLAB))
 		return NULL;
@@ -246,8 +245,8 @@ static void *slab_alloc(struct kmem_cache *c, unsigned long caller)
 	poisoned = !poison_intact(c, obj);
 out:
 	spin_unlock_irqrestore(&c->lock, irq);
-	WARN(poisoned, "kmem_cache_alloc: %s object %p was written after it was freed (caller %pS)",
-	     c->name, obj, (void *)caller);
+	WARN_CALL(poisoned, "kmem_cache_alloc", caller,
+		  "%s object %p was written after it was freed", c->name, obj);
 	return obj;
 }
 
@@ -283,11 +282,8 @@ static struct page *slab_page_of(const void *ptr)
 	return page && page_has_state(page, PAGE_SLAB) ? page : NULL;
 }
 
-static void slab_warn(const char *fn, const void *obj, const char *cache, const char *why,
-		      unsigned long caller)
-{
-	WARN(1, "%s: %p (%s): %s, ignored (caller %pS)", fn, obj, cache, why, (void *)caller);
-}
+#define slab_warn(fn, obj, cache, why, caller) \
+	warn_call(fn, caller, "%p (%s): %s, ignored", obj, cache, why)
 
 static void large_free(struct page *page, const void *ptr, unsigned long caller);
 
@@ -347,10 +343,10 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 {
 	struct kmem_cache *c;
 
-	if (WARN(!name || !size || size > KMEM_CACHE_MAX_SIZE ||
-		 (align && (!IS_POWER_OF_2(align) || align > KMEM_CACHE_MAX_SIZE)),
-		 "kmem_cache_create: %s: bad size %zu or align %zu (caller %pS)",
-		 name ? name : "(null)", size, align, (void *)RET_IP))
+	if (WARN_CALL(!name || !size || size > KMEM_CACHE_MAX_SIZE ||
+		      (align && (!IS_POWER_OF_2(align) || align > KMEM_CACHE_MAX_SIZE)),
+		      "kmem_cache_create", RET_IP, "%s: bad size %zu or align %zu",
+		      name ? name : "(null)", size, align))
 		return NULL;
 	c = slab_alloc(&kmem_cache_cache, RET_IP);
 	if (!c)
@@ -369,13 +365,13 @@ void kmem_cache_destroy(struct kmem_cache *cache)
 	if (!cache)
 		return;
 	page = slab_page_of(cache);
-	if (WARN(!page || page->private != (unsigned long)&kmem_cache_cache,
-		 "kmem_cache_destroy: %p is not a cache from kmem_cache_create, ignored (caller %pS)",
-		 cache, (void *)RET_IP))
+	if (WARN_CALL(!page || page->private != (unsigned long)&kmem_cache_cache,
+		      "kmem_cache_destroy", RET_IP,
+		      "%p is not a cache from kmem_cache_create, ignored", cache))
 		return;
 	active = READ_ONCE(cache->nr_active);
-	if (WARN(active, "kmem_cache_destroy: %s still has %lu objects in use, not destroyed (caller %pS)",
-		 cache->name, active, (void *)RET_IP))
+	if (WARN_CALL(active, "kmem_cache_destroy", RET_IP,
+		      "%s still has %lu objects in use, not destroyed", cache->name, active))
 		return;
 	cache_list_del(cache);
 	slab_free("kmem_cache_destroy", &kmem_cache_cache, cache, RET_IP);

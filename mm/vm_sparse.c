@@ -43,22 +43,20 @@ struct sparse_call {
 #define SPARSE_CALL(name, a, s, e) \
 	((struct sparse_call){ .fn = (name), .caller = RET_IP, .area = (a), .start = (s), .end = (e) })
 
-/* The one warning line of a refused call: "fn: area 0x..-0x..: <what> (caller f+0x../0x..)". */
-static void __printf(2, 3) sparse_warn(const struct sparse_call *c, const char *fmt, ...)
+/* "0x<start>-0x<end>" of the area (guard included), or "NULL", in buf. */
+static const char *area_name(const struct vm_struct *area, char buf[static 40])
 {
-	char msg[160], area[48];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (c->area)
-		snprintf(area, sizeof(area), "0x%lx-0x%lx", (unsigned long)c->area->addr,
-			 (unsigned long)c->area->addr + c->area->size);
-	else
-		snprintf(area, sizeof(area), "NULL");
-	WARN(1, "%s: area %s: %s (caller %pS)", c->fn, area, msg, (void *)c->caller);
+	if (!area)
+		return "NULL";
+	snprintf(buf, 40, "0x%lx-0x%lx", (unsigned long)area->addr,
+		 (unsigned long)area->addr + area->size);
+	return buf;
 }
+
+/* The one warning line of a refused call (warn_call()), naming the area. */
+#define sparse_warn(c, fmt, ...)                                                \
+	warn_call((c)->fn, (c)->caller, "area %s: " fmt,                        \
+		  area_name((c)->area, (char[40]){ 0 }), ##__VA_ARGS__)
 
 /*
  * Checks 1 to 4 of mm/vmalloc.h, in that order: the kind of area, the

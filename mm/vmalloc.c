@@ -39,17 +39,8 @@ struct vm_call {
 
 #define VM_CALL(name, ip) ((struct vm_call){ .fn = (name), .caller = (ip) })
 
-/* Prints the one warning line of a refused call: "fn: <what> (caller f+0x../0x..)". */
-static void __printf(2, 3) vm_warn(const struct vm_call *c, const char *fmt, ...)
-{
-	char msg[192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	WARN(1, "%s: %s (caller %pS)", c->fn, msg, (void *)c->caller);
-}
+/* The one warning line of a refused call (warn_call()). */
+#define vm_warn(c, ...) warn_call((c)->fn, (c)->caller, __VA_ARGS__)
 
 static inline unsigned long guard_size(unsigned long flags)
 {

@@ -419,9 +419,9 @@ int vmap_space_init(struct vmap_space *s, const char *name, unsigned long start,
 {
 	struct vmap_area *va;
 
-	if (WARN(!IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(end, PAGE_SIZE) ||
-		 start >= end || !end, "vmap_space_init: bad range %lx-%lx (caller %pS)",
-		 start, end, (void *)RET_IP))
+	if (WARN_CALL(!IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(end, PAGE_SIZE) ||
+		      start >= end || !end, "vmap_space_init", RET_IP, "bad range %lx-%lx",
+		      start, end))
 		return -EINVAL;
 	*s = (struct vmap_space){
 		.lock = SPINLOCK_INIT("vmap"), .lazy_max = VMAP_LAZY_MAX,

@@ -74,7 +74,7 @@ long vread(void *buf, const void *addr, unsigned long len)
 		why = "not a vmalloc address";
 	else if (!buf && len)
 		why = "no buffer";
-	if (WARN(why, "vread: %p: %s (caller %pS)", addr, why, (void *)RET_IP))
+	if (WARN_CALL(why, "vread", RET_IP, "%p: %s", addr, why))
 		return -EINVAL;
 	len = MIN(len, VMALLOC_END - start);
 	if (!len)
