@@ -119,6 +119,15 @@ int pgtable_map_pages(struct pgtable *pt, unsigned long va, struct page *const *
 int pgtable_map_phys(struct pgtable *pt, unsigned long va, phys_addr_t pa,
 		     unsigned long size, unsigned prot, unsigned flags);
 
+/*
+ * Builds every table that mapping [va, va + size) with 4 KiB leaves needs,
+ * writing no leaf (tables already there are kept), so that a later
+ * pgtable_map_pages() there never allocates. 0; -EINVAL for a bad range;
+ * -EBUSY if a huge leaf covers part of it; -ENOMEM if a table could not be
+ * allocated. On error the tables this call built are freed again.
+ */
+int pgtable_populate(struct pgtable *pt, unsigned long va, unsigned long size);
+
 /* --- unmap --- */
 
 /*

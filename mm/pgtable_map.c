@@ -19,6 +19,7 @@ struct map_ctx {
 	unsigned long pfn;              /* the first frame of a contiguous range */
 	bool huge;                      /* huge leaves allowed */
 	pte_t bits[ARCH_PT_LEVELS];     /* leaf bits of each level */
+	bool populate;                  /* build the tables only, no leaves */
 	unsigned long stamp;            /* carried by the tables this call allocates */
 	unsigned long stop;             /* where it failed: leaves below are the call's */
 };
@@ -108,9 +109,12 @@ static int map_level(struct map_ctx *c, pte_t *table, int level, unsigned long a
 	unsigned long next;
 	int err = 0;
 
-	if (level == PT_LEVEL_PTE)
+	if (level == PT_LEVEL_PTE) {
+		if (c->populate)
+			return 0;
 		return c->pages ? map_ptes_pages(c, table, addr, end)
 				: map_ptes_phys(c, table, addr, end);
+	}
 	for (; addr != end && !err; addr = next, e++) {
 		next = level_end(addr, end, level);
 		if (can_map_huge(c, *e, level, addr, next))
@@ -128,7 +132,7 @@ static void map_undo(struct map_ctx *c, unsigned long end)
 	struct unmap_ctx tables = { .start = c->start, .free_tables = true,
 				    .only_stamp = c->stamp };
 
-	if (c->stop != c->start)
+	if (c->stop != c->start && !c->populate)
 		pt_unmap_locked(c->pt, &leaves, c->start, c->stop);
 	pt_unmap_locked(c->pt, &tables, c->start, end);
 	pt_flush_and_free(c->pt, c->start, end, &tables.freed);
@@ -198,4 +202,13 @@ int pgtable_map_phys(struct pgtable *pt, unsigned long va, phys_addr_t pa,
 	if (!err)
 		err = pt_check_prot(&call, prot);
 	return err ? err : map_range(&c, &call, size, prot);
+}
+
+int pgtable_populate(struct pgtable *pt, unsigned long va, unsigned long size)
+{
+	struct pt_call call = PT_CALL("pgtable_populate");
+	struct map_ctx c = { .pt = pt, .start = va, .populate = true };
+	int err = pt_check_range(&call, va, size);
+
+	return err ? err : map_range(&c, &call, size, PROT_KERNEL_RW);
 }

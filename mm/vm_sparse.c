@@ -168,17 +168,14 @@ void vm_area_unmap_pages(struct vm_struct *area, unsigned long start, unsigned l
 
 /*
  * A prebuilt area owns whole table spans (VM_SPARSE_TABLE_SPAN, aligned),
- * so no other area can need a bottom-level table inside it. Building maps
- * a scratch page for an instant at the start of each span that has no
- * table yet, which makes the walker build the tables above it. A span
- * that already had its table (vmalloc keeps the tables of freed areas) is
- * only recorded in area->sparse_kept: the area must leave it as it found
- * it. Freeing (or a failed build) frees, run by run, the spans the area
- * built, and with them every table above that is left empty.
+ * so no other area can need a bottom-level table inside it. Building asks
+ * the walker to populate each span that has no table yet (tables only, no
+ * leaf, so nothing to flush). A span that already had its table (vmalloc
+ * keeps the tables of freed areas) is only recorded in area->sparse_kept:
+ * the area must leave it as it found it. Freeing (or a failed build)
+ * frees, run by run, the spans the area built, and with them every table
+ * above that is left empty.
  */
-
-/* Mapped read-only at the start of a span for an instant; never accessed there. */
-static u8 build_scratch[PAGE_SIZE] __aligned(PAGE_SIZE);
 
 static int is_bottom_table(const struct pgtable_entry *e, void *ctx)
 {
@@ -233,15 +230,6 @@ static void free_built_tables(struct vm_struct *area, unsigned long n)
 	}
 }
 
-/* Builds the tables of the span at `va`, which has none. */
-static int build_span(unsigned long va)
-{
-	struct page *scratch = virt_to_page(build_scratch);
-	int err = pgtable_map_pages(KPT, va, &scratch, 1, PROT_KERNEL_RO);
-
-	return err ? err : pgtable_unmap_noflush(KPT, va, PAGE_SIZE, NULL);
-}
-
 int vm_sparse_build_tables(struct vm_struct *area)
 {
 	unsigned long start = (unsigned long)area->addr, nr = area->size / SPAN, i;
@@ -250,16 +238,13 @@ int vm_sparse_build_tables(struct vm_struct *area)
 	for (i = 0; i < nr && !err; i++) {
 		unsigned long va = start + i * SPAN;
 
-		err = span_has_table(va) ? mark_kept(area, i) : build_span(va);
+		err = span_has_table(va) ? mark_kept(area, i) : pgtable_populate(KPT, va, SPAN);
 	}
 	if (err) {
 		free_built_tables(area, i - 1);         /* span i - 1 failed: nothing of it */
 		free_kept(area);
-		return err;
 	}
-	/* The scratch leaves are gone; no translation of them may stay cached. */
-	pgtable_flush_range(KPT, start, start + area->size);
-	return 0;
+	return err;
 }
 
 /* --- release ---------------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "kernel/probe.h"
+#include "mm/fault_inject.h"
 #include "mm/layout.h"
 #include "mm/pfa.h"
 #include "mm/pgtable.h"
@@ -450,6 +451,49 @@ static void tables_stay_unless_asked(struct ktest *t)
 	EXPECT_EQ(t, pgtable_nr_tables(KPT), fx.tables_before);
 }
 
+/*
+ * pgtable_populate() builds the tables of a range and writes no leaf: the
+ * range still faults, a second populate adds nothing, and a map there then
+ * succeeds with every table allocation failing. Its failure half way
+ * leaves no table behind.
+ */
+static void populate_builds_tables_without_leaves(struct ktest *t)
+{
+	struct fault_attr every = { .mode = FAULT_MODE_EVERY, .n = 1 };
+	struct fault_attr second = { .mode = FAULT_MODE_NTH, .n = 2 };
+	struct page *pages[2] = { fx_page(t, 5), fx_page(t, 6) };
+	unsigned long va = SCRATCH + 50 * SZ_1G + 3 * SZ_2M, grown;
+	struct pgtable_entry e;
+
+	EXPECT_EQ(t, fault_inject_set(FAULT_PGTABLE, &second), 0);
+	fault_inject_begin();
+	EXPECT_EQ(t, pgtable_populate(KPT, va, 2 * SZ_2M), -ENOMEM);
+	fault_inject_end();
+	fault_inject_clear(FAULT_PGTABLE);
+	EXPECT_EQ(t, pgtable_nr_tables(KPT), fx.tables_before);
+
+	ASSERT_EQ(t, pgtable_populate(KPT, va, 2 * SZ_2M), 0);
+	fx_mapped(t, va, 2 * SZ_2M);
+	grown = pgtable_nr_tables(KPT) - fx.tables_before;
+	EXPECT_GE(t, grown, 3);         /* two bottom tables and the one above them */
+	EXPECT_EQ(t, pgtable_query(KPT, va, &e), -ENOENT);
+	EXPECT_TRUE(t, read_faults(va + SZ_2M));
+	EXPECT_EQ(t, pgtable_populate(KPT, va, 2 * SZ_2M), 0);
+	EXPECT_EQ(t, pgtable_nr_tables(KPT) - fx.tables_before, grown);
+
+	EXPECT_EQ(t, fault_inject_set(FAULT_PGTABLE, &every), 0);
+	fault_inject_begin();
+	EXPECT_EQ(t, pgtable_map_pages(KPT, va, &pages[0], 1, PROT_KERNEL_RW), 0);
+	EXPECT_EQ(t, pgtable_map_pages(KPT, va + 2 * SZ_2M - PAGE_SIZE, &pages[1], 1,
+				       PROT_KERNEL_RW), 0);
+	fault_inject_end();
+	fault_inject_clear(FAULT_PGTABLE);
+	check_mapped(t, va, &pages[0], 1, 5);
+	check_mapped(t, va + 2 * SZ_2M - PAGE_SIZE, &pages[1], 1, 6);
+	EXPECT_EQ(t, pgtable_nr_tables(KPT) - fx.tables_before, grown);
+	EXPECT_EQ(t, fx_unmap(va, 2 * SZ_2M, NULL), 0);
+}
+
 /* --- rollback ---------------------------------------------------------- */
 
 /*
@@ -621,6 +665,8 @@ static void misuse_part_of_a_huge_leaf(struct ktest *t)
 		       "pgtable_protect");
 	EXPECT_REFUSED(t, pgtable_map_pages(KPT, va + PAGE_SIZE, &page, 1, PROT_KERNEL_RW),
 		       -EBUSY, "is already mapped");
+	EXPECT_REFUSED(t, pgtable_populate(KPT, va + PAGE_SIZE, PAGE_SIZE), -EBUSY,
+		       "pgtable_populate");
 	/* Refused calls changed nothing: the leaf is still whole and writable. */
 	ASSERT_EQ(t, pgtable_query(KPT, va + PAGE_SIZE, &e), 0);
 	EXPECT_EQ(t, e.level, PT_LEVEL_PMD);
@@ -641,6 +687,7 @@ static const struct ktest_case pgtable_cases[] = {
 	KTEST_CASE(private_tree_walk_and_destroy),
 	KTEST_CASE(tables_come_back_after_scattered_maps),
 	KTEST_CASE(tables_stay_unless_asked),
+	KTEST_CASE(populate_builds_tables_without_leaves),
 	KTEST_CASE_TIMEOUT(no_memory_half_way_leaves_nothing, 120),
 	KTEST_CASE(busy_half_way_leaves_nothing),
 	KTEST_CASE(misuse_bad_ranges),
