@@ -47,7 +47,8 @@ void pt_table_unlink(struct pgtable *pt, pte_t *e, int level, struct page_list *
 	page_list_add(list, page);
 }
 
-void pt_tables_free(struct page_list *list)
+/* Frees the tables on `list` (unlinked, and flushed since). */
+static void pt_tables_free(struct page_list *list)
 {
 	struct page *page;
 
@@ -152,7 +153,8 @@ int pt_check_prot(const struct pt_call *call, unsigned prot)
 
 /* --- lookup and query --- */
 
-pte_t *pt_lookup_leaf(struct pgtable *pt, unsigned long va, int *level)
+/* The entry mapping `va` if it is a leaf (its level in *level), else NULL. Lock held. */
+static pte_t *pt_lookup_leaf(struct pgtable *pt, unsigned long va, int *level)
 {
 	pte_t *table = pt->root;
 
@@ -329,22 +331,10 @@ unsigned long pgtable_check(struct pgtable *pt)
 
 /* --- flushes --- */
 
-void pgtable_flush_page(struct pgtable *pt, unsigned long va)
-{
-	if (pt->live)
-		arch_flush_tlb_kernel_page(va);
-}
-
 void pgtable_flush_range(struct pgtable *pt, unsigned long start, unsigned long end)
 {
 	if (pt->live)
 		arch_flush_tlb_kernel_range(start, end);
-}
-
-void pgtable_flush_all(struct pgtable *pt)
-{
-	if (pt->live)
-		arch_flush_tlb_kernel_all();
 }
 
 void pt_flush_and_free(struct pgtable *pt, unsigned long start, unsigned long end,

@@ -162,10 +162,6 @@ int pgtable_query(struct pgtable *pt, unsigned long va, struct pgtable_entry *ou
  */
 int pgtable_protect(struct pgtable *pt, unsigned long va, unsigned long size, unsigned prot);
 
-/* pgtable_protect() without the flush: the caller flushes the range. */
-int pgtable_protect_noflush(struct pgtable *pt, unsigned long va, unsigned long size,
-			    unsigned prot);
-
 /*
  * Called for each present entry that covers part of the walked range, in
  * address order, a table before the entries inside it. Nonzero stops the
@@ -188,15 +184,9 @@ int pgtable_walk(struct pgtable *pt, unsigned long start, unsigned long end,
  */
 unsigned long pgtable_check(struct pgtable *pt);
 
-/* --- explicit flushes (no-ops for a tree that is not live) --- */
-
-/* Flushes the translation of the page at `va`. */
-void pgtable_flush_page(struct pgtable *pt, unsigned long va);
+/* --- explicit flush (a no-op for a tree that is not live) --- */
 
 /* Flushes the translations of [start, end) (end 0 = top of memory). */
 void pgtable_flush_range(struct pgtable *pt, unsigned long start, unsigned long end);
-
-/* Flushes every translation, global ones included. */
-void pgtable_flush_all(struct pgtable *pt);
 
 #endif

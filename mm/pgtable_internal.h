@@ -81,22 +81,15 @@ struct page *pt_table_alloc(struct pgtable *pt, unsigned long stamp);
 
 /*
  * Unlinks the table behind `*e` (at `level`) from the tree and puts it on
- * `list`; pt_tables_free() frees such a list after the TLB flush.
+ * `list`; pt_flush_and_free() frees such a list after the TLB flush.
  */
 void pt_table_unlink(struct pgtable *pt, pte_t *e, int level, struct page_list *list);
-void pt_tables_free(struct page_list *list);
 
 /* A stamp no table carries yet (never 0). */
 unsigned long pt_new_stamp(void);
 
 /* True if no entry of `table` is present. */
 bool pt_table_is_empty(const pte_t *table);
-
-/*
- * The entry mapping `va` if it is a leaf (its level in *level), else NULL.
- * Caller holds the lock.
- */
-pte_t *pt_lookup_leaf(struct pgtable *pt, unsigned long va, int *level);
 
 /*
  * -EINVAL (with the warning) if [va, end) starts or ends inside a huge

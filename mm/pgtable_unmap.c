@@ -166,35 +166,20 @@ static bool protect_level(pte_t *table, int level, unsigned long addr, unsigned 
 	return changed;
 }
 
-static int protect_range(struct pgtable *pt, const struct pt_call *call, unsigned long va,
-			 unsigned long size, unsigned prot, bool flush)
-{
-	unsigned long end = va + size, flags;
-	int err = pt_check_range(call, va, size);
-
-	if (!err)
-		err = pt_check_prot(call, prot);
-	if (err)
-		return err;
-	flags = spin_lock_irqsave(&pt->lock);
-	err = pt_check_huge_ends(pt, call, va, end);
-	if (!err && protect_level(pt->root, PT_ROOT_LEVEL, va, end, prot) && flush)
-		pgtable_flush_range(pt, va, end);
-	spin_unlock_irqrestore(&pt->lock, flags);
-	return err;
-}
-
 int pgtable_protect(struct pgtable *pt, unsigned long va, unsigned long size, unsigned prot)
 {
 	struct pt_call call = PT_CALL("pgtable_protect");
+	unsigned long end = va + size, flags;
+	int err = pt_check_range(&call, va, size);
 
-	return protect_range(pt, &call, va, size, prot, true);
-}
-
-int pgtable_protect_noflush(struct pgtable *pt, unsigned long va, unsigned long size,
-			    unsigned prot)
-{
-	struct pt_call call = PT_CALL("pgtable_protect_noflush");
-
-	return protect_range(pt, &call, va, size, prot, false);
+	if (!err)
+		err = pt_check_prot(&call, prot);
+	if (err)
+		return err;
+	flags = spin_lock_irqsave(&pt->lock);
+	err = pt_check_huge_ends(pt, &call, va, end);
+	if (!err && protect_level(pt->root, PT_ROOT_LEVEL, va, end, prot))
+		pgtable_flush_range(pt, va, end);
+	spin_unlock_irqrestore(&pt->lock, flags);
+	return err;
 }

@@ -42,7 +42,7 @@ static struct kmem_cache kmalloc_large = {
 	.lock = SPINLOCK_INIT("kmalloc-large"), .name = "kmalloc-large",
 };
 
-/* The list of every cache, for slab_check() and slab_print(). */
+/* The list of every cache, for slab_check(). */
 static spinlock_t slab_caches_lock = SPINLOCK_INIT("slab_caches");
 static struct kmem_cache *slab_caches;          /* covered by slab_caches_lock */
 
@@ -601,19 +601,4 @@ int slab_check(void)
 		ok &= check_cache(c);
 	spin_unlock_irqrestore(&slab_caches_lock, irq);
 	return ok ? 0 : -EINVAL;
-}
-
-void slab_print(void)
-{
-	unsigned long irq = spin_lock_irqsave(&slab_caches_lock);
-
-	printk("slab: %-16s %8s %8s %6s %6s\n", "name", "active", "objs", "size", "pages");
-	for (struct kmem_cache *c = slab_caches; c; c = c->next) {
-		struct kmem_cache_stats st;
-
-		kmem_cache_get_stats(c, &st);
-		printk("slab: %-16s %8lu %8lu %6u %6lu\n", c->name, st.active_objs,
-		       st.num_objs, c->size, st.nr_pages);
-	}
-	spin_unlock_irqrestore(&slab_caches_lock, irq);
 }

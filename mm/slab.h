@@ -142,7 +142,4 @@ void slab_get_stats(struct kmem_cache_stats *stats);
  */
 int slab_check(void);
 
-/* Prints one line per cache: name, objects in use/total, object size, slabs. */
-void slab_print(void);
-
 #endif

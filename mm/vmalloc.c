@@ -288,15 +288,6 @@ struct vm_struct *__get_vm_area_node(unsigned long size, unsigned long align,
 	return GET_AREA(&c, size, align, flags, start, end);
 }
 
-struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long flags,
-				       unsigned long start, unsigned long end,
-				       const void *caller)
-{
-	struct vm_call c = VM_CALL("__get_vm_area_caller", (unsigned long)caller);
-
-	return GET_AREA(&c, size, PAGE_SIZE, flags, start, end);
-}
-
 struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags,
 				     const void *caller)
 {

@@ -110,11 +110,6 @@ struct vm_struct *__get_vm_area_node(unsigned long size, unsigned long align,
 				     unsigned long flags, unsigned long start,
 				     unsigned long end, const void *caller);
 
-/* __get_vm_area_node() with page alignment (Linux's). */
-struct vm_struct *__get_vm_area_caller(unsigned long size, unsigned long flags,
-				       unsigned long start, unsigned long end,
-				       const void *caller);
-
 /* Anywhere in the vmalloc space, page-aligned, recording `caller`. */
 struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags,
 				     const void *caller);

@@ -145,7 +145,14 @@ static void describe_live(unsigned long addr, bool present, const struct area_vi
 			 v->start, v->end, v->end - v->start, area_kind(v->flags), v->caller);
 }
 
-void vmalloc_fault_describe(unsigned long addr, bool present, char *buf, size_t size)
+/*
+ * Writes the report line for vmalloc address `addr` into `buf` (no
+ * newline; truncated to `size`). `present`: the fault was a protection
+ * violation, not a missing page (it tells an unmapped page of a sparse
+ * area from a mapped one without reading the page table). Never blocks:
+ * if the vmap space's lock is held, says so.
+ */
+static void vmalloc_fault_describe(unsigned long addr, bool present, char *buf, size_t size)
 {
 	struct freed_range r;
 	struct area_view v;

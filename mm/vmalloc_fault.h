@@ -40,13 +40,4 @@ int vmalloc_fault_init(void);
 void vmalloc_fault_note_free(const char *fn, unsigned long start, unsigned long end,
 			     unsigned long caller);
 
-/*
- * Writes the report line for vmalloc address `addr` into `buf` (no
- * newline; truncated to `size`), as the explainer prints it. `present`:
- * the fault was a protection violation, not a missing page (it tells an
- * unmapped page of a sparse area from a mapped one without reading the
- * page table). Never blocks: if the vmap space's lock is held, says so.
- */
-void vmalloc_fault_describe(unsigned long addr, bool present, char *buf, size_t size);
-
 #endif
