@@ -46,7 +46,7 @@ enum fault_site {
 #define FAULT_SITE_BIT(site)    (1u << (site))
 
 /*
- * The sites fault_inject_each_point() fails by default: the frame and the
+ * The sites tests/fault_points.c fails by default: the frame and the
  * object allocators. FAULT_PGTABLE is left out because each of its calls
  * is also a FAULT_PAGE_ALLOC call: the same failure point would count twice.
  */
@@ -156,53 +156,5 @@ int fault_inject_setup(enum fault_site site, const char *value);
 void fault_inject_init(void);
 
 /* --- every failure point of an operation --------------------------------- */
-
-/*
- * An operation to take through every failure point. `op` returns 0 or a
- * negative errno; after a success `undo` must give back everything the op
- * took. `check` (optional) is called after each failed run and returns 0
- * if the op left no trace that the generic checks cannot see (e.g. a leaf
- * in a private page table). `sites`: FAULT_SITE_BIT()s to fail in turn,
- * 0 for FAULT_SITES_ALL. `tolerant`: the op may absorb a failed allocation
- * (a fallback path) and still succeed; otherwise that is reported as an
- * ignored failure.
- */
-struct fault_op {
-	const char *name;
-	int (*op)(void *ctx);
-	void (*undo)(void *ctx);
-	int (*check)(void *ctx);
-	unsigned sites;
-	bool tolerant;
-};
-
-/* What fault_inject_each_point() found. */
-struct fault_points {
-	unsigned long per_site[FAULT_NR_SITES]; /* failure points at each site */
-	unsigned long total;                    /* their sum */
-	unsigned long absorbed;                 /* tolerant ops: failures that still succeeded */
-};
-
-/* More failure points than this at one site: reported as a runaway op. */
-#define FAULT_POINTS_MAX        4096
-
-/*
- * Runs op->op with the 1st, 2nd, 3rd ... call at each site of op->sites
- * failing (one failure per run, inside a scope), until a run makes fewer
- * calls than that and succeeds. After each run (and each undo) the
- * memory subsystem must equal the baseline taken before the first:
- * mm_snapshot_equal() (free frames, slab objects and pages, page-table
- * pages, vmap trees, vmalloc-range PTEs, no new warning) and
- * mm_check_all(); a failed run must have returned a negative errno.
- * Lazily freed vmap ranges are purged before the baseline and after each
- * undo; page tables a successful run leaves in the vmalloc range (vmalloc
- * keeps them for the next area) move the baseline up
- * (mm_snapshot_keep_vmalloc_tables()). Prints "fault points: <name>: <total> (<site> <n>, ...)" and fills
- * *points (may be NULL). The sites' settings are restored afterwards.
- * 0, or -EINVAL after printing what went wrong (it stops at the first
- * problem).
- */
-int fault_inject_each_point(const struct fault_op *op, void *ctx,
-			    struct fault_points *points);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * mm_check_all() and its two checks of the vmalloc range (see
- * mm/mm_check.h), snapshots, and the mm_check=always hook.
+ * mm/mm_check.h), and the mm_check=always hook.
  *
  * The vmalloc-range checks look at what the CPU would see, the kernel
  * page table, and hold it against the vmap space: each leaf must belong
@@ -15,6 +15,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "mm/layout.h"
+#include "mm/op_hook.h"
 #include "mm/pfa.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
@@ -22,8 +23,6 @@
 #include "mm/vmap_area.h"
 
 #define MM_CHECK_MAX_LINES      8       /* problem lines per check, then a count */
-
-bool mm_check_always;
 
 /* A check's problem count; prints the first few lines, the rest are counted. */
 struct problems {
@@ -112,8 +111,7 @@ int mm_check_vmalloc_ptes(void)
 	return problems_result(&c.p, "vmalloc leaves");
 }
 
-/* Pages mapped (a huge leaf counts its 4 KiB pages) and tables in the vmalloc range. */
-static void vmalloc_range_counts(unsigned long *mapped, unsigned long *tables)
+void mm_check_vmalloc_counts(unsigned long *mapped, unsigned long *tables)
 {
 	struct pte_scan c = { .space = NULL };
 
@@ -177,75 +175,13 @@ int mm_check_all(void)
 	return ok ? 0 : -EINVAL;
 }
 
-/* --- snapshots ------------------------------------------------------------------- */
-
-void mm_snapshot_take(struct mm_snapshot *snap)
-{
-	struct kmem_cache_stats slab;
-	struct vmap_stats vmap;
-
-	slab_get_stats(&slab);
-	vmap_get_stats(&kernel_vmap_space, &vmap);
-	*snap = (struct mm_snapshot){
-		.free_frames = pfa_free_pages(),
-		.slab_objects = slab.active_objs,
-		.slab_pages = slab.nr_pages,
-		.pgtable_pages = pgtable_total_tables(),
-		.vmap_busy = vmap.nr_busy,
-		.vmap_free = vmap.nr_free,
-		.vmap_lazy = vmap.nr_lazy,
-		.warnings = warn_count(),
-	};
-	vmalloc_range_counts(&snap->vmalloc_mapped, &snap->vmalloc_tables);
-}
-
-void mm_snapshot_keep_vmalloc_tables(struct mm_snapshot *base, const struct mm_snapshot *now)
-{
-	unsigned long kept;
-
-	if (now->vmalloc_tables <= base->vmalloc_tables)
-		return;
-	kept = now->vmalloc_tables - base->vmalloc_tables;
-	base->vmalloc_tables += kept;
-	base->pgtable_pages += kept;
-	base->free_frames -= kept;
-}
-
-bool mm_snapshot_equal(const struct mm_snapshot *a, const struct mm_snapshot *b,
-		       const char *report)
-{
-	static const struct {
-		const char *name;
-		size_t offset;
-	} fields[] = {
-#define FIELD(f) { #f, __builtin_offsetof(struct mm_snapshot, f) }
-		FIELD(free_frames), FIELD(slab_objects), FIELD(slab_pages),
-		FIELD(pgtable_pages), FIELD(vmap_busy), FIELD(vmap_free), FIELD(vmap_lazy),
-		FIELD(vmalloc_mapped), FIELD(vmalloc_tables), FIELD(warnings),
-#undef FIELD
-	};
-	bool equal = true;
-
-	for (unsigned i = 0; i < ARRAY_SIZE(fields); i++) {
-		unsigned long x = *(const unsigned long *)((const char *)a + fields[i].offset);
-		unsigned long y = *(const unsigned long *)((const char *)b + fields[i].offset);
-
-		if (x == y)
-			continue;
-		equal = false;
-		if (report)
-			printk("mm_snapshot: %s: %s %lu -> %lu (%+ld)\n", report, fields[i].name,
-			       x, y, (long)(y - x));
-	}
-	return equal;
-}
-
 /* --- mm_check=always ------------------------------------------------------------- */
 
 static unsigned long nr_runs;
 static bool running;            /* a check is in progress: do not re-enter */
 
-void mm_check_after_op_slow(const char *op, unsigned long caller)
+/* The after-operation hook (mm/op_hook.h) while mm_check=always is on. */
+static void check_after_op(const char *op, unsigned long caller)
 {
 	int err;
 
@@ -276,9 +212,9 @@ int mm_check_parse(const char *value, bool *always)
 
 bool mm_check_set_always(bool on)
 {
-	bool was = mm_check_always;
+	bool was = READ_ONCE(mm_op_hook) == check_after_op;
 
-	WRITE_ONCE(mm_check_always, on);
+	WRITE_ONCE(mm_op_hook, on ? check_after_op : NULL);
 	return was;
 }
 

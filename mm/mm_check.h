@@ -1,8 +1,9 @@
 /*
- * Invariant checks over the whole memory subsystem, and snapshots for
- * leak checks. For tests, for fault_inject_each_point(), and for the
- * debug command-line flag `mm_check=always`, which runs mm_check_all()
- * after every public vmalloc-layer operation.
+ * Invariant checks over the whole memory subsystem: the top of mm/, which
+ * calls every allocator's own checker and nothing calls from below. For
+ * tests, and for the debug command-line flag `mm_check=always`, which runs
+ * mm_check_all() after every public vmalloc-layer operation through the
+ * hook of mm/op_hook.h.
  *
  * Lock order: the checks of the vmalloc range hold the vmap space's lock
  * while they read the kernel page table (its lock inside). Nothing else
@@ -41,63 +42,13 @@ int mm_check_vmalloc_ptes(void);
  */
 int mm_check_vmalloc_pages(void);
 
-/* --- snapshots --------------------------------------------------------------- */
-
-/* Counters that must come back after an operation is undone or failed. */
-struct mm_snapshot {
-	unsigned long free_frames;      /* pfa_free_pages() */
-	unsigned long slab_objects;     /* objects in use, every cache */
-	unsigned long slab_pages;       /* frames held by slab, kmalloc-large included */
-	unsigned long pgtable_pages;    /* table pages of every tree */
-	unsigned long vmap_busy;        /* areas in the kernel vmap space's trees */
-	unsigned long vmap_free;
-	unsigned long vmap_lazy;
-	unsigned long vmalloc_mapped;   /* 4 KiB pages mapped in the vmalloc range */
-	unsigned long vmalloc_tables;   /* table pages below the root over that range */
-	unsigned long warnings;         /* warn_count() */
-};
-
-/* Fills *snap with the counters now. */
-void mm_snapshot_take(struct mm_snapshot *snap);
-
 /*
- * True if every counter of `a` equals `b`'s. If not and `report` is not
- * NULL, prints one line per differing counter:
- * "mm_snapshot: <report>: free_frames 1200 -> 1199 (-1)".
+ * The 4 KiB pages mapped (a huge leaf counts its pages) and the table
+ * pages below the root over the vmalloc range, read from the kernel tree.
  */
-bool mm_snapshot_equal(const struct mm_snapshot *a, const struct mm_snapshot *b,
-		       const char *report);
-
-/*
- * vmalloc keeps the page tables of a freed area for the next one, so the
- * first use of a part of the vmalloc range leaves tables behind. Moves
- * `base` up by the vmalloc-range tables `now` has beyond it (page-table
- * pages up, free frames down by as many), so that mm_snapshot_equal()
- * then checks that nothing but those tables was kept. Tables anywhere
- * else are never accepted this way.
- */
-void mm_snapshot_keep_vmalloc_tables(struct mm_snapshot *base, const struct mm_snapshot *now);
+void mm_check_vmalloc_counts(unsigned long *mapped, unsigned long *tables);
 
 /* --- mm_check=always ---------------------------------------------------------- */
-
-/* True while `mm_check=always` is in force (written by the calls below). */
-extern bool mm_check_always;
-
-/* The hook's slow path: runs mm_check_all(); use mm_check_after_op(). */
-void mm_check_after_op_slow(const char *op, unsigned long caller);
-
-/*
- * The hook for public entry points: after the operation `op` (a function
- * name) has finished and dropped its locks, runs mm_check_all() if
- * mm_check=always, and reports a failure with one warning naming the
- * operation and its caller. A macro so that RET_IP is the entry point's
- * caller. One load and one branch while the flag is off. Must not be
- * called with any mm lock held, nor from inside another operation.
- */
-#define mm_check_after_op(op) do {                                      \
-	if (unlikely(READ_ONCE(mm_check_always)))                       \
-		mm_check_after_op_slow((op), RET_IP);                   \
-} while (0)
 
 /* How many times the hook has run mm_check_all() since boot. */
 unsigned long mm_check_runs(void);
@@ -108,7 +59,7 @@ unsigned long mm_check_runs(void);
  */
 int mm_check_parse(const char *value, bool *always);
 
-/* Turns mm_check=always on or off; returns the previous state (tests). */
+/* Turns mm_check=always on or off (sets mm_op_hook); returns the previous state. */
 bool mm_check_set_always(bool on);
 
 /*

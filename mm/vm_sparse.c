@@ -22,7 +22,7 @@
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/panic.h"
-#include "mm/mm_check.h"
+#include "mm/op_hook.h"
 #include "mm/pfa.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
@@ -150,7 +150,7 @@ int vm_area_map_pages(struct vm_struct *area, unsigned long start, unsigned long
 	if (!err)
 		err = pgtable_map_pages(KPT, start, pages, (end - start) >> PAGE_SHIFT,
 					PROT_KERNEL_RW);
-	mm_check_after_op("vm_area_map_pages");
+	mm_op_done(c.fn, c.caller);
 	return err;
 }
 
@@ -161,7 +161,7 @@ void vm_area_unmap_pages(struct vm_struct *area, unsigned long start, unsigned l
 	/* pgtable_unmap() flushes only if it cleared something: holes are free. */
 	if (!check_range(&c))
 		WARN_ON(pgtable_unmap(KPT, start, end - start, NULL, 0));
-	mm_check_after_op("vm_area_unmap_pages");
+	mm_op_done(c.fn, c.caller);
 }
 
 /* --- pre-built tables ------------------------------------------------------ */

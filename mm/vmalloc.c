@@ -21,7 +21,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
-#include "mm/mm_check.h"
+#include "mm/op_hook.h"
 #include "mm/pfa.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
@@ -272,35 +272,36 @@ static void discard_area(struct vm_struct *vm)
 
 /* --- reserving areas ----------------------------------------------------- */
 
-/* get_area() for a public entry point, with the mm_check=always hook. */
-#define GET_AREA(c, size, align, flags, start, end) ({                          \
-	struct vm_struct *__vm = get_area(c, size, align, flags, start, end);   \
-	mm_check_after_op((c)->fn);                                             \
-	__vm;                                                                   \
-})
-
 struct vm_struct *__get_vm_area_node(unsigned long size, unsigned long align,
 				     unsigned long flags, unsigned long start,
 				     unsigned long end, const void *caller)
 {
 	struct vm_call c = VM_CALL("__get_vm_area_node", (unsigned long)caller);
+	struct vm_struct *vm = get_area(&c, size, align, flags, start, end);
 
-	return GET_AREA(&c, size, align, flags, start, end);
+	mm_op_done(c.fn, c.caller);
+	return vm;
 }
 
 struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags,
 				     const void *caller)
 {
 	struct vm_call c = VM_CALL("get_vm_area_caller", (unsigned long)caller);
+	struct vm_struct *vm = get_area(&c, size, PAGE_SIZE, flags, VMALLOC_START,
+					VMALLOC_END);
 
-	return GET_AREA(&c, size, PAGE_SIZE, flags, VMALLOC_START, VMALLOC_END);
+	mm_op_done(c.fn, c.caller);
+	return vm;
 }
 
 struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
 {
 	struct vm_call c = VM_CALL("get_vm_area", RET_IP);
+	struct vm_struct *vm = get_area(&c, size, PAGE_SIZE, flags, VMALLOC_START,
+					VMALLOC_END);
 
-	return GET_AREA(&c, size, PAGE_SIZE, flags, VMALLOC_START, VMALLOC_END);
+	mm_op_done(c.fn, c.caller);
+	return vm;
 }
 
 struct vm_struct *find_vm_area(const void *addr)
@@ -325,7 +326,7 @@ struct vm_struct *remove_vm_area(const void *addr)
 		return NULL;
 	vm = va->vm;
 	release_taken(&c, va);
-	mm_check_after_op("remove_vm_area");
+	mm_op_done(c.fn, c.caller);
 	return vm;
 }
 
@@ -342,7 +343,7 @@ void free_vm_area(struct vm_struct *area)
 		return;
 	release_taken(&c, va);
 	kfree(area);
-	mm_check_after_op("free_vm_area");
+	mm_op_done(c.fn, c.caller);
 }
 
 /* --- vmap ---------------------------------------------------------------- */
@@ -399,7 +400,7 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags, unsigne
 	struct vm_call c = VM_CALL("vmap", RET_IP);
 	void *addr = vmap_call(&c, pages, count, flags, prot);
 
-	mm_check_after_op("vmap");
+	mm_op_done(c.fn, c.caller);
 	return addr;
 }
 
@@ -420,7 +421,7 @@ void vunmap(const void *addr)
 	vm = va->vm;
 	release_area(va, false);
 	kfree(vm);
-	mm_check_after_op("vunmap");
+	mm_op_done(c.fn, c.caller);
 }
 
 /* --- vmalloc -------------------------------------------------------------- */
@@ -535,44 +536,46 @@ out_area:
 	return NULL;
 }
 
-/* vmalloc_call() for a public entry point, with the mm_check=always hook. */
-#define VMALLOC(c, size, align, start, end, alloc_flags, prot, vm_flags) ({         \
-	void *__p = vmalloc_call(c, size, align, start, end, alloc_flags, prot, vm_flags); \
-	mm_check_after_op((c)->fn);                                                 \
-	__p;                                                                        \
-})
-
 void *__vmalloc_node_range(unsigned long size, unsigned long align, unsigned long start,
 			   unsigned long end, unsigned alloc_flags, unsigned prot,
 			   unsigned long vm_flags, const void *caller)
 {
 	struct vm_call c = VM_CALL("__vmalloc_node_range", (unsigned long)caller);
+	void *p = vmalloc_call(&c, size, align, start, end, alloc_flags, prot, vm_flags);
 
-	return VMALLOC(&c, size, align, start, end, alloc_flags, prot, vm_flags);
+	mm_op_done(c.fn, c.caller);
+	return p;
 }
 
 void *__vmalloc_node(unsigned long size, unsigned long align, unsigned alloc_flags,
 		     const void *caller)
 {
 	struct vm_call c = VM_CALL("__vmalloc_node", (unsigned long)caller);
+	void *p = vmalloc_call(&c, size, align, VMALLOC_START, VMALLOC_END, alloc_flags,
+			       PROT_KERNEL_RW, 0);
 
-	return VMALLOC(&c, size, align, VMALLOC_START, VMALLOC_END, alloc_flags,
-		       PROT_KERNEL_RW, 0);
+	mm_op_done(c.fn, c.caller);
+	return p;
 }
 
 void *vmalloc(unsigned long size)
 {
 	struct vm_call c = VM_CALL("vmalloc", RET_IP);
+	void *p = vmalloc_call(&c, size, PAGE_SIZE, VMALLOC_START, VMALLOC_END, 0,
+			       PROT_KERNEL_RW, 0);
 
-	return VMALLOC(&c, size, PAGE_SIZE, VMALLOC_START, VMALLOC_END, 0, PROT_KERNEL_RW, 0);
+	mm_op_done(c.fn, c.caller);
+	return p;
 }
 
 void *vzalloc(unsigned long size)
 {
 	struct vm_call c = VM_CALL("vzalloc", RET_IP);
+	void *p = vmalloc_call(&c, size, PAGE_SIZE, VMALLOC_START, VMALLOC_END, PFA_ZERO,
+			       PROT_KERNEL_RW, 0);
 
-	return VMALLOC(&c, size, PAGE_SIZE, VMALLOC_START, VMALLOC_END, PFA_ZERO,
-		       PROT_KERNEL_RW, 0);
+	mm_op_done(c.fn, c.caller);
+	return p;
 }
 
 /* vfree(); `now`: flush and free the range at once (see release_area()). */
@@ -602,7 +605,7 @@ void vfree(const void *addr)
 	if (!addr)
 		return;
 	vfree_call(&c, addr, false);
-	mm_check_after_op("vfree");
+	mm_op_done(c.fn, c.caller);
 }
 
 /* --- lookups --------------------------------------------------------------- */

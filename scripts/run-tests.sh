@@ -44,6 +44,12 @@ selected() {
 	[ -z "$only" ] || [ "$only" = "$1" ]
 }
 
+# mm/ is layered: no file includes or calls a layer above it (scripts/check-layers.py).
+if selected layers; then
+	echo "== layers: mm/ calls and includes only downwards"
+	$PYTHON scripts/check-layers.py "$build" --result "$results/layers.json"
+fi
+
 if selected runner; then
 	echo "== runner self-tests (canned logs)"
 	$PYTHON tests/runner/test_runner.py --result "$results/runner.json" > "$logs/runner.log" 2>&1

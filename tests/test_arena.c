@@ -13,6 +13,8 @@
  * are never freed there) and runs the checkers.
  */
 #include "tests/ktest.h"
+#include "tests/fault_points.h"
+#include "tests/mm_state.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"

@@ -11,6 +11,8 @@
  * checks that the case left the memory subsystem as it found it.
  */
 #include "tests/ktest.h"
+#include "tests/fault_points.h"
+#include "tests/mm_state.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/panic.h"

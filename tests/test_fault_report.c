@@ -9,6 +9,7 @@
  * faults elsewhere.
  */
 #include "tests/ktest.h"
+#include "tests/mm_state.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "mm/mm_check.h"

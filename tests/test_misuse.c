@@ -17,6 +17,7 @@
  * not a tail call: the warning then names the row as the caller.
  */
 #include "tests/ktest.h"
+#include "tests/mm_state.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"

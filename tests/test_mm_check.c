@@ -9,11 +9,13 @@
  * enabled and names the operation and its caller.
  */
 #include "tests/ktest.h"
+#include "tests/mm_state.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/panic.h"
 #include "mm/layout.h"
 #include "mm/mm_check.h"
+#include "mm/op_hook.h"
 #include "mm/pfa.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
@@ -29,7 +31,8 @@ static bool chk_always;                 /* mm_check=always as the boot set it */
 
 static int chk_init(struct ktest *t)
 {
-	chk_always = mm_check_always;
+	chk_always = mm_check_set_always(false);
+	mm_check_set_always(chk_always);
 	vm_unmap_aliases();
 	mm_snapshot_take(&chk_base);
 	return mm_check_all();
@@ -334,7 +337,7 @@ static void snapshot_report_names_each_counter(struct ktest *t)
 /* Stands for a public entry point: the hook names it and its caller. */
 static __noinline void fake_public_op(void)
 {
-	mm_check_after_op("fake_public_op");
+	mm_op_done("fake_public_op", RET_IP);
 }
 
 static void after_op_hook_runs_only_when_enabled(struct ktest *t)

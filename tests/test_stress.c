@@ -38,6 +38,7 @@
  * other suites). The last operations before it are printed too.
  */
 #include "tests/ktest.h"
+#include "tests/mm_state.h"
 #include "tests/stress_model.h"
 #include "kernel/bench.h"
 #include "kernel/cmdline.h"

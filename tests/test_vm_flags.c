@@ -8,6 +8,7 @@
  * And what VM_IOREMAP implies: alignment to the area's size.
  */
 #include "tests/ktest.h"
+#include "tests/mm_state.h"
 #include "kernel/lib/format.h"
 #include "kernel/panic.h"
 #include "mm/mm_check.h"

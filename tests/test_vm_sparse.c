@@ -22,6 +22,8 @@
  * are allowed: they are never freed, as in Linux) and runs every checker.
  */
 #include "tests/ktest.h"
+#include "tests/fault_points.h"
+#include "tests/mm_state.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"

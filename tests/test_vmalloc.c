@@ -18,6 +18,7 @@
  * vmap trees with a snapshot taken before the case, and runs the checkers.
  */
 #include "tests/ktest.h"
+#include "tests/fault_points.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"

@@ -7,6 +7,7 @@
  * is mapped there. Reads start and end in the middle of pages.
  */
 #include "tests/ktest.h"
+#include "tests/mm_state.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"

@@ -125,11 +125,11 @@ FUZZ_DIR    := $(HOST_DIR)/fuzz
 # is taken modulo its range), and tracing the comparisons of the
 # poisoning and table-walking loops made each execution five times slower.
 FUZZ_NO_COVERAGE := mm/init.c mm/memmap.c mm/bootmem.c mm/pfa_init.c mm/pfa_debug.c \
-	mm/mm_check.c mm/ptdump.c kernel/% arch/% tests/ktest%
+	mm/mm_check.c mm/ptdump.c kernel/% arch/% tests/ktest% tests/mm_state.c
 FUZZ_COVERAGE = $(if $(filter $(FUZZ_NO_COVERAGE),$(filter-out kernel/lib/rbtree.c,$<)),,\
 	-fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp)
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_OBJS   := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(HOST_LIB_SRCS) tests/ktest.c tests/ktest_check.c \
+FUZZ_OBJS   := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(HOST_LIB_SRCS) tests/ktest.c tests/ktest_check.c tests/mm_state.c \
 	$(FUZZ_SRCS)) $(patsubst %.asm,$(FUZZ_DIR)/%.asm.o,$(HOST_ASM_SRCS))
 -include $(FUZZ_OBJS:.o=.d)
 

@@ -6,6 +6,7 @@
 #include "kernel/compiler.h"
 #include "kernel/setjmp.h"
 #include "mm/mm_check.h"
+#include "tests/mm_state.h"
 #include "mm/page.h"
 
 #define FUZZ_MAX_OBJS   24      /* live objects at most */

@@ -44,6 +44,7 @@
 #include "mm/vmalloc.h"
 #include "mm/vmap_area.h"
 #include "tests/ktest.h"
+#include "tests/mm_state.h"
 
 #define PG              PAGE_SIZE
 #define MARGIN_FRAMES   256     /* below this many free frames, running out is expected */
