@@ -185,7 +185,7 @@ static bool pfn_is_ram(unsigned long pfn)
 	return false;
 }
 
-const char *pfa_page_unmappable(const struct page *page)
+const char *pfa_page_unmappable_slow(const struct page *page)
 {
 	const struct page *head;
 

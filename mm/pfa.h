@@ -78,7 +78,19 @@ bool page_has_state(const struct page *page, enum page_state state);
  * reserved RAM (the kernel image, the first MiB) may be mapped. Reads the
  * frame's state without the lock: the caller owns the page, so it is stable.
  */
-const char *pfa_page_unmappable(const struct page *page);
+const char *pfa_page_unmappable_slow(const struct page *page);
+
+static inline const char *pfa_page_unmappable(const struct page *page)
+{
+	unsigned long a = (unsigned long)page;
+
+	/* The common case, a frame some owner allocated, in a few loads. */
+	if (likely(is_direct_map_addr(a) && page->state >= PAGE_ALLOCATED &&
+		   page->state < PAGE_STATE_COUNT && page->state != PAGE_PAGETABLE &&
+		   pfn_to_page(page->pfn) == page))
+		return NULL;
+	return pfa_page_unmappable_slow(page);
+}
 
 /* All counters, read together under the lock. Units are frames. */
 struct pfa_stats {
