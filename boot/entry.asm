@@ -78,8 +78,9 @@ _start:
         call cpu_has_long_mode
         call build_boot_tables
 
-        mov eax, cr4
-        or eax, CR4_PAE
+        ; Exactly PAE: nothing the firmware left on (UEFI: OSFXSR, MCE...)
+        ; survives; arch/x86_64/mmu.c writes the final value.
+        mov eax, CR4_PAE
         mov cr4, eax
         mov eax, boot_pml4
         mov cr3, eax

@@ -43,7 +43,7 @@ void host_cpu_reset(bool pdpe1gb)
 {
 	cpu.cr2 = 0;
 	cpu.cr3 = 0;
-	cpu.cr4 = 0;
+	cpu.cr4 = X86_CR4_PAE;                         /* as boot/entry.asm leaves it */
 	cpu.pat = PAT_RESET;
 	cpu.efer = EFER_LME | EFER_LMA | EFER_NXE;     /* as boot/entry.asm leaves it */
 	cpu.pdpe1gb = pdpe1gb;

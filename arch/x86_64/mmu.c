@@ -11,6 +11,27 @@
 
 static bool has_1g_pages;
 
+/*
+ * The whole of CR4, written rather than ORed into what the firmware left:
+ * PAE (long mode), PGE (global kernel pages), and SMEP/SMAP where CPUID
+ * leaf 7 has them, so the kernel can neither run nor touch a user page
+ * (it maps none; a stray pointer into one faults instead of obeying it).
+ */
+static u64 chosen_cr4(void)
+{
+	u32 max, b, c, d, leaf7_ebx = 0;
+	u64 cr4 = X86_CR4_PAE | X86_CR4_PGE;
+
+	cpuid(0, 0, &max, &b, &c, &d);
+	if (max >= X86_CPUID_STRUCT_EXT)
+		cpuid(X86_CPUID_STRUCT_EXT, 0, &max, &leaf7_ebx, &c, &d);
+	if (leaf7_ebx & X86_CPUID7_EBX_SMEP)
+		cr4 |= X86_CR4_SMEP;
+	if (leaf7_ebx & X86_CPUID7_EBX_SMAP)
+		cr4 |= X86_CR4_SMAP;
+	return cr4;
+}
+
 void x86_mmu_init(void)
 {
 	u32 a, b, c, d;
@@ -29,7 +50,7 @@ void x86_mmu_init(void)
 
 	pat |= X86_PAT_WB | X86_PAT_WC << 8 | X86_PAT_UC_MINUS << 16 | X86_PAT_UC << 24;
 	wrmsr(X86_PAT_MSR, pat);
-	write_cr4(read_cr4() | X86_CR4_PGE);
+	write_cr4(chosen_cr4());
 }
 
 bool x86_has_1g_pages(void)

@@ -201,7 +201,8 @@ static inline void arch_local_flush_tlb_all(void)
 
 /*
  * Detects the paging features, programs the PAT (entry 1 = write-combining)
- * and turns on global pages (CR4.PGE). Called once, by paging_init().
+ * and writes all of CR4: PAE, PGE, and SMEP/SMAP if CPUID has them, no
+ * firmware leftovers. Called once, by paging_init().
  */
 void x86_mmu_init(void);
 

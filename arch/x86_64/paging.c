@@ -7,7 +7,9 @@
  *                          non-executable, global; in the largest leaves
  *                          that fit inside each range (1 GiB when the CPU
  *                          has them, 2 MiB, 4 KiB at unaligned edges), so
- *                          no hole between ranges (MMIO, firmware) is mapped
+ *                          no hole between ranges (MMIO, firmware) is mapped;
+ *                          the alias of the image's text and rodata is
+ *                          read-only (4 KiB leaves around it)
  *   KERNEL_VMA + pa        the image in 4 KiB pages, W^X by section: text
  *                          RX, rodata R, data and bss RW (all but text NX),
  *                          minus the boot stack's guard page; the .boot
@@ -53,19 +55,39 @@ static void map_kernel_image(void)
 	map_image_part("bss", boot_stack_guard + PAGE_SIZE, _ebss, PROT_KERNEL_RW);
 }
 
+/* Maps physical [start, end) at DIRECT_MAP_BASE + start, if not empty. */
+static void map_direct_part(phys_addr_t start, phys_addr_t end, unsigned prot)
+{
+	int err;
+
+	if (end <= start)
+		return;
+	err = pgtable_map_phys(&kernel_pgtable, DIRECT_MAP_BASE + start, start, end - start,
+			       prot, PGTABLE_HUGE);
+	if (err)
+		panic("paging: cannot map RAM 0x%llx-0x%llx: %d",
+		      (unsigned long long)start, (unsigned long long)end, err);
+}
+
+/*
+ * Every RAM range, read/write, but the frames of the image's text and
+ * rodata (contiguous, page-aligned by linker.ld): read-only there too, so
+ * they cannot be patched through their alias. Only the leaves around them
+ * are 4 KiB; the rest of each range keeps its largest leaves.
+ */
 static void map_direct_map(void)
 {
 	const struct mem_ranges *ram = memmap_ram();
+	phys_addr_t ro_start = virt_to_phys(_text), ro_end = virt_to_phys(_erodata);
 
 	for (unsigned i = 0; i < ram->count; i++) {
-		const struct mem_range *r = &ram->range[i];
-		int err = pgtable_map_phys(&kernel_pgtable, DIRECT_MAP_BASE + r->start,
-					   r->start, r->end - r->start, PROT_KERNEL_RW,
-					   PGTABLE_HUGE);
+		phys_addr_t start = ram->range[i].start, end = ram->range[i].end;
+		phys_addr_t ro_lo = MIN(MAX(ro_start, start), end);
+		phys_addr_t ro_hi = MIN(MAX(ro_end, start), end);
 
-		if (err)
-			panic("paging: cannot map RAM 0x%llx-0x%llx: %d",
-			      (unsigned long long)r->start, (unsigned long long)r->end, err);
+		map_direct_part(start, ro_lo, PROT_KERNEL_RW);
+		map_direct_part(ro_lo, ro_hi, PROT_KERNEL_RO);
+		map_direct_part(ro_hi, end, PROT_KERNEL_RW);
 	}
 }
 
