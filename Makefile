@@ -28,7 +28,7 @@ CMDLINE ?= ktest ktest.exit=0
 OVMF_CODE ?= $(firstword $(wildcard /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_CODE.fd))
 OVMF_VARS ?= $(firstword $(wildcard /usr/share/OVMF/OVMF_VARS_4M.fd /usr/share/OVMF/OVMF_VARS.fd))
 
-CFLAGS  := -std=gnu11 -O2 -g -I. \
+CFLAGS  := -std=gnu11 -O2 -g -Iarch/x86_64/include -I. \
 	   -ffreestanding -nostdlib -fno-builtin -fno-pic -fno-pie \
 	   -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
 	   -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \

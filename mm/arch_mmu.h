@@ -53,7 +53,7 @@ static inline bool prot_is_valid(unsigned prot)
 
 typedef u64 pte_t;
 
-#include "arch/x86_64/mmu.h"
+#include "asm/mmu.h"
 
 /* True if an entry at `level` (> 0) may be a leaf on this CPU. */
 bool arch_level_has_huge(int level);

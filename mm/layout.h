@@ -13,7 +13,7 @@
 #include "kernel/types.h"
 
 /* DIRECT_MAP_BASE/SIZE, VMALLOC_START/END, KERNEL_VMA, KERNEL_IMAGE_END */
-#include "arch/x86_64/layout.h"
+#include "asm/layout.h"
 
 #define PAGE_SHIFT      12
 #define PAGE_SIZE       (1ul << PAGE_SHIFT)

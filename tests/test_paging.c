@@ -5,7 +5,7 @@
  * the direct map reaching every RAM frame, CR4, and ptdump.
  */
 #include "tests/ktest.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"

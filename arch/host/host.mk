@@ -7,11 +7,12 @@
 #   make host-bench         instructions per operation under callgrind
 #   make host-deps          installs what the host build needs (scripts/install-host-deps.sh)
 #
-# mm/ and the kernel pieces it needs are compiled unchanged; the host
-# compiler finds arch/host/include first, whose arch/x86_64/cpu.h and
-# arch/x86_64/layout.h shadow the kernel's (privileged instructions, the
-# direct map's address). Every host object is checked for privileged
-# instructions after it is built, so a shadow that lost is a build error.
+# mm/ and the kernel pieces it needs are compiled unchanged; the host's
+# architecture directory is arch/host/include (the kernel's is
+# arch/x86_64/include), so "asm/cpu.h", "asm/layout.h" and "asm/mmu.h" are
+# the host's: the simulated CPU, the direct map where a process can have
+# one, and the x86-64 entry encoding. Every host object is checked for
+# privileged instructions after it is built.
 #
 # Variables: HOST_CC (gcc), FUZZ_CC (clang), FUZZ_SECONDS, FUZZ_SMOKE_SECONDS,
 # HOST_MACHINE (bios-512m; also bios-128m, bios-6g, small), HOST_KTEST_FILTER
@@ -84,7 +85,7 @@ $(HOST_DIR)/$(1)/%.o: %.c arch/host/host.mk
 	@$(2) $$(HOST_CFLAGS_COMMON) $$(HOST_FLAVOUR_CFLAGS_$(1)) \
 		$$(if $$(filter tests/%,$$<),$$(HOST_FLAVOUR_TESTS_CFLAGS_$(1))) \
 		$$(if $$(filter kernel/lib/string.c,$$<),$$(HOST_STRING_RENAMES)) -c $$< -o $$@
-	@sh arch/host/check-shadow.sh $$@
+	@sh arch/host/check-unprivileged.sh $$@
 
 $(HOST_DIR)/$(1)/%.asm.o: %.asm
 	@mkdir -p $$(dir $$@)
@@ -138,7 +139,7 @@ $(FUZZ_DIR)/%.o: %.c arch/host/host.mk
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(HOST_CFLAGS_COMMON) -O1 -DKCONFIG_DEBUG=1 $(FUZZ_COVERAGE) $(FUZZ_SAN) \
 		$(if $(filter kernel/lib/string.c,$<),$(HOST_STRING_RENAMES)) -c $< -o $@
-	@sh arch/host/check-shadow.sh $@
+	@sh arch/host/check-unprivileged.sh $@
 $(FUZZ_DIR)/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
 	@$(NASM) -f elf64 -g -F dwarf -Werror $< -o $@

@@ -3,7 +3,7 @@
  * the PAT layout, the root table, and the TLB flushes of kernel mappings.
  */
 #include "mm/arch_mmu.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "mm/layout.h"
 
 #define CPUID_EXT_FEATURES  0x80000001u

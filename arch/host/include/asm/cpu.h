@@ -1,25 +1,20 @@
 /*
- * Host shadow of arch/x86_64/cpu.h (docs/host.md). The host build puts
- * arch/host/include first on the include path, so every
- * #include "arch/x86_64/cpu.h" of mm/, kernel/ and arch/x86_64/ lands
- * here instead of on the real header, whose privileged instructions
- * would trap in a user process. Same names, constants and signatures;
- * the bodies go to the simulated CPU (arch/host/cpu.c):
+ * asm/cpu.h of the host build (docs/host.md): arch/host/include is the
+ * host's architecture directory, as arch/x86_64/include is the kernel's,
+ * so every #include "asm/cpu.h" of mm/, kernel/ and the arch/x86_64 .c
+ * files the host compiles lands here. Same names, constants and
+ * signatures as the x86-64 header, whose privileged instructions would
+ * trap in a user process; the bodies go to the simulated CPU
+ * (arch/host/cpu.c):
  *
  *   CR3, CR4, MSRs, CPUID   registers of the simulated CPU
  *   INVLPG, CR3/CR4 writes  recorded, and applied to the simulated TLB
  *   RFLAGS.IF               a flag word (irq_save/restore, the watchdog)
  *   port I/O                refused: nothing in mm/ may touch a device
  *   RDTSC, PAUSE            the real instructions (unprivileged)
- *
- * The include guard is the real header's, so the two can never both be
- * compiled into one file: whichever is found first wins, and
- * ARCH_HOST_CPU_SHADOW says it was this one.
  */
-#ifndef ARCH_X86_64_CPU_H
-#define ARCH_X86_64_CPU_H
-
-#define ARCH_HOST_CPU_SHADOW 1
+#ifndef ARCH_HOST_ASM_CPU_H
+#define ARCH_HOST_ASM_CPU_H
 
 #include "kernel/types.h"
 

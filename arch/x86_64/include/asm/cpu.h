@@ -1,10 +1,11 @@
 /*
- * x86-64 CPU primitives: control registers, TLB instructions, port I/O,
+ * asm/cpu.h for x86-64: control registers, TLB instructions, port I/O,
  * MSRs, CPUID, TSC and interrupt flag. The only place with inline assembly
- * besides the arch .c files that need one instruction of their own.
+ * besides the arch .c files that need one instruction of their own. The
+ * host build has its own asm/cpu.h with the same names (arch/host/include).
  */
-#ifndef ARCH_X86_64_CPU_H
-#define ARCH_X86_64_CPU_H
+#ifndef ARCH_X86_64_ASM_CPU_H
+#define ARCH_X86_64_ASM_CPU_H
 
 #include "kernel/types.h"
 

@@ -1,5 +1,7 @@
 /*
- * The x86-64 side of the MMU seam (mm/arch_mmu.h is the portable side).
+ * asm/mmu.h for x86-64: the architecture's side of the MMU seam
+ * (mm/arch_mmu.h is the portable side, and includes this file by the name
+ * "asm/mmu.h"; the build puts arch/x86_64/include on the include path).
  *
  * 4-level paging (Intel SDM vol. 3A, chapter 4.5): a 48-bit virtual address
  * is cut into four 9-bit table indexes and a 12-bit page offset. Every
@@ -18,14 +20,14 @@
  * Include mm/arch_mmu.h, not this file: it defines the portable PROT_* flags
  * these helpers translate.
  */
-#ifndef ARCH_X86_64_MMU_H
-#define ARCH_X86_64_MMU_H
+#ifndef ARCH_X86_64_ASM_MMU_H
+#define ARCH_X86_64_ASM_MMU_H
 
 #ifndef MM_ARCH_MMU_H
-#error "include mm/arch_mmu.h instead of arch/x86_64/mmu.h"
+#error "include mm/arch_mmu.h instead of asm/mmu.h"
 #endif
 
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "kernel/irqflags.h"
 #include "kernel/types.h"
 
