@@ -81,6 +81,7 @@ $(KERNEL): $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
 	@$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms.o
 	@sh scripts/gen-ksyms.sh $(NM) $@ | cmp -s - $(BUILD)/ksyms.asm || \
 		{ echo "error: text moved between the two links"; rm -f $@; exit 1; }
+	@NM=$(NM) sh scripts/check-arch-seam.sh $(BUILD) || { rm -f $@; exit 1; }
 
 # The ISO `make iso` leaves behind boots with $(CMDLINE); run, debug and
 # test build their own per configuration (scripts/qemu.sh).

@@ -1,5 +1,5 @@
 /*
- * The kernel's own page tables (arch/x86_64/paging.c), checked with the
+ * The kernel's own page tables (mm/kernel_map.c), checked with the
  * CPU: W^X image sections, NX direct map whose alias of the image's text
  * and rodata is read-only too, no lower half, the boot stack's guard page,
  * the direct map reaching every RAM frame, CR4, and ptdump.

@@ -35,7 +35,7 @@ HOST_MAKE          := $(MAKE) -f $(firstword $(MAKEFILE_LIST))
 HOST_LIB_SRCS := $(wildcard mm/*.c) \
 	kernel/printk.c kernel/panic.c kernel/cmdline.c kernel/fault.c kernel/ksyms.c kernel/bench.c \
 	$(wildcard kernel/lib/*.c) \
-	arch/x86_64/mmu.c arch/x86_64/paging.c arch/x86_64/traps.c \
+	arch/x86_64/mmu.c arch/x86_64/traps.c \
 	$(wildcard arch/host/*.c)
 HOST_ASM_SRCS := arch/x86_64/setjmp.asm
 # The kernel's harness and suites, all built for the host (HOST_KTEST_FILTER
@@ -125,7 +125,7 @@ FUZZ_DIR    := $(HOST_DIR)/fuzz
 # comparison tracing: the input has no magic values to guess (every byte
 # is taken modulo its range), and tracing the comparisons of the
 # poisoning and table-walking loops made each execution five times slower.
-FUZZ_NO_COVERAGE := mm/init.c mm/memmap.c mm/bootmem.c mm/pfa_init.c mm/pfa_debug.c \
+FUZZ_NO_COVERAGE := mm/init.c mm/memmap.c mm/bootmem.c mm/pfa_init.c mm/pfa_debug.c mm/kernel_map.c \
 	mm/mm_check.c mm/ptdump.c kernel/% arch/% tests/ktest%
 FUZZ_COVERAGE = $(if $(filter $(FUZZ_NO_COVERAGE),$(filter-out kernel/lib/rbtree.c,$<)),,\
 	-fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp)

@@ -32,7 +32,11 @@ static u64 chosen_cr4(void)
 	return cr4;
 }
 
-void x86_mmu_init(void)
+/*
+ * arch_mmu_init() on x86-64: 1 GiB pages from CPUID 0x80000001, the PAT
+ * (entry 1 = write-combining), and all of CR4 (chosen_cr4()).
+ */
+void arch_mmu_init(void)
 {
 	u32 a, b, c, d;
 
@@ -51,11 +55,6 @@ void x86_mmu_init(void)
 	pat |= X86_PAT_WB | X86_PAT_WC << 8 | X86_PAT_UC_MINUS << 16 | X86_PAT_UC << 24;
 	wrmsr(X86_PAT_MSR, pat);
 	write_cr4(chosen_cr4());
-}
-
-bool x86_has_1g_pages(void)
-{
-	return has_1g_pages;
 }
 
 bool arch_level_has_huge(int level)

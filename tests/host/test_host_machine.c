@@ -62,8 +62,8 @@ static void asm_headers_are_the_hosts(struct ktest *t)
 {
 	u32 a, b, c, d;
 
-	EXPECT_EQ(t, read_cr3(), kernel_pgtable.root_phys);    /* paging_init() loaded it */
-	EXPECT_TRUE(t, read_cr4() & X86_CR4_PGE);              /* x86_mmu_init() set it */
+	EXPECT_EQ(t, read_cr3(), kernel_pgtable.root_phys);    /* kernel_map_init() loaded it */
+	EXPECT_TRUE(t, read_cr4() & X86_CR4_PGE);              /* arch_mmu_init() set it */
 	EXPECT_EQ(t, rdmsr(X86_PAT_MSR) & 0xffffffffull, 0x00070106ull);      /* WC at entry 1 */
 	cpuid(0x80000001u, 0, &a, &b, &c, &d);
 	EXPECT_EQ(t, !!(d & (1u << 26)), arch_level_has_huge(PT_LEVEL_PUD));

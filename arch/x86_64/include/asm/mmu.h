@@ -47,7 +47,7 @@
 #define X86_PTE_ADDR_MASK   0x000ffffffffff000ull   /* bits 51:12 */
 
 /*
- * Cache modes are a 3-bit index into the PAT MSR: PAT:PCD:PWT. x86_mmu_init()
+ * Cache modes are a 3-bit index into the PAT MSR: PAT:PCD:PWT. arch_mmu_init()
  * programs entry 1 as write-combining (Linux's layout); entries 0 (WB) and
  * 3 (UC) keep their power-on values.
  */
@@ -200,15 +200,5 @@ static inline void arch_local_flush_tlb_all(void)
  * crossover; docs/pgtable.md has the figures).
  */
 #define ARCH_TLB_FLUSH_MAX_PAGES 64
-
-/*
- * Detects the paging features, programs the PAT (entry 1 = write-combining)
- * and writes all of CR4: PAE, PGE, and SMEP/SMAP if CPUID has them, no
- * firmware leftovers. Called once, by paging_init().
- */
-void x86_mmu_init(void);
-
-/* True if the CPU has 1 GiB pages (CPUID 0x80000001 EDX.pdpe1gb); after x86_mmu_init(). */
-bool x86_has_1g_pages(void);
 
 #endif

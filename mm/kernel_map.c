@@ -1,6 +1,6 @@
 /*
- * paging_init: the kernel's own page tables, built with the walker from
- * frames of the page-frame allocator, replacing the boot tables of
+ * kernel_map_init: the kernel's own page tables, built with the walker
+ * from frames of the page-frame allocator, replacing the boot tables of
  * boot/entry.asm:
  *
  *   DIRECT_MAP_BASE + pa   every RAM range of memmap_ram(), read/write,
@@ -20,16 +20,17 @@
  *
  * The allocator serves its lowest frames first, which the boot tables'
  * 4 GiB direct map reaches, so the new tables can be written before the
- * switch even on machines with more RAM.
+ * switch even on machines with more RAM. What the CPU needs before any of
+ * this (control registers, cache modes, which leaf sizes exist) is the
+ * architecture's arch_mmu_init(); everything here is portable.
  */
-#include "mm/arch_mmu.h"
+#include "mm/kernel_map.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "mm/arch_mmu.h"
 #include "mm/layout.h"
 #include "mm/memmap.h"
 #include "mm/pgtable.h"
-
-extern char boot_stack_guard[];
 
 /* Maps kernel addresses [start, end) of the image to their load address. */
 static void map_image_part(const char *what, char *start, char *end, unsigned prot)
@@ -110,7 +111,7 @@ static void print_summary(void)
 	printk("paging: direct map of %llu MiB RAM: %lu x 1G, %lu x 2M, %lu x 4K leaves "
 	       "(1 GiB pages: %s)\n", (unsigned long long)(memmap_ram_bytes() >> 20),
 	       leaves[PT_LEVEL_PUD], leaves[PT_LEVEL_PMD], leaves[PT_LEVEL_PTE],
-	       x86_has_1g_pages() ? "yes" : "no");
+	       arch_level_has_huge(PT_LEVEL_PUD) ? "yes" : "no");
 	printk("paging: kernel image W^X: text RX %p-%p, rodata R %p-%p, data+bss RW %p-%p\n",
 	       _text, _etext, _rodata, _erodata, _data, _ebss);
 	printk("paging: %lu page-table pages, root at 0x%llx; identity map removed\n",
@@ -118,9 +119,9 @@ static void print_summary(void)
 	       (unsigned long long)kernel_pgtable.root_phys);
 }
 
-void paging_init(void)
+void kernel_map_init(void)
 {
-	x86_mmu_init();
+	arch_mmu_init();
 	if (pgtable_init(&kernel_pgtable))
 		panic("paging: no memory for the kernel's root page table");
 	map_direct_map();
