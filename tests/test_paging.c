@@ -340,15 +340,23 @@ static void kernel_tables_are_marked_and_counted(struct ktest *t)
  * (OVMF leaves OSFXSR and friends on): PAE, PGE, and SMEP/SMAP iff CPUID
  * leaf 7 offers them. Read from CPUID here, not from the kernel's flags.
  */
-static void cr4_holds_exactly_the_expected_bits(struct ktest *t)
+/* CPUID leaf 7 subleaf 0 EBX (structured extended features), 0 if absent. */
+static u32 cpuid_leaf7_ebx(void)
 {
 	u32 max, b, c, d, leaf7_ebx = 0;
-	u64 want = X86_CR4_PAE | X86_CR4_PGE;
-	u64 cr4 = read_cr4();
 
 	cpuid(0, 0, &max, &b, &c, &d);
 	if (max >= X86_CPUID_STRUCT_EXT)
 		cpuid(X86_CPUID_STRUCT_EXT, 0, &max, &leaf7_ebx, &c, &d);
+	return leaf7_ebx;
+}
+
+static void cr4_holds_exactly_the_expected_bits(struct ktest *t)
+{
+	u32 leaf7_ebx = cpuid_leaf7_ebx();
+	u64 want = X86_CR4_PAE | X86_CR4_PGE;
+	u64 cr4 = read_cr4();
+
 	if (leaf7_ebx & X86_CPUID7_EBX_SMEP)
 		want |= X86_CR4_SMEP;
 	if (leaf7_ebx & X86_CPUID7_EBX_SMAP)
@@ -358,6 +366,73 @@ static void cr4_holds_exactly_the_expected_bits(struct ktest *t)
 		  leaf7_ebx & X86_CPUID7_EBX_SMEP ? "yes" : "no",
 		  leaf7_ebx & X86_CPUID7_EBX_SMAP ? "yes" : "no");
 	EXPECT_EQ(t, cr4, want);
+}
+
+/*
+ * What SMEP and SMAP do, seen by the CPU: a page made user-accessible
+ * (U/S set in all four levels, by hand: the walker never sets it) refuses
+ * the kernel's fetch (SMEP) and read (SMAP) wherever CPUID offers them;
+ * with U/S cleared in the leaf alone the same probes pass, so the faults
+ * come from U/S. The page lives
+ * in the unowned 512 GiB after the direct map (test_pgtable's scratch).
+ */
+#define USER_PAGE_VA    (DIRECT_MAP_BASE + DIRECT_MAP_SIZE + 3 * SZ_1G)
+
+struct user_walk {
+	pte_t *entry[ARCH_PT_LEVELS];
+};
+
+/* Records where the entry of each level for USER_PAGE_VA is. */
+static int find_entries(const struct pgtable_entry *e, void *arg)
+{
+	struct user_walk *w = arg;
+
+	if (!e->leaf)
+		w->entry[e->level - 1] = (pte_t *)phys_to_virt(e->phys) +
+			((USER_PAGE_VA >> arch_level_shift(e->level - 1)) & (ARCH_PT_ENTRIES - 1));
+	return 0;
+}
+
+static void set_user_bit(struct user_walk *w, int from_level, bool on)
+{
+	for (int level = from_level; level < ARCH_PT_LEVELS; level++)
+		*w->entry[level] = on ? *w->entry[level] | X86_PTE_US : *w->entry[level] & ~X86_PTE_US;
+	arch_local_flush_tlb_page(USER_PAGE_VA);
+}
+
+static void user_pages_are_refused_by_smep_and_smap(struct ktest *t)
+{
+	u32 leaf7_ebx = cpuid_leaf7_ebx();
+	struct user_walk w = { 0 };
+	struct page *page;
+	u64 word;
+
+	if (!(leaf7_ebx & (X86_CPUID7_EBX_SMEP | X86_CPUID7_EBX_SMAP)))
+		ktest_skip(t, "the CPU has neither SMEP nor SMAP");
+	page = alloc_page(PFA_ZERO);
+	ASSERT_NOT_NULL(t, page);
+	*(u8 *)page_address(page) = 0xc3;       /* ret */
+	ASSERT_EQ(t, pgtable_map_pages(KPT, USER_PAGE_VA, &page, 1, PROT_KERNEL_RX), 0);
+	w.entry[ARCH_PT_LEVELS - 1] = (pte_t *)phys_to_virt(KPT->root_phys) +
+		((USER_PAGE_VA >> arch_level_shift(ARCH_PT_LEVELS - 1)) & (ARCH_PT_ENTRIES - 1));
+	pgtable_walk(KPT, USER_PAGE_VA, USER_PAGE_VA + PAGE_SIZE, find_entries, &w);
+	if (w.entry[PT_LEVEL_PTE] && w.entry[PT_LEVEL_PMD] && w.entry[PT_LEVEL_PUD]) {
+		set_user_bit(&w, PT_LEVEL_PTE, true);
+		if (leaf7_ebx & X86_CPUID7_EBX_SMAP)
+			EXPECT_EQ(t, probe_read_u64(USER_PAGE_VA, &word), -EFAULT);
+		if (leaf7_ebx & X86_CPUID7_EBX_SMEP)
+			EXPECT_EQ(t, probe_exec((void *)USER_PAGE_VA), -EFAULT);
+		set_user_bit(&w, PT_LEVEL_PTE, false);
+		set_user_bit(&w, PT_LEVEL_PMD, true);   /* upper levels only: a kernel page */
+		EXPECT_EQ(t, probe_read_u64(USER_PAGE_VA, &word), 0);
+		EXPECT_EQ(t, probe_exec((void *)USER_PAGE_VA), 0);
+		set_user_bit(&w, PT_LEVEL_PTE, false);
+	} else {
+		KTEST_FAIL(t, "no table entries found for 0x%lx", USER_PAGE_VA);
+	}
+	EXPECT_EQ(t, pgtable_unmap(KPT, USER_PAGE_VA, PAGE_SIZE, NULL, PGTABLE_FREE_TABLES), 0);
+	EXPECT_EQ(t, pgtable_check(KPT), 0);
+	free_page(page);
 }
 
 /* --- ptdump ------------------------------------------------------------ */
@@ -410,6 +485,7 @@ static const struct ktest_case paging_cases[] = {
 	KTEST_CASE(direct_map_uses_the_largest_leaves),
 	KTEST_CASE(kernel_tables_are_marked_and_counted),
 	KTEST_CASE(cr4_holds_exactly_the_expected_bits),
+	KTEST_CASE(user_pages_are_refused_by_smep_and_smap),
 	KTEST_CASE(ptdump_shows_the_layout),
 	{}
 };
