@@ -28,7 +28,7 @@ CMDLINE ?= ktest ktest.exit=0
 OVMF_CODE ?= $(firstword $(wildcard /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_CODE.fd))
 OVMF_VARS ?= $(firstword $(wildcard /usr/share/OVMF/OVMF_VARS_4M.fd /usr/share/OVMF/OVMF_VARS.fd))
 
-CFLAGS  := -std=gnu11 -O2 -g -I. \
+CFLAGS  := -std=gnu11 -O2 -g -Iarch/x86_64/include -I. \
 	   -ffreestanding -nostdlib -fno-builtin -fno-pic -fno-pie \
 	   -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
 	   -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
@@ -81,6 +81,7 @@ $(KERNEL): $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
 	@$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms.o
 	@sh scripts/gen-ksyms.sh $(NM) $@ | cmp -s - $(BUILD)/ksyms.asm || \
 		{ echo "error: text moved between the two links"; rm -f $@; exit 1; }
+	@NM=$(NM) sh scripts/check-arch-seam.sh $(BUILD) || { rm -f $@; exit 1; }
 
 # The ISO `make iso` leaves behind boots with $(CMDLINE); run, debug and
 # test build their own per configuration (scripts/qemu.sh).

@@ -6,7 +6,7 @@
 ;   0x0000000000000000 + 4 GiB  identity, 2 MiB pages (needed for the switch)
 ;   0xffff888000000000 + 4 GiB  direct map of the same physical memory
 ;   0xffffffff80000000 + 1 GiB  the kernel image (physical 0 + 1 GiB)
-; The C kernel replaces all of this with its own tables (arch/x86_64/paging).
+; The C kernel replaces all of this with its own tables (mm/kernel_map.c).
 
 KERNEL_VMA      equ 0xffffffff80000000
 MB2_BOOT_MAGIC  equ 0x36d76289
@@ -78,8 +78,9 @@ _start:
         call cpu_has_long_mode
         call build_boot_tables
 
-        mov eax, cr4
-        or eax, CR4_PAE
+        ; Exactly PAE: nothing the firmware left on (UEFI: OSFXSR, MCE...)
+        ; survives; arch/x86_64/mmu.c writes the final value.
+        mov eax, CR4_PAE
         mov cr4, eax
         mov eax, boot_pml4
         mov cr3, eax

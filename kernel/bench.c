@@ -1,6 +1,6 @@
 /* The benchmark runner: registered scenarios, figure lines, final table. */
 #include "kernel/bench.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "arch/x86_64/timer.h"
 #include "kernel/cmdline.h"
 #include "kernel/lib/format.h"

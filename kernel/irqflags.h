@@ -6,7 +6,7 @@
 #ifndef KERNEL_IRQFLAGS_H
 #define KERNEL_IRQFLAGS_H
 
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 
 /* Disables interrupts and returns the previous flags for irq_restore(). */
 static inline unsigned long irq_save(void)

@@ -4,7 +4,7 @@
  * the boot information. Brings the layers up bottom to top, then runs the
  * in-kernel tests when the command line asks for them (`ktest`).
  */
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "arch/x86_64/qemu.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/timer.h"

@@ -4,7 +4,7 @@
 #include "kernel/ksyms.h"
 #include "kernel/probe.h"
 #include "kernel/spinlock.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "arch/x86_64/qemu.h"
 #include "arch/x86_64/serial.h"
 #include "kernel/lib/format.h"

@@ -8,7 +8,7 @@
 #define KERNEL_SPINLOCK_H
 
 #include "kernel/types.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "kernel/irqflags.h"
 
 typedef struct spinlock {

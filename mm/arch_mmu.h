@@ -53,7 +53,8 @@ static inline bool prot_is_valid(unsigned prot)
 
 typedef u64 pte_t;
 
-#include "arch/x86_64/mmu.h"
+/* The architecture's entry encoding: arch/<arch>/include/asm/mmu.h. */
+#include "asm/mmu.h"
 
 /* True if an entry at `level` (> 0) may be a leaf on this CPU. */
 bool arch_level_has_huge(int level);
@@ -75,12 +76,12 @@ void arch_flush_tlb_kernel_page(unsigned long va);
 void arch_flush_tlb_kernel_all(void);
 
 /*
- * Builds the kernel's own tables in kernel_pgtable (direct map of all RAM,
- * the kernel image W^X, nothing in the lower half) and switches the CPU to
- * them. Once, from mm_init() after pfa_init(); panics only if the tables
- * cannot be built.
+ * Prepares the CPU for the kernel's page tables: detects which leaf sizes
+ * exist (arch_level_has_huge() is valid after it), sets the paging
+ * controls and cache modes the PROT_* flags rely on. Once, from
+ * kernel_map_init() before the first table is built.
  */
-void paging_init(void);
+void arch_mmu_init(void);
 
 /* The physical address of the root table the CPU uses now. */
 phys_addr_t arch_read_root(void);

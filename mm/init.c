@@ -3,8 +3,8 @@
  * kmain after the boot information is parsed and traps are installed.
  */
 #include "mm/init.h"
-#include "mm/arch_mmu.h"
 #include "mm/fault_inject.h"
+#include "mm/kernel_map.h"
 #include "mm/mm_check.h"
 #include "mm/memmap.h"
 #include "mm/pfa.h"
@@ -16,7 +16,7 @@ void mm_init(void)
 {
 	memmap_init();
 	pfa_init();
-	paging_init();
+	kernel_map_init();
 	slab_init();
 	vmalloc_init();
 	vmalloc_fault_init();

@@ -12,8 +12,9 @@
 
 #include "kernel/types.h"
 
-/* DIRECT_MAP_BASE/SIZE, VMALLOC_START/END, KERNEL_VMA, KERNEL_IMAGE_END */
-#include "arch/x86_64/layout.h"
+/* DIRECT_MAP_BASE/SIZE, VMALLOC_START/END, KERNEL_VMA, KERNEL_IMAGE_END:
+ * arch/<arch>/include/asm/layout.h */
+#include "asm/layout.h"
 
 #define PAGE_SHIFT      12
 #define PAGE_SIZE       (1ul << PAGE_SHIFT)
@@ -47,5 +48,7 @@ static inline bool is_direct_map_addr(unsigned long a)
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _edata[];
 extern char _bss[], _ebss[];
 extern char _kernel_phys_start[], _kernel_phys_end[];
+/* The page below the boot stack (boot/entry.asm), left unmapped. */
+extern char boot_stack_guard[];
 
 #endif

@@ -114,7 +114,7 @@ static inline struct page *phys_to_page(phys_addr_t pa)
 /*
  * The frame's address in the direct map. Every RAM frame has one, but the
  * CPU can only use it where the direct map has been built (the boot tables
- * cover the first 4 GiB; paging_init() maps all RAM).
+ * cover the first 4 GiB; kernel_map_init() maps all RAM).
  */
 static inline void *page_address(const struct page *page)
 {

@@ -47,7 +47,7 @@ struct pgtable {
 	bool live;                      /* the CPU uses it: changes need TLB flushes */
 };
 
-/* The kernel's tree (built by paging_init(), live from then on). */
+/* The kernel's tree (built by kernel_map_init(), live from then on). */
 extern struct pgtable kernel_pgtable;
 
 /* A present entry, as pgtable_query() and pgtable_walk() report it. */
@@ -87,7 +87,7 @@ void pgtable_destroy(struct pgtable *pt);
 
 /*
  * Makes the CPU use `pt` (arch_write_root) and marks it live. For
- * paging_init(): the tree must map the running kernel.
+ * kernel_map_init(): the tree must map the running kernel.
  */
 void pgtable_load(struct pgtable *pt);
 

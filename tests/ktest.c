@@ -19,7 +19,7 @@
  *   # Totals: pass:P fail:F skip:S total:T
  */
 #include "tests/ktest_internal.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/cmdline.h"

@@ -4,7 +4,7 @@
  * harness and the host runner catch and name each of them.
  */
 #include "tests/ktest.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "mm/layout.h"

@@ -105,8 +105,8 @@ static u64 rng_seed(void)
 
 /*
  * Fails the case (cleanly, before any allocation) unless the CPU can reach
- * the last RAM frame through the direct map: before paging_init() maps all
- * RAM, only the first 4 GiB are mapped.
+ * the last RAM frame through the direct map: before kernel_map_init() maps
+ * all RAM, only the first 4 GiB are mapped.
  */
 static void require_direct_map_of_all_ram(struct ktest *t)
 {
@@ -115,7 +115,8 @@ static void require_direct_map_of_all_ram(struct ktest *t)
 
 	if (probe_read_u64((unsigned long)phys_to_virt(last), &v))
 		ktest_fail_msg(t, KTEST_ASSERT, __FILE__, __LINE__,
-			       "the direct map does not reach RAM at 0x%llx yet (needs paging_init)",
+			       "the direct map does not reach RAM at 0x%llx yet "
+			       "(needs kernel_map_init)",
 			       (unsigned long long)last);
 }
 

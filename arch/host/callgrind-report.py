@@ -6,7 +6,7 @@ Usage: callgrind-report.py DUMP...
 Each scenario of tests/host/bench_host.c ends with CALLGRIND_DUMP_STATS_AT("bench name=<n>
 n=<ops>"), so its dump holds the instructions (Ir) of exactly its `ops` operations.  The
 figure reported is the memory subsystem's own: the instructions spent in the simulated CPU
-(files under arch/host/, including the shadow cpu.h inlined into mm/: irq_save, INVLPG and
+(files under arch/host/, including the host's asm/cpu.h inlined into mm/: irq_save, INVLPG and
 CR4 writes recorded, the TLB model) stand for single instructions of the real CPU and are
 left out; the table shows them separately.  Prints one
 

@@ -1,5 +1,5 @@
 /*
- * The simulated CPU behind the shadow arch/x86_64/cpu.h: the registers
+ * The simulated CPU behind the host's asm/cpu.h: the registers
  * mm/ and arch/x86_64/mmu.c touch (CR3, CR4, the PAT and EFER MSRs, the
  * CPUID leaves of paging features, RFLAGS.IF), with every TLB operation
  * applied to the simulated TLB (arch/host/sim_mmu.c) and counted:
@@ -11,15 +11,11 @@
  * Its data sits in the state section (arch/host/host.ld), so a machine
  * snapshot restores the registers together with the tables they point to.
  */
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "arch/host/internal.h"
 #include "mm/arch_mmu.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
-
-#if !defined(ARCH_HOST_CPU_SHADOW)
-#error "arch/host/include must come first on the host include path"
-#endif
 
 #define PAT_RESET       0x0007040600070406ull   /* WB WT UC- UC, twice (SDM 11.12.4) */
 #define EFER_LME        (1ull << 8)
@@ -43,7 +39,7 @@ void host_cpu_reset(bool pdpe1gb)
 {
 	cpu.cr2 = 0;
 	cpu.cr3 = 0;
-	cpu.cr4 = 0;
+	cpu.cr4 = X86_CR4_PAE;                         /* as boot/entry.asm leaves it */
 	cpu.pat = PAT_RESET;
 	cpu.efer = EFER_LME | EFER_LMA | EFER_NXE;     /* as boot/entry.asm leaves it */
 	cpu.pdpe1gb = pdpe1gb;

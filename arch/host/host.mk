@@ -7,11 +7,12 @@
 #   make host-bench         instructions per operation under callgrind
 #   make host-deps          installs what the host build needs (scripts/install-host-deps.sh)
 #
-# mm/ and the kernel pieces it needs are compiled unchanged; the host
-# compiler finds arch/host/include first, whose arch/x86_64/cpu.h and
-# arch/x86_64/layout.h shadow the kernel's (privileged instructions, the
-# direct map's address). Every host object is checked for privileged
-# instructions after it is built, so a shadow that lost is a build error.
+# mm/ and the kernel pieces it needs are compiled unchanged; the host's
+# architecture directory is arch/host/include (the kernel's is
+# arch/x86_64/include), so "asm/cpu.h", "asm/layout.h" and "asm/mmu.h" are
+# the host's: the simulated CPU, the direct map where a process can have
+# one, and the x86-64 entry encoding. Every host object is checked for
+# privileged instructions after it is built.
 #
 # Variables: HOST_CC (gcc), FUZZ_CC (clang), FUZZ_SECONDS, FUZZ_SMOKE_SECONDS,
 # HOST_MACHINE (bios-512m; also bios-128m, bios-6g, small), HOST_KTEST_FILTER
@@ -34,7 +35,7 @@ HOST_MAKE          := $(MAKE) -f $(firstword $(MAKEFILE_LIST))
 HOST_LIB_SRCS := $(wildcard mm/*.c) \
 	kernel/printk.c kernel/panic.c kernel/cmdline.c kernel/fault.c kernel/ksyms.c kernel/bench.c \
 	$(wildcard kernel/lib/*.c) \
-	arch/x86_64/mmu.c arch/x86_64/paging.c arch/x86_64/traps.c \
+	arch/x86_64/mmu.c arch/x86_64/traps.c \
 	$(wildcard arch/host/*.c)
 HOST_ASM_SRCS := arch/x86_64/setjmp.asm
 # The kernel's harness and suites, all built for the host (HOST_KTEST_FILTER
@@ -84,7 +85,7 @@ $(HOST_DIR)/$(1)/%.o: %.c arch/host/host.mk
 	@$(2) $$(HOST_CFLAGS_COMMON) $$(HOST_FLAVOUR_CFLAGS_$(1)) \
 		$$(if $$(filter tests/%,$$<),$$(HOST_FLAVOUR_TESTS_CFLAGS_$(1))) \
 		$$(if $$(filter kernel/lib/string.c,$$<),$$(HOST_STRING_RENAMES)) -c $$< -o $$@
-	@sh arch/host/check-shadow.sh $$@
+	@sh arch/host/check-unprivileged.sh $$@
 
 $(HOST_DIR)/$(1)/%.asm.o: %.asm
 	@mkdir -p $$(dir $$@)
@@ -124,7 +125,7 @@ FUZZ_DIR    := $(HOST_DIR)/fuzz
 # comparison tracing: the input has no magic values to guess (every byte
 # is taken modulo its range), and tracing the comparisons of the
 # poisoning and table-walking loops made each execution five times slower.
-FUZZ_NO_COVERAGE := mm/init.c mm/memmap.c mm/bootmem.c mm/pfa_init.c mm/pfa_debug.c \
+FUZZ_NO_COVERAGE := mm/init.c mm/memmap.c mm/bootmem.c mm/pfa_init.c mm/pfa_debug.c mm/kernel_map.c \
 	mm/mm_check.c mm/ptdump.c kernel/% arch/% tests/ktest% tests/mm_state.c
 FUZZ_COVERAGE = $(if $(filter $(FUZZ_NO_COVERAGE),$(filter-out kernel/lib/rbtree.c,$<)),,\
 	-fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp)
@@ -138,7 +139,7 @@ $(FUZZ_DIR)/%.o: %.c arch/host/host.mk
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(HOST_CFLAGS_COMMON) -O1 -DKCONFIG_DEBUG=1 $(FUZZ_COVERAGE) $(FUZZ_SAN) \
 		$(if $(filter kernel/lib/string.c,$<),$(HOST_STRING_RENAMES)) -c $< -o $@
-	@sh arch/host/check-shadow.sh $@
+	@sh arch/host/check-unprivileged.sh $@
 $(FUZZ_DIR)/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
 	@$(NASM) -f elf64 -g -F dwarf -Werror $< -o $@

@@ -3,7 +3,7 @@
  * works on the host machine.
  *
  * Nothing is mapped in the lower-half window beyond the direct map
- * (arch/x86_64/layout.h in arch/host/include). The first access to a
+ * (arch/host/include/asm/layout.h). The first access to a
  * page there faults (SIGSEGV); the handler does what the CPU does on a
  * TLB miss: the simulated MMU walks the page tables mm/ built and caches
  * the translation (arch/host/sim_mmu.c), and the handler maps the page of

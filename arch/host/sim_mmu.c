@@ -2,9 +2,9 @@
  * The simulated MMU: what the CPU would do with an access to a kernel
  * virtual address, for host code that cannot dereference one (vmalloc
  * and image addresses live in the upper half). It is written from the
- * SDM (vol. 3A 4.5, 4.10), not from mm/ or arch/x86_64/mmu.h's helpers:
- * it only borrows the bit names, so it checks the encoding mm/ produces
- * instead of agreeing with it by construction.
+ * SDM (vol. 3A 4.5, 4.10), not from mm/ or the helpers of asm/mmu.h (the
+ * x86-64 one): it only borrows the bit names, so it checks the encoding
+ * mm/ produces instead of agreeing with it by construction.
  *
  * The walk starts at CR3, reads each level's entry from simulated RAM,
  * stops at a non-present entry (fault) or a leaf (PS at levels 1-2, any

@@ -8,7 +8,7 @@
  * line disables it (Valgrind runs, where time means little).
  */
 #define _GNU_SOURCE
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "arch/x86_64/timer.h"
 #include "kernel/cmdline.h"
 #include "kernel/lib/string.h"

@@ -3,7 +3,7 @@
  * the PAT layout, the root table, and the TLB flushes of kernel mappings.
  */
 #include "mm/arch_mmu.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "mm/layout.h"
 
 #define CPUID_EXT_FEATURES  0x80000001u
@@ -11,7 +11,32 @@
 
 static bool has_1g_pages;
 
-void x86_mmu_init(void)
+/*
+ * The whole of CR4, written rather than ORed into what the firmware left:
+ * PAE (long mode), PGE (global kernel pages), and SMEP/SMAP where CPUID
+ * leaf 7 has them, so the kernel can neither run nor touch a user page
+ * (it maps none; a stray pointer into one faults instead of obeying it).
+ */
+static u64 chosen_cr4(void)
+{
+	u32 max, b, c, d, leaf7_ebx = 0;
+	u64 cr4 = X86_CR4_PAE | X86_CR4_PGE;
+
+	cpuid(0, 0, &max, &b, &c, &d);
+	if (max >= X86_CPUID_STRUCT_EXT)
+		cpuid(X86_CPUID_STRUCT_EXT, 0, &max, &leaf7_ebx, &c, &d);
+	if (leaf7_ebx & X86_CPUID7_EBX_SMEP)
+		cr4 |= X86_CR4_SMEP;
+	if (leaf7_ebx & X86_CPUID7_EBX_SMAP)
+		cr4 |= X86_CR4_SMAP;
+	return cr4;
+}
+
+/*
+ * arch_mmu_init() on x86-64: 1 GiB pages from CPUID 0x80000001, the PAT
+ * (entry 1 = write-combining), and all of CR4 (chosen_cr4()).
+ */
+void arch_mmu_init(void)
 {
 	u32 a, b, c, d;
 
@@ -29,12 +54,7 @@ void x86_mmu_init(void)
 
 	pat |= X86_PAT_WB | X86_PAT_WC << 8 | X86_PAT_UC_MINUS << 16 | X86_PAT_UC << 24;
 	wrmsr(X86_PAT_MSR, pat);
-	write_cr4(read_cr4() | X86_CR4_PGE);
-}
-
-bool x86_has_1g_pages(void)
-{
-	return has_1g_pages;
+	write_cr4(chosen_cr4());
 }
 
 bool arch_level_has_huge(int level)

@@ -1,6 +1,6 @@
 /* 8259A PIC: remap away from the exception vectors, mask, acknowledge. */
 #include "arch/x86_64/pic.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 
 #define PIC1_CMD    0x20
 #define PIC1_DATA   0x21

@@ -1,6 +1,6 @@
 /* isa-debug-exit: how the kernel tells QEMU (and so the runner) its verdict. */
 #include "arch/x86_64/qemu.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 

@@ -1,6 +1,6 @@
 /* 16550 UART driver for COM1 (polled, transmit only). */
 #include "arch/x86_64/serial.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 
 #define COM1            0x3f8
 #define UART_DATA       0       /* DLAB=0: transmit holding register */

@@ -1,6 +1,6 @@
 /* 8254 PIT: the 100 Hz tick behind the test watchdog, and TSC calibration. */
 #include "arch/x86_64/timer.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "kernel/irqflags.h"
 #include "arch/x86_64/trap.h"
 

@@ -4,7 +4,7 @@
  * and prints the report in the shape Linux's oops reports have.
  */
 #include "arch/x86_64/trap.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "arch/x86_64/extable.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/pic.h"

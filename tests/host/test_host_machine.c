@@ -1,8 +1,8 @@
 /*
  * host_machine: the simulated machine itself (arch/host, docs/host.md).
  * The kernel's suites trust it to behave like the CPU; these cases check
- * that it does: the shadow headers won, the direct map is the RAM, the
- * MMU reads the tables mm/ built and sets accessed/dirty bits, the TLB
+ * that it does: the host's asm/ headers are in use, the direct map is the
+ * RAM, the MMU reads the tables mm/ built and sets accessed/dirty bits, the TLB
  * keeps a translation until it is flushed (so a missing flush fails on
  * the host too), global entries survive a CR3 reload, faults reach the
  * kernel's report, and every machine boots.
@@ -11,7 +11,7 @@
  * after the direct map.
  */
 #include "tests/host/host_tests.h"
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/probe.h"
 #include "mm/arch_mmu.h"
@@ -24,9 +24,8 @@
 #include "mm/vmalloc.h"
 #include "tests/ktest.h"
 
-/* Compile-time half of the first case: this file was built against the shadows. */
-_Static_assert(ARCH_HOST_CPU_SHADOW && ARCH_HOST_LAYOUT_SHADOW,
-	       "arch/host/include must shadow arch/x86_64/cpu.h and layout.h");
+/* Compile-time half of the first case: built with arch/host/include/asm. */
+_Static_assert(DIRECT_MAP_BASE == 0x200000000000ul, "the host build needs the host's asm/layout.h");
 
 #define KPT             (&kernel_pgtable)
 #define PG              PAGE_SIZE
@@ -59,12 +58,12 @@ static bool read_faults(unsigned long va)
 	return ktest_catch_fault(NULL, read_word, (void *)va, &fault);
 }
 
-static void shadow_headers_are_the_hosts(struct ktest *t)
+static void asm_headers_are_the_hosts(struct ktest *t)
 {
 	u32 a, b, c, d;
 
-	EXPECT_EQ(t, read_cr3(), kernel_pgtable.root_phys);    /* paging_init() loaded it */
-	EXPECT_TRUE(t, read_cr4() & X86_CR4_PGE);              /* x86_mmu_init() set it */
+	EXPECT_EQ(t, read_cr3(), kernel_pgtable.root_phys);    /* kernel_map_init() loaded it */
+	EXPECT_TRUE(t, read_cr4() & X86_CR4_PGE);              /* arch_mmu_init() set it */
 	EXPECT_EQ(t, rdmsr(X86_PAT_MSR) & 0xffffffffull, 0x00070106ull);      /* WC at entry 1 */
 	cpuid(0x80000001u, 0, &a, &b, &c, &d);
 	EXPECT_EQ(t, !!(d & (1u << 26)), arch_level_has_huge(PT_LEVEL_PUD));
@@ -236,7 +235,7 @@ static void every_machine_boots(struct ktest *t)
 }
 
 static const struct ktest_case host_machine_cases[] = {
-	KTEST_CASE(shadow_headers_are_the_hosts),
+	KTEST_CASE(asm_headers_are_the_hosts),
 	KTEST_CASE(direct_map_is_the_ram),
 	KTEST_CASE(walk_agrees_with_the_tables),
 	KTEST_CASE(cpu_sets_accessed_and_dirty),

@@ -9,7 +9,7 @@
  *
  * RAM is a shared-memory file mapped at DIRECT_MAP_BASE, only where the
  * map says "usable". Other addresses of the lower-half window (vmalloc,
- * see arch/x86_64/layout.h in arch/host/include) are mapped on demand
+ * see arch/host/include/asm/layout.h) are mapped on demand
  * through the simulated MMU and unmapped when its TLB drops them.
  *
  * Booting again (host_machine_init a second time) first puts the data of
@@ -122,7 +122,7 @@ struct sim_tlb_entry {
 	bool writable, exec, global;
 };
 
-/* The TLB operations of the shadow cpu.h. */
+/* The TLB operations of the host's asm/cpu.h. */
 void sim_tlb_flush_page(unsigned long va);
 void sim_tlb_flush_all(bool keep_global);
 

@@ -1,13 +1,15 @@
 /*
- * paging_init: the kernel's own page tables, built with the walker from
- * frames of the page-frame allocator, replacing the boot tables of
+ * kernel_map_init: the kernel's own page tables, built with the walker
+ * from frames of the page-frame allocator, replacing the boot tables of
  * boot/entry.asm:
  *
  *   DIRECT_MAP_BASE + pa   every RAM range of memmap_ram(), read/write,
  *                          non-executable, global; in the largest leaves
  *                          that fit inside each range (1 GiB when the CPU
  *                          has them, 2 MiB, 4 KiB at unaligned edges), so
- *                          no hole between ranges (MMIO, firmware) is mapped
+ *                          no hole between ranges (MMIO, firmware) is mapped;
+ *                          the alias of the image's text and rodata is
+ *                          read-only (4 KiB leaves around it)
  *   KERNEL_VMA + pa        the image in 4 KiB pages, W^X by section: text
  *                          RX, rodata R, data and bss RW (all but text NX),
  *                          minus the boot stack's guard page; the .boot
@@ -18,16 +20,17 @@
  *
  * The allocator serves its lowest frames first, which the boot tables'
  * 4 GiB direct map reaches, so the new tables can be written before the
- * switch even on machines with more RAM.
+ * switch even on machines with more RAM. What the CPU needs before any of
+ * this (control registers, cache modes, which leaf sizes exist) is the
+ * architecture's arch_mmu_init(); everything here is portable.
  */
-#include "mm/arch_mmu.h"
+#include "mm/kernel_map.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "mm/arch_mmu.h"
 #include "mm/layout.h"
 #include "mm/memmap.h"
 #include "mm/pgtable.h"
-
-extern char boot_stack_guard[];
 
 /* Maps kernel addresses [start, end) of the image to their load address. */
 static void map_image_part(const char *what, char *start, char *end, unsigned prot)
@@ -53,19 +56,39 @@ static void map_kernel_image(void)
 	map_image_part("bss", boot_stack_guard + PAGE_SIZE, _ebss, PROT_KERNEL_RW);
 }
 
+/* Maps physical [start, end) at DIRECT_MAP_BASE + start, if not empty. */
+static void map_direct_part(phys_addr_t start, phys_addr_t end, unsigned prot)
+{
+	int err;
+
+	if (end <= start)
+		return;
+	err = pgtable_map_phys(&kernel_pgtable, DIRECT_MAP_BASE + start, start, end - start,
+			       prot, PGTABLE_HUGE);
+	if (err)
+		panic("paging: cannot map RAM 0x%llx-0x%llx: %d",
+		      (unsigned long long)start, (unsigned long long)end, err);
+}
+
+/*
+ * Every RAM range, read/write, but the frames of the image's text and
+ * rodata (contiguous, page-aligned by linker.ld): read-only there too, so
+ * they cannot be patched through their alias. Only the leaves around them
+ * are 4 KiB; the rest of each range keeps its largest leaves.
+ */
 static void map_direct_map(void)
 {
 	const struct mem_ranges *ram = memmap_ram();
+	phys_addr_t ro_start = virt_to_phys(_text), ro_end = virt_to_phys(_erodata);
 
 	for (unsigned i = 0; i < ram->count; i++) {
-		const struct mem_range *r = &ram->range[i];
-		int err = pgtable_map_phys(&kernel_pgtable, DIRECT_MAP_BASE + r->start,
-					   r->start, r->end - r->start, PROT_KERNEL_RW,
-					   PGTABLE_HUGE);
+		phys_addr_t start = ram->range[i].start, end = ram->range[i].end;
+		phys_addr_t ro_lo = MIN(MAX(ro_start, start), end);
+		phys_addr_t ro_hi = MIN(MAX(ro_end, start), end);
 
-		if (err)
-			panic("paging: cannot map RAM 0x%llx-0x%llx: %d",
-			      (unsigned long long)r->start, (unsigned long long)r->end, err);
+		map_direct_part(start, ro_lo, PROT_KERNEL_RW);
+		map_direct_part(ro_lo, ro_hi, PROT_KERNEL_RO);
+		map_direct_part(ro_hi, end, PROT_KERNEL_RW);
 	}
 }
 
@@ -88,7 +111,7 @@ static void print_summary(void)
 	printk("paging: direct map of %llu MiB RAM: %lu x 1G, %lu x 2M, %lu x 4K leaves "
 	       "(1 GiB pages: %s)\n", (unsigned long long)(memmap_ram_bytes() >> 20),
 	       leaves[PT_LEVEL_PUD], leaves[PT_LEVEL_PMD], leaves[PT_LEVEL_PTE],
-	       x86_has_1g_pages() ? "yes" : "no");
+	       arch_level_has_huge(PT_LEVEL_PUD) ? "yes" : "no");
 	printk("paging: kernel image W^X: text RX %p-%p, rodata R %p-%p, data+bss RW %p-%p\n",
 	       _text, _etext, _rodata, _erodata, _data, _ebss);
 	printk("paging: %lu page-table pages, root at 0x%llx; identity map removed\n",
@@ -96,9 +119,9 @@ static void print_summary(void)
 	       (unsigned long long)kernel_pgtable.root_phys);
 }
 
-void paging_init(void)
+void kernel_map_init(void)
 {
-	x86_mmu_init();
+	arch_mmu_init();
 	if (pgtable_init(&kernel_pgtable))
 		panic("paging: no memory for the kernel's root page table");
 	map_direct_map();

@@ -1,30 +1,31 @@
 /*
- * Host shadow of arch/x86_64/cpu.h (docs/host.md). The host build puts
- * arch/host/include first on the include path, so every
- * #include "arch/x86_64/cpu.h" of mm/, kernel/ and arch/x86_64/ lands
- * here instead of on the real header, whose privileged instructions
- * would trap in a user process. Same names, constants and signatures;
- * the bodies go to the simulated CPU (arch/host/cpu.c):
+ * asm/cpu.h of the host build (docs/host.md): arch/host/include is the
+ * host's architecture directory, as arch/x86_64/include is the kernel's,
+ * so every #include "asm/cpu.h" of mm/, kernel/ and the arch/x86_64 .c
+ * files the host compiles lands here. Same names, constants and
+ * signatures as the x86-64 header, whose privileged instructions would
+ * trap in a user process; the bodies go to the simulated CPU
+ * (arch/host/cpu.c):
  *
  *   CR3, CR4, MSRs, CPUID   registers of the simulated CPU
  *   INVLPG, CR3/CR4 writes  recorded, and applied to the simulated TLB
  *   RFLAGS.IF               a flag word (irq_save/restore, the watchdog)
  *   port I/O                refused: nothing in mm/ may touch a device
  *   RDTSC, PAUSE            the real instructions (unprivileged)
- *
- * The include guard is the real header's, so the two can never both be
- * compiled into one file: whichever is found first wins, and
- * ARCH_HOST_CPU_SHADOW says it was this one.
  */
-#ifndef ARCH_X86_64_CPU_H
-#define ARCH_X86_64_CPU_H
-
-#define ARCH_HOST_CPU_SHADOW 1
+#ifndef ARCH_HOST_ASM_CPU_H
+#define ARCH_HOST_ASM_CPU_H
 
 #include "kernel/types.h"
 
 #define X86_EFLAGS_IF   (1ul << 9)
-#define X86_CR4_PGE     (1ul << 7)
+#define X86_CR4_PAE     (1ul << 5)      /* physical address extension (long mode) */
+#define X86_CR4_PGE     (1ul << 7)      /* global pages */
+#define X86_CR4_SMEP    (1ul << 20)     /* no supervisor fetch from user pages */
+#define X86_CR4_SMAP    (1ul << 21)     /* no supervisor access to user pages */
+#define X86_CPUID_STRUCT_EXT    7u      /* leaf 7 subleaf 0: structured extended features */
+#define X86_CPUID7_EBX_SMEP     (1u << 7)
+#define X86_CPUID7_EBX_SMAP     (1u << 20)
 #define MSR_EFER        0xc0000080u
 #define EFER_NXE        (1ull << 11)
 

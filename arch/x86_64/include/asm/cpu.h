@@ -1,15 +1,22 @@
 /*
- * x86-64 CPU primitives: control registers, TLB instructions, port I/O,
+ * asm/cpu.h for x86-64: control registers, TLB instructions, port I/O,
  * MSRs, CPUID, TSC and interrupt flag. The only place with inline assembly
- * besides the arch .c files that need one instruction of their own.
+ * besides the arch .c files that need one instruction of their own. The
+ * host build has its own asm/cpu.h with the same names (arch/host/include).
  */
-#ifndef ARCH_X86_64_CPU_H
-#define ARCH_X86_64_CPU_H
+#ifndef ARCH_X86_64_ASM_CPU_H
+#define ARCH_X86_64_ASM_CPU_H
 
 #include "kernel/types.h"
 
 #define X86_EFLAGS_IF   (1ul << 9)
-#define X86_CR4_PGE     (1ul << 7)
+#define X86_CR4_PAE     (1ul << 5)      /* physical address extension (long mode) */
+#define X86_CR4_PGE     (1ul << 7)      /* global pages */
+#define X86_CR4_SMEP    (1ul << 20)     /* no supervisor fetch from user pages */
+#define X86_CR4_SMAP    (1ul << 21)     /* no supervisor access to user pages */
+#define X86_CPUID_STRUCT_EXT    7u      /* leaf 7 subleaf 0: structured extended features */
+#define X86_CPUID7_EBX_SMEP     (1u << 7)
+#define X86_CPUID7_EBX_SMAP     (1u << 20)
 #define MSR_EFER        0xc0000080u
 #define EFER_NXE        (1ull << 11)
 

@@ -1,5 +1,7 @@
 /*
- * The x86-64 side of the MMU seam (mm/arch_mmu.h is the portable side).
+ * asm/mmu.h for x86-64: the architecture's side of the MMU seam
+ * (mm/arch_mmu.h is the portable side, and includes this file by the name
+ * "asm/mmu.h"; the build puts arch/x86_64/include on the include path).
  *
  * 4-level paging (Intel SDM vol. 3A, chapter 4.5): a 48-bit virtual address
  * is cut into four 9-bit table indexes and a 12-bit page offset. Every
@@ -18,14 +20,14 @@
  * Include mm/arch_mmu.h, not this file: it defines the portable PROT_* flags
  * these helpers translate.
  */
-#ifndef ARCH_X86_64_MMU_H
-#define ARCH_X86_64_MMU_H
+#ifndef ARCH_X86_64_ASM_MMU_H
+#define ARCH_X86_64_ASM_MMU_H
 
 #ifndef MM_ARCH_MMU_H
-#error "include mm/arch_mmu.h instead of arch/x86_64/mmu.h"
+#error "include mm/arch_mmu.h instead of asm/mmu.h"
 #endif
 
-#include "arch/x86_64/cpu.h"
+#include "asm/cpu.h"
 #include "kernel/irqflags.h"
 #include "kernel/types.h"
 
@@ -45,7 +47,7 @@
 #define X86_PTE_ADDR_MASK   0x000ffffffffff000ull   /* bits 51:12 */
 
 /*
- * Cache modes are a 3-bit index into the PAT MSR: PAT:PCD:PWT. x86_mmu_init()
+ * Cache modes are a 3-bit index into the PAT MSR: PAT:PCD:PWT. arch_mmu_init()
  * programs entry 1 as write-combining (Linux's layout); entries 0 (WB) and
  * 3 (UC) keep their power-on values.
  */
@@ -198,14 +200,5 @@ static inline void arch_local_flush_tlb_all(void)
  * crossover; docs/pgtable.md has the figures).
  */
 #define ARCH_TLB_FLUSH_MAX_PAGES 64
-
-/*
- * Detects the paging features, programs the PAT (entry 1 = write-combining)
- * and turns on global pages (CR4.PGE). Called once, by paging_init().
- */
-void x86_mmu_init(void);
-
-/* True if the CPU has 1 GiB pages (CPUID 0x80000001 EDX.pdpe1gb); after x86_mmu_init(). */
-bool x86_has_1g_pages(void);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * Host shadow of arch/x86_64/layout.h (docs/host.md). A user process
- * cannot map anything in the upper half, so the host build moves the two
- * regions that mm/ dereferences into the lower half, keeping their sizes:
+ * asm/layout.h of the host build (docs/host.md; the kernel's is
+ * arch/x86_64/include/asm/layout.h). A user process cannot map anything
+ * in the upper half, so the host places the two regions that mm/
+ * dereferences in the lower half, keeping their sizes:
  *
  *   0x0000200000000000 - 0x000020ffffffffff    1 TiB  direct map = the simulated RAM
  *   0x0000210000000000 - 0x0000217fffffffff  512 GiB  unowned (tests map here)
@@ -17,10 +18,8 @@
  * mapped at that address until the simulated TLB drops the translation
  * (INVLPG, CR3, CR4.PGE). See arch/host/pagefault.c.
  */
-#ifndef ARCH_X86_64_LAYOUT_H
-#define ARCH_X86_64_LAYOUT_H
-
-#define ARCH_HOST_LAYOUT_SHADOW 1
+#ifndef ARCH_HOST_ASM_LAYOUT_H
+#define ARCH_HOST_ASM_LAYOUT_H
 
 #define DIRECT_MAP_BASE 0x0000200000000000ul
 #define DIRECT_MAP_SIZE (1ul << 40)
