@@ -9,7 +9,7 @@
 #
 # Variables: CC=clang, CROSS=x86_64-elf- (a cross toolchain prefix),
 # CMDLINE="..." (kernel command line for run/debug), UEFI=1 (run/debug
-# under OVMF), MEM=512M, BUILD=build.
+# under OVMF), MEM=512M, SMP=1 (CPUs), BUILD=build.
 
 CROSS   ?=
 ifeq ($(origin CC),default)
@@ -23,6 +23,7 @@ QEMU    ?= qemu-system-x86_64
 BUILD   ?= build
 DEBUG   ?= 1
 MEM     ?= 512M
+SMP     ?= 1
 CMDLINE ?= ktest ktest.exit=0
 
 OVMF_CODE ?= $(firstword $(wildcard /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_CODE.fd))
@@ -95,7 +96,7 @@ deps:
 
 # scripts/qemu.sh boots a kernel with a firmware, memory size and command
 # line; run, debug and test all go through it.
-QEMU_SH = sh scripts/qemu.sh --kernel $(KERNEL) --build $(BUILD) --mem $(MEM) \
+QEMU_SH = sh scripts/qemu.sh --kernel $(KERNEL) --build $(BUILD) --mem $(MEM) --smp $(SMP) \
 	  $(if $(filter 1,$(UEFI)),--uefi) --cmdline "$(CMDLINE)"
 
 run: deps kernel

@@ -29,6 +29,8 @@ uefi|300|--uefi --mem 512M|ktest
 bios-6g|300|--mem 6G|ktest ktest.filter=boot*,probe*,traps*,memmap*,pfa*,paging*,pgtable*
 uefi-6g|300|--uefi --mem 6G|ktest ktest.filter=boot*,memmap*,pfa*,paging*
 bios-128m|300|--mem 128M|ktest ktest.filter=boot*,traps*,memmap*,pfa*,paging*,pgtable*
+bios-smp4|400|--mem 512M --smp 4|ktest
+uefi-smp2|400|--uefi --mem 512M --smp 2|ktest
 "
 
 boot_config() {

@@ -205,6 +205,15 @@ static inline void arch_local_flush_tlb_all(void)
  */
 void x86_mmu_init(void);
 
+/* The PAT and CR4.PGE part of x86_mmu_init(), for each AP as it starts. */
+void x86_mmu_init_cpu(void);
+
+/*
+ * This CPU's flush of `pages` pages from `start` (everything if more than
+ * ARCH_TLB_FLUSH_MAX_PAGES); the shootdown's target side.
+ */
+void x86_local_flush_kernel_pages(unsigned long start, unsigned long pages);
+
 /* True if the CPU has 1 GiB pages (CPUID 0x80000001 EDX.pdpe1gb); after x86_mmu_init(). */
 bool x86_has_1g_pages(void);
 
