@@ -65,6 +65,12 @@ unsigned long smp_shootdown_ipi_count(void);
 /* True if `smp_skip_shootdown` (debug builds only) turned shootdowns off. */
 bool smp_shootdown_skipped(void);
 
+/*
+ * On a CPU running a cross-call: ends the call at once with -EFAULT (never
+ * returns). Anywhere else (the boot CPU, no call running): returns.
+ */
+void smp_abort_current_call(void);
+
 /* smp_call_start() then smp_call_wait(). */
 int smp_call_on_cpu(unsigned cpu, void (*fn)(void *), void *arg, unsigned timeout_ms);
 

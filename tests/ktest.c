@@ -19,6 +19,7 @@
  *   # Totals: pass:P fail:F skip:S total:T
  */
 #include "tests/ktest_internal.h"
+#include "tests/ktest_smp.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
@@ -65,8 +66,10 @@ u64 ktest_seed(void)
 void ktest_record_failure(struct ktest *t, enum ktest_check kind)
 {
 	t->status = KTEST_FAIL;
-	if (kind == KTEST_ASSERT)
+	if (kind == KTEST_ASSERT) {
+		ktest_smp_assert_landing();     /* another CPU: ends its part only */
 		klongjmp(&t->abort, 1);
+	}
 }
 
 bool ktest_glob_match(const char *p, const char *s)

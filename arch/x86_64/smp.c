@@ -267,6 +267,9 @@ void smp_init(void)
 	printk("smp: trampoline at 0x%llx, starting up to %u more CPU%s\n",
 	       (unsigned long long)low, MIN(allowed, ai->nr_cpus) - 1,
 	       MIN(allowed, ai->nr_cpus) - 1 == 1 ? "" : "s");
+	if (smp_shootdown_skipped())
+		printk("smp: smp_skip_shootdown: TLB shootdowns are NOT sent "
+		       "(a debug demo: the smp tests must catch it)\n");
 	start_all(ai, allowed);
 	printk("smp: %u CPU%s online\n", smp_num_online(), smp_num_online() == 1 ? "" : "s");
 }

@@ -65,13 +65,18 @@ __noreturn void smp_idle_loop(void)
 	}
 }
 
-void smp_fault_in_call(const struct fault_info *info)
+void smp_abort_current_call(void)
 {
 	struct percpu *p = this_cpu();
 
-	(void)info;
 	if (p->cpu != 0 && p->call_abort)
 		klongjmp(p->call_abort, 1);
+}
+
+void smp_fault_in_call(const struct fault_info *info)
+{
+	(void)info;
+	smp_abort_current_call();
 }
 
 int smp_call_start(unsigned cpu, void (*fn)(void *), void *arg)

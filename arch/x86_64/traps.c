@@ -8,7 +8,6 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/extable.h"
 #include "arch/x86_64/gdt.h"
-#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/qemu.h"
 #include "arch/x86_64/smp_internal.h"
@@ -90,7 +89,7 @@ static void report_registers(const struct trap_frame *f)
 	printk("R13: %016llx R14: %016llx R15: %016llx\n", (unsigned long long)f->r13,
 	       (unsigned long long)f->r14, (unsigned long long)f->r15);
 	printk("CR2: %016llx CR3: %016llx CPU: %u\n", (unsigned long long)read_cr2(),
-	       (unsigned long long)read_cr3(), this_cpu()->cpu);
+	       (unsigned long long)read_cr3(), arch_cpu_id());
 }
 
 void trap_report(const struct trap_frame *f)
