@@ -2,6 +2,7 @@
 #ifndef ARCH_X86_64_SMP_INTERNAL_H
 #define ARCH_X86_64_SMP_INTERNAL_H
 
+#include "kernel/compiler.h"
 #include "kernel/fault.h"
 #include "kernel/smp.h"
 #include "kernel/types.h"
