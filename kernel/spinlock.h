@@ -28,6 +28,12 @@ typedef struct spinlock {
 /* Panics with the lock's name, `why`, `ip` and where the holder took it. */
 void spin_lock_failed(spinlock_t *lock, const char *why, unsigned long ip);
 
+/*
+ * Tests only: if set, spin_lock_failed() calls it first; it must not
+ * return (it longjmps back into the test), else the panic follows.
+ */
+extern void (*spin_lock_fail_hook)(spinlock_t *lock, const char *why);
+
 static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 {
 	u32 me = arch_cpu_id() + 1;

@@ -19,7 +19,6 @@
  *   # Totals: pass:P fail:F skip:S total:T
  */
 #include "tests/ktest_internal.h"
-#include "tests/ktest_smp.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/trap.h"
@@ -27,6 +26,7 @@
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 
 #define IND1 "    "
 #define IND2 "        "
@@ -67,7 +67,7 @@ void ktest_record_failure(struct ktest *t, enum ktest_check kind)
 {
 	t->status = KTEST_FAIL;
 	if (kind == KTEST_ASSERT) {
-		ktest_smp_assert_landing();     /* another CPU: ends its part only */
+		smp_abort_current_call();       /* on another CPU: ends its part only */
 		klongjmp(&t->abort, 1);
 	}
 }

@@ -18,11 +18,6 @@ static void run_part(void *p)
 	part->fn(part->t, part->arg);
 }
 
-void ktest_smp_assert_landing(void)
-{
-	smp_abort_current_call();
-}
-
 static int start_part(struct ktest *t, unsigned cpu, void (*fn)(struct ktest *, void *),
 		      void *arg)
 {

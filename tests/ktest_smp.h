@@ -30,7 +30,4 @@ int ktest_run_on_cpu(struct ktest *t, unsigned cpu, void (*fn)(struct ktest *t, 
  */
 unsigned ktest_on_each_cpu(struct ktest *t, void (*fn)(struct ktest *t, void *arg), void *arg);
 
-/* Called by ktest_record_failure() for an ASSERT_*: on another CPU, ends its part. */
-void ktest_smp_assert_landing(void);
-
 #endif

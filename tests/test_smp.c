@@ -6,7 +6,8 @@
  * CPU 0 unmaps or write-protects it; CPU 1's next access must fault. A boot
  * with `smp_skip_shootdown` (debug builds) must fail these cases: make
  * test runs it as a demo and expects the failures (scripts/check-demo.py).
- * Every case is skipped on one CPU.
+ * Every case is skipped on one CPU. The spinlock suite checks that misuse
+ * of a lock is caught (recursion on any build, unlock by another CPU).
  */
 #include "tests/ktest.h"
 #include "tests/ktest_smp.h"
@@ -15,6 +16,7 @@
 #include "kernel/irqflags.h"
 #include "kernel/probe.h"
 #include "kernel/smp.h"
+#include "kernel/spinlock.h"
 #include "mm/arch_mmu.h"
 #include "mm/pfa.h"
 #include "mm/pgtable.h"
@@ -304,3 +306,114 @@ static const struct ktest_suite smp_suite = {
 	.init = smp_case_init,
 };
 KTEST_SUITE_REGISTER(smp_suite);
+
+/* --- spinlocks ------------------------------------------------------------------ */
+
+static struct kjmp_buf lock_landing;
+static const char *lock_failure;
+
+static void catch_lock_failure(spinlock_t *lock, const char *why)
+{
+	(void)lock;
+	lock_failure = why;
+	klongjmp(&lock_landing, 1);
+}
+
+/* Runs fn(lock) with lock misuse caught; the reason, or NULL if none. */
+static const char *lock_misuse(void (*fn)(spinlock_t *), spinlock_t *lock)
+{
+	lock_failure = NULL;
+	spin_lock_fail_hook = catch_lock_failure;
+	if (ksetjmp(&lock_landing) == 0)
+		fn(lock);
+	spin_lock_fail_hook = NULL;
+	return lock_failure;
+}
+
+static void lock_it(spinlock_t *lock)
+{
+	spin_lock(lock);
+}
+
+static void unlock_it(spinlock_t *lock)
+{
+	spin_unlock(lock);
+}
+
+static void recursive_acquire_is_caught(struct ktest *t)
+{
+	spinlock_t lock = SPINLOCK_INIT("test");
+
+	EXPECT_NULL(t, lock_misuse(lock_it, &lock));
+	EXPECT_STREQ(t, lock_misuse(lock_it, &lock), "recursive acquire");
+	EXPECT_NULL(t, lock_misuse(unlock_it, &lock));
+	EXPECT_FALSE(t, spin_is_locked(&lock));
+}
+
+static void unlock_of_a_free_lock_is_caught(struct ktest *t)
+{
+	spinlock_t lock = SPINLOCK_INIT("test");
+
+	EXPECT_STREQ(t, lock_misuse(unlock_it, &lock), "unlock of a free lock");
+}
+
+static void lock_on_this_cpu(struct ktest *t, void *arg)
+{
+	(void)t;
+	spin_lock(arg);
+}
+
+static void unlock_on_this_cpu(struct ktest *t, void *arg)
+{
+	(void)t;
+	spin_unlock(arg);
+}
+
+static void unlock_by_another_cpu_is_caught(struct ktest *t)
+{
+	static spinlock_t lock = SPINLOCK_INIT("test");
+
+	if (smp_num_online() < 2)
+		ktest_skip(t, "one CPU online (boot with --smp 2 or more)");
+	ASSERT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, lock_on_this_cpu, &lock), 0);
+	EXPECT_STREQ(t, lock_misuse(unlock_it, &lock), "unlock by a CPU that does not hold it");
+	EXPECT_TRUE(t, spin_is_locked(&lock));
+	EXPECT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, unlock_on_this_cpu, &lock), 0);
+	EXPECT_FALSE(t, spin_is_locked(&lock));
+}
+
+static volatile unsigned long shared_counter;
+static spinlock_t counter_lock = SPINLOCK_INIT("counter");
+
+#define INCREMENTS_PER_CPU 5000
+
+/* Plain read-modify-write under the lock: any lost update means no mutual exclusion. */
+static void count_under_the_lock(struct ktest *t, void *arg)
+{
+	(void)t, (void)arg;
+	for (unsigned i = 0; i < INCREMENTS_PER_CPU; i++) {
+		unsigned long flags = spin_lock_irqsave(&counter_lock);
+		unsigned long v = shared_counter;
+
+		for (unsigned j = 0; j < 16; j++)       /* widen the window a race needs */
+			cpu_relax();
+		shared_counter = v + 1;
+		spin_unlock_irqrestore(&counter_lock, flags);
+	}
+}
+
+static void every_cpu_incrementing_under_the_lock_loses_nothing(struct ktest *t)
+{
+	shared_counter = 0;
+	EXPECT_EQ(t, ktest_on_each_cpu(t, count_under_the_lock, NULL), 0);
+	EXPECT_EQ(t, shared_counter, (unsigned long)smp_num_online() * INCREMENTS_PER_CPU);
+}
+
+static const struct ktest_case spinlock_cases[] = {
+	KTEST_CASE(recursive_acquire_is_caught),
+	KTEST_CASE(unlock_of_a_free_lock_is_caught),
+	KTEST_CASE(unlock_by_another_cpu_is_caught),
+	KTEST_CASE(every_cpu_incrementing_under_the_lock_loses_nothing),
+	{}
+};
+KTEST_SUITE(spinlock, spinlock_cases);

@@ -217,6 +217,21 @@ static const char *single_cpu_reason(const struct acpi_info *ai, unsigned allowe
 	return NULL;
 }
 
+/*
+ * `smp_fake_apic=ID` (debug builds): also starts a CPU the MADT does not
+ * list, with an APIC id nobody has, to show the path of a CPU that does
+ * not answer (make test's smp demo boot checks its line).
+ */
+static void start_fake_cpu(unsigned cpu)
+{
+	struct acpi_cpu fake = { .enabled = true };
+
+	if (!KCONFIG_DEBUG || !cmdline_get("smp_fake_apic") || cpu >= SMP_MAX_CPUS)
+		return;
+	fake.apic_id = (u32)cmdline_get_u64("smp_fake_apic", 0xfe);
+	bring_up_one(cpu, &fake);
+}
+
 static void start_all(const struct acpi_info *ai, unsigned allowed)
 {
 	unsigned next = 1;
@@ -239,6 +254,7 @@ static void start_all(const struct acpi_info *ai, unsigned allowed)
 			break;
 		bring_up_one(next++, c);
 	}
+	start_fake_cpu(next);
 }
 
 void smp_init(void)
