@@ -78,9 +78,10 @@ static void apic_enable_local(bool boot_cpu)
 {
 	u64 base = rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE;
 
-	if (x2apic)
-		base |= APIC_BASE_X2APIC;
+	/* Disabled -> x2APIC directly is an invalid transition: xAPIC first (SDM 11.12.5). */
 	wrmsr(MSR_APIC_BASE, base);
+	if (x2apic)
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_X2APIC);
 	apic_write(APIC_TPR, 0);
 	apic_write(APIC_LVT_LINT0, boot_cpu ? LVT_EXTINT : LVT_MASKED);
 	apic_write(APIC_LVT_LINT1, boot_cpu ? LVT_NMI : LVT_NMI | LVT_MASKED);
