@@ -9,7 +9,7 @@
 #
 # Variables: CC=clang, CROSS=x86_64-elf- (a cross toolchain prefix),
 # CMDLINE="..." (kernel command line for run/debug), UEFI=1 (run/debug
-# under OVMF), MEM=512M, BUILD=build.
+# under OVMF), MEM=512M, SMP=1 (CPUs), BUILD=build.
 
 CROSS   ?=
 ifeq ($(origin CC),default)
@@ -23,6 +23,7 @@ QEMU    ?= qemu-system-x86_64
 BUILD   ?= build
 DEBUG   ?= 1
 MEM     ?= 512M
+SMP     ?= 1
 CMDLINE ?= ktest ktest.exit=0
 
 OVMF_CODE ?= $(firstword $(wildcard /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_CODE.fd))
@@ -96,7 +97,7 @@ deps:
 
 # scripts/qemu.sh boots a kernel with a firmware, memory size and command
 # line; run, debug and test all go through it.
-QEMU_SH = sh scripts/qemu.sh --kernel $(KERNEL) --build $(BUILD) --mem $(MEM) \
+QEMU_SH = sh scripts/qemu.sh --kernel $(KERNEL) --build $(BUILD) --mem $(MEM) --smp $(SMP) \
 	  $(if $(filter 1,$(UEFI)),--uefi) --cmdline "$(CMDLINE)"
 
 run: deps kernel
@@ -121,15 +122,17 @@ ktap-compat:
 # Benchmarks: a separate build with the debug checkers and poisoning off
 # (DEBUG=0), booted under TCG with fixed conditions (docs/bench.md). The
 # serial log, with one `# bench:` line per figure, is kept in
-# $(BUILD)/logs/bench.log. BENCH_FILTER=pfa runs one group. 3 GiB of RAM
+# $(BUILD)/logs/bench.log. BENCH_FILTER=pfa runs one group; BENCH_SMP=2
+# boots with two CPUs (the smp group measures shootdowns). 3 GiB of RAM
 # instead of bench.md's 1 GiB: the order-9 batch scenario holds 2 GiB.
 BENCH_MEM    ?= 3G
 BENCH_FILTER ?=
+BENCH_SMP    ?= 1
 bench: deps
 	@$(MAKE) -s BUILD=$(BUILD)/bench DEBUG=0 kernel
 	@mkdir -p $(BUILD)/logs
 	@sh scripts/qemu.sh --kernel $(BUILD)/bench/kernel.elf --build $(BUILD)/bench \
-		--name bench --mem $(BENCH_MEM) \
+		--name bench --mem $(BENCH_MEM) --smp $(BENCH_SMP) \
 		--cmdline "bench $(if $(BENCH_FILTER),bench.filter=$(BENCH_FILTER))" \
 		< /dev/null 2>&1 | tee $(BUILD)/logs/bench.log
 	@grep -q '^bench: done' $(BUILD)/logs/bench.log || \

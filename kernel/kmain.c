@@ -4,6 +4,8 @@
  * the boot information. Brings the layers up bottom to top, then runs the
  * in-kernel tests when the command line asks for them (`ktest`).
  */
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/percpu.h"
 #include "asm/cpu.h"
 #include "arch/x86_64/qemu.h"
 #include "arch/x86_64/serial.h"
@@ -13,6 +15,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 #include "mm/init.h"
 #include "mm/ptdump.h"
 #include "mm/vmalloc.h"
@@ -37,6 +40,7 @@ static bool tests_requested(void)
 
 void kmain(u32 magic, phys_addr_t boot_info_phys)
 {
+	percpu_install(0);
 	serial_init();
 	printk("\nmmkernel: x86-64 memory-management kernel booting\n");
 	bootinfo_parse(magic, boot_info_phys);
@@ -45,9 +49,11 @@ void kmain(u32 magic, phys_addr_t boot_info_phys)
 	timer_init();
 	irq_enable();
 	bootinfo_print();
+	acpi_init();
 	printk("timer: %u Hz tick, TSC %llu kHz\n", TIMER_HZ,
 	       (unsigned long long)(tsc_hz() / 1000));
 	mm_init();
+	smp_init();
 	if (cmdline_has("ptdump"))
 		ptdump_kernel();
 

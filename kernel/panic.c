@@ -101,8 +101,12 @@ __noreturn void panic_at(const char *file, int line, const char *fmt, ...)
 	qemu_exit(QEMU_EXIT_FAILURE);
 }
 
+void (*spin_lock_fail_hook)(spinlock_t *lock, const char *why);
+
 void spin_lock_failed(spinlock_t *lock, const char *why, unsigned long ip)
 {
+	if (spin_lock_fail_hook)
+		spin_lock_fail_hook(lock, why);
 	panic("spinlock %s: %s at %pS (held from %pS)", lock->name, why,
 	      (void *)ip, (void *)lock->holder_ip);
 }

@@ -1,8 +1,13 @@
 /*
- * Spinlocks. One CPU runs today, but every allocator's state sits behind
- * one of these so SMP needs no audit later: the lock disables interrupts
- * (irqsave) and, in debug builds, records its holder so a recursive
- * acquire or an unlock by a non-holder is caught.
+ * SMP spinlocks (docs/smp.md). The lock word is taken with an atomic
+ * exchange; a waiter spins on plain reads with PAUSE (test-and-test-and-
+ * set, so the cache line is not bounced while the holder runs) and
+ * services TLB-shootdown requests while it spins (arch_spin_poll), so a
+ * CPU spinning with interrupts off never blocks a flush the holder waits
+ * for. The lock records its holder's CPU and where it was taken, which
+ * catches, in every build: a recursive acquire on the same CPU, an unlock
+ * of a free lock and an unlock by another CPU than the holder.
+ * spin_lock_irqsave disables interrupts first, as allocator locks need.
  */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
@@ -13,30 +18,52 @@
 
 typedef struct spinlock {
 	volatile u32 locked;
+	volatile u32 owner;             /* holder's CPU id + 1; 0 when free */
 	const char *name;
 	unsigned long holder_ip;        /* where it was taken; 0 when free */
 } spinlock_t;
 
-#define SPINLOCK_INIT(n) { .locked = 0, .name = (n), .holder_ip = 0 }
+#define SPINLOCK_INIT(n) { .locked = 0, .owner = 0, .name = (n), .holder_ip = 0 }
 
+/* Panics with the lock's name, `why`, `ip` and where the holder took it. */
 void spin_lock_failed(spinlock_t *lock, const char *why, unsigned long ip);
+
+/*
+ * Tests only: if set, spin_lock_failed() calls it first; it must not
+ * return (it longjmps back into the test), else the panic follows.
+ */
+extern void (*spin_lock_fail_hook)(spinlock_t *lock, const char *why);
+
+static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
+{
+	u32 me = arch_cpu_id() + 1;
+
+	if (lock->owner == me)
+		spin_lock_failed(lock, "recursive acquire", ip);
+	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
+		while (lock->locked) {
+			cpu_relax();
+			arch_spin_poll();
+		}
+	}
+	lock->owner = me;
+	lock->holder_ip = ip;
+}
 
 static inline void spin_lock(spinlock_t *lock)
 {
-	unsigned long ip = (unsigned long)__builtin_return_address(0);
-
-	if (lock->locked && lock->holder_ip)
-		spin_lock_failed(lock, "recursive or contended acquire", ip);
-	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	lock->holder_ip = ip;
+	spin_lock_at(lock, (unsigned long)__builtin_return_address(0));
 }
 
 static inline void spin_unlock(spinlock_t *lock)
 {
+	unsigned long ip = (unsigned long)__builtin_return_address(0);
+
 	if (!lock->locked)
-		spin_lock_failed(lock, "unlock of a free lock",
-				 (unsigned long)__builtin_return_address(0));
+		spin_lock_failed(lock, "unlock of a free lock", ip);
+	if (lock->owner != arch_cpu_id() + 1)
+		spin_lock_failed(lock, "unlock by a CPU that does not hold it", ip);
+	lock->owner = 0;
 	lock->holder_ip = 0;
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 }
@@ -50,6 +77,7 @@ static inline bool spin_trylock(spinlock_t *lock)
 {
 	if (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
 		return false;
+	lock->owner = arch_cpu_id() + 1;
 	lock->holder_ip = (unsigned long)__builtin_return_address(0);
 	return true;
 }
@@ -59,7 +87,7 @@ static inline unsigned long spin_lock_irqsave(spinlock_t *lock)
 {
 	unsigned long flags = irq_save();
 
-	spin_lock(lock);
+	spin_lock_at(lock, (unsigned long)__builtin_return_address(0));
 	return flags;
 }
 

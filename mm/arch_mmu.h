@@ -65,7 +65,8 @@ bool arch_level_has_huge(int level);
  * exclusive; end 0 = the top of the address space) and every cached
  * upper-level entry, so freed page tables can be reused. Small ranges
  * page by page, large ones with a full flush that also drops global
- * entries. Today on this CPU only; with SMP it becomes the shootdown.
+ * entries. On this CPU, then on every other online CPU by IPI, waiting for
+ * all of them (the TLB shootdown, docs/smp.md).
  */
 void arch_flush_tlb_kernel_range(unsigned long start, unsigned long end);
 

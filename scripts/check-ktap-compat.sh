@@ -28,7 +28,8 @@ if [ ! -d "$compat/node_modules/tap-parser" ]; then
 fi
 
 status=0
-for log in "$build"/logs/bios.log "$build"/logs/uefi.log "$build"/logs/harness-demo.log; do
+for log in "$build"/logs/bios.log "$build"/logs/uefi.log "$build"/logs/bios-smp4.log \
+	   "$build"/logs/uefi-smp2.log "$build"/logs/harness-demo.log; do
 	[ -f "$log" ] || { echo "$log missing: run make test first"; exit 1; }
 	expect=expect-ok
 	case $log in *harness-demo*) expect=expect-fail ;; esac

@@ -31,7 +31,7 @@ LAYERS = [
     ["pgtable", "ptdump"],
     ["vmap_area"],
     ["vmalloc"],
-    ["arena"],
+    ["arena", "ioremap", "vstack"],
     ["kernel_map"],
     ["mm_check"],
     ["init"],

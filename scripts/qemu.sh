@@ -2,7 +2,8 @@
 # Boots the kernel ISO in QEMU (TCG) and replaces itself with QEMU.
 #
 #   qemu.sh --kernel ELF --build DIR [--name NAME] [--uefi] [--mem SIZE]
-#           [--cmdline "KERNEL ARGS"] [--interactive] [--gdb] [--kvm] [-- QEMU ARGS]
+#           [--cmdline "KERNEL ARGS"] [--smp N] [--interactive] [--gdb] [--kvm]
+#           [-- QEMU ARGS]
 #
 # Each configuration NAME gets its own ISO under DIR/boot-config/NAME with
 # the kernel command line baked into its GRUB menu (scripts/mkiso.sh; it
@@ -11,10 +12,13 @@
 # tests passed, 35 = failed). --interactive multiplexes the QEMU monitor on
 # the terminal (Ctrl-A X quits); --gdb also waits for GDB on port 1234.
 # TCG is the default; --kvm (or KVM=1 in the environment) uses KVM when
-# /dev/kvm is usable, and falls back to TCG with a note otherwise.
+# /dev/kvm is usable, and falls back to TCG with a note otherwise. --smp N
+# (or SMP=N in the environment) gives the machine N CPUs (default 1); under
+# TCG each runs on its own host thread (MTTCG).
 set -eu
 
 kernel= build=build name=run uefi=0 mem=512M cmdline= interactive=0 gdb=0 accel=tcg
+smp=${SMP:-1}
 [ "${KVM:-0}" = 1 ] && accel=kvm
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -24,6 +28,7 @@ while [ $# -gt 0 ]; do
 	--uefi) uefi=1; shift ;;
 	--mem) mem=$2; shift 2 ;;
 	--cmdline) cmdline=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	--gdb) gdb=1; shift ;;
 	--kvm) accel=kvm; shift ;;
@@ -45,7 +50,7 @@ fi
 cpu=max
 [ "$accel" = kvm ] && cpu=host
 
-set -- -accel "$accel" -cpu "$cpu" -smp 1 -m "$mem" -display none -no-reboot \
+set -- -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" -display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -nic none \
 	-cdrom "$iso" \
 	"$@"

@@ -29,6 +29,8 @@ uefi|300|--uefi --mem 512M|ktest
 bios-6g|300|--mem 6G|ktest ktest.filter=boot*,probe*,traps*,memmap*,pfa*,paging*,pgtable*
 uefi-6g|300|--uefi --mem 6G|ktest ktest.filter=boot*,memmap*,pfa*,paging*
 bios-128m|300|--mem 128M|ktest ktest.filter=boot*,traps*,memmap*,pfa*,paging*,pgtable*
+bios-smp4|400|--mem 512M --smp 4|ktest
+uefi-smp2|400|--uefi --mem 512M --smp 2|ktest
 "
 
 boot_config() {
@@ -80,7 +82,18 @@ if selected harness-demo; then
 			sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name "$name" \
 			--mem 128M --cmdline "ktest ktest.filter=$suite" > "$demo/$name.out" 2>&1
 	done
+	# Two CPUs with the TLB-shootdown IPI left out on purpose (debug builds
+	# only): the smp suite must see the other CPU's stale TLB and fail. It
+	# also starts a CPU that does not exist, which must time out with a line.
+	name=smp-demo-skip-shootdown
+	$PYTHON scripts/ktest.py boot --name "$name" --timeout 120 \
+		--log "$logs/$name.log" --result "$demo/$name.json" -- \
+		sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name "$name" \
+		--mem 128M --smp 2 --cmdline "ktest ktest.filter=smp smp_skip_shootdown smp_fake_apic=7" \
+		> "$demo/$name.out" 2>&1
+	cat "$logs/$name.log" >> "$demo/$name.out"     # its boot lines are checked too
 	$PYTHON scripts/check-demo.py "$results/harness-demo.json" \
+		"$name=$demo/$name.out:$demo/$name.json" \
 		"harness-demo=$demo/harness-demo.out:$demo/harness-demo.json" \
 		"harness-demo-hang=$demo/harness-demo-hang.out:$demo/harness-demo-hang.json" \
 		"harness-demo-crash=$demo/harness-demo-crash.out:$demo/harness-demo-crash.json"

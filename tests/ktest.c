@@ -26,6 +26,7 @@
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 
 #define IND1 "    "
 #define IND2 "        "
@@ -65,8 +66,10 @@ u64 ktest_seed(void)
 void ktest_record_failure(struct ktest *t, enum ktest_check kind)
 {
 	t->status = KTEST_FAIL;
-	if (kind == KTEST_ASSERT)
+	if (kind == KTEST_ASSERT) {
+		smp_abort_current_call();       /* on another CPU: ends its part only */
 		klongjmp(&t->abort, 1);
+	}
 }
 
 bool ktest_glob_match(const char *p, const char *s)

@@ -66,9 +66,10 @@ static void expect_baseline(struct ktest *t, const struct vm_baseline *b)
 
 	snapshot(&now);
 	EXPECT_UGE(t, now.tables, b->tables);
-	EXPECT_EQ(t, now.free_frames + (now.tables - b->tables), b->free_frames);
+	/* Slab pages may differ with the same objects: where they sit, not a leak. */
+	EXPECT_EQ(t, now.free_frames + (now.tables - b->tables) + now.slab.nr_pages,
+		  b->free_frames + b->slab.nr_pages);
 	EXPECT_EQ(t, now.slab.active_objs, b->slab.active_objs);
-	EXPECT_EQ(t, now.slab.nr_pages, b->slab.nr_pages);
 	EXPECT_EQ(t, now.vmap.nr_busy, b->vmap.nr_busy);
 	EXPECT_EQ(t, now.vmap.nr_free, b->vmap.nr_free);
 	EXPECT_EQ(t, now.vmap.free_bytes, b->vmap.free_bytes);

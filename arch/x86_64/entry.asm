@@ -6,6 +6,7 @@
 ; registers are restored and IRETQ resumes.
 
 extern trap_dispatch
+global trap_common
 
 section .text
 bits 64

@@ -1,4 +1,7 @@
-/* The IDT: 32 exception gates and 16 legacy IRQ gates (8259 PIC remapped). */
+/*
+ * The IDT, shared by every CPU: 32 exception gates, 16 legacy IRQ gates
+ * (8259 PIC remapped) and the local APIC vectors (arch/x86_64/apic.c).
+ */
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/pic.h"
@@ -39,14 +42,24 @@ static void idt_set_gate(unsigned vector, u64 handler, unsigned ist)
 	};
 }
 
-void trap_init(void)
+void idt_set_vector(unsigned vector, u64 stub)
+{
+	idt_set_gate(vector, stub, 0);
+}
+
+void idt_load(void)
 {
 	struct idt_ptr ptr = { sizeof(idt) - 1, (u64)idt };
 
+	__asm__ __volatile__("lidt %0" : : "m"(ptr));
+}
+
+void trap_init(void)
+{
 	gdt_init();
 	for (unsigned v = 0; v < IDT_VECTORS; v++)
 		idt_set_gate(v, trap_stub_table[v],
 			     v == TRAP_DF ? IST_DOUBLE_FAULT : 0);
-	__asm__ __volatile__("lidt %0" : : "m"(ptr));
+	idt_load();
 	pic_init(IRQ_BASE);
 }

@@ -4,6 +4,7 @@
  */
 #include "mm/arch_mmu.h"
 #include "asm/cpu.h"
+#include "kernel/smp.h"
 #include "mm/layout.h"
 
 #define CPUID_EXT_FEATURES  0x80000001u
@@ -45,10 +46,15 @@ void arch_mmu_init(void)
 		cpuid(CPUID_EXT_FEATURES, 0, &a, &b, &c, &d);
 		has_1g_pages = d & CPUID_EXT_PDPE1GB;
 	}
+	x86_mmu_init_cpu();
+}
+
+void x86_mmu_init_cpu(void)
+{
 	/*
 	 * PAT entries 0-3: WB, WC, UC-, UC. Only entry 1 changes from its
 	 * power-on value (WT); nothing is mapped WT or WC yet, so no cache
-	 * flush is needed first.
+	 * flush is needed first. Every CPU must have the same PAT.
 	 */
 	u64 pat = rdmsr(X86_PAT_MSR) & ~0xffffffffull;
 
@@ -62,11 +68,7 @@ bool arch_level_has_huge(int level)
 	return level == 1 || (level == 2 && has_1g_pages);
 }
 
-/*
- * The choke point of every kernel TLB invalidation: `pages` pages from
- * `start`. With SMP this is where the shootdown IPI goes.
- */
-static void flush_kernel_pages(unsigned long start, unsigned long pages)
+void x86_local_flush_kernel_pages(unsigned long start, unsigned long pages)
 {
 	if (pages > ARCH_TLB_FLUSH_MAX_PAGES) {
 		arch_local_flush_tlb_all();
@@ -74,6 +76,16 @@ static void flush_kernel_pages(unsigned long start, unsigned long pages)
 	}
 	for (unsigned long i = 0; i < pages; i++)
 		arch_local_flush_tlb_page(start + (i << PAGE_SHIFT));
+}
+
+/*
+ * The choke point of every kernel TLB invalidation: `pages` pages from
+ * `start`, on this CPU and then, by IPI, on every other online CPU.
+ */
+static void flush_kernel_pages(unsigned long start, unsigned long pages)
+{
+	x86_local_flush_kernel_pages(start, pages);
+	smp_flush_tlb_others(start, pages);
 }
 
 void arch_flush_tlb_kernel_range(unsigned long start, unsigned long end)

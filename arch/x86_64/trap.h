@@ -19,6 +19,7 @@ struct trap_frame {
 #define TRAP_PF  14     /* page fault */
 #define IRQ_BASE 32     /* legacy PIC lines 0-15 are vectors 32-47 */
 #define IRQ_TIMER (IRQ_BASE + 0)
+#define IRQ_LEGACY_END (IRQ_BASE + 16)  /* local APIC vectors from here */
 
 /* Page-fault error code bits (Intel SDM vol. 3, 4.7). */
 #define PF_ERR_PRESENT  (1u << 0)
@@ -29,6 +30,12 @@ struct trap_frame {
 
 /* Loads the GDT/TSS and the IDT with all 32 exceptions and 16 IRQ lines. */
 void trap_init(void);
+
+/* Loads the shared IDT on the calling CPU (each AP on arrival). */
+void idt_load(void);
+
+/* Points `vector` (>= IRQ_BASE + 16) at the entry stub `stub`. */
+void idt_set_vector(unsigned vector, u64 stub);
 
 /* Called by entry.asm for every vector; may change frame->rip. */
 void trap_dispatch(struct trap_frame *frame);

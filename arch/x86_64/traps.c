@@ -4,11 +4,13 @@
  * and prints the report in the shape Linux's oops reports have.
  */
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/apic.h"
 #include "asm/cpu.h"
 #include "arch/x86_64/extable.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/qemu.h"
+#include "arch/x86_64/smp_internal.h"
 #include "kernel/fault.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -86,8 +88,8 @@ static void report_registers(const struct trap_frame *f)
 	       (unsigned long long)f->r11, (unsigned long long)f->r12);
 	printk("R13: %016llx R14: %016llx R15: %016llx\n", (unsigned long long)f->r13,
 	       (unsigned long long)f->r14, (unsigned long long)f->r15);
-	printk("CR2: %016llx CR3: %016llx\n", (unsigned long long)read_cr2(),
-	       (unsigned long long)read_cr3());
+	printk("CR2: %016llx CR3: %016llx CPU: %u\n", (unsigned long long)read_cr2(),
+	       (unsigned long long)read_cr3(), arch_cpu_id());
 }
 
 void trap_report(const struct trap_frame *f)
@@ -121,6 +123,10 @@ void trap_dispatch(struct trap_frame *f)
 {
 	struct fault_info info;
 
+	if (f->vector >= IRQ_LEGACY_END) {
+		apic_dispatch(f);
+		return;
+	}
 	if (f->vector >= IRQ_BASE) {
 		handle_irq(f);
 		return;
@@ -131,6 +137,7 @@ void trap_dispatch(struct trap_frame *f)
 	if (fault_try_resolve(&info))
 		return;
 	trap_report(f);
+	smp_fault_in_call(&info);
 	fault_catch(&info);
 	panic("unhandled %s in kernel mode", trap_name((unsigned)f->vector));
 }

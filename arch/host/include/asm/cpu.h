@@ -84,6 +84,10 @@ static inline void cpu_relax(void)
 	__builtin_ia32_pause();
 }
 
+/* One simulated CPU: always CPU 0, with no shootdown requests to serve. */
+static inline unsigned arch_cpu_id(void) { return 0; }
+static inline void arch_spin_poll(void) { }
+
 static inline void cpu_halt(void)
 {
 	host_cpu_halt();

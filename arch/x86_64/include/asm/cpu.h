@@ -121,6 +121,24 @@ static inline void cpu_relax(void)
 	__asm__ __volatile__("pause" : : : "memory");
 }
 
+/*
+ * The calling CPU's number (0 = the boot CPU): struct percpu's `cpu`
+ * field, at offset 8 of the area GS points at (arch/x86_64/percpu.h).
+ */
+static inline unsigned arch_cpu_id(void)
+{
+	unsigned id;
+
+	__asm__ __volatile__("movl %%gs:8, %0" : "=r"(id));
+	return id;
+}
+
+/*
+ * Called by every busy-wait that may run with interrupts off (spinlocks):
+ * services the TLB-shootdown requests sent to this CPU (docs/smp.md).
+ */
+void arch_spin_poll(void);
+
 static inline void cpu_halt(void)
 {
 	__asm__ __volatile__("hlt" : : : "memory");

@@ -201,4 +201,13 @@ static inline void arch_local_flush_tlb_all(void)
  */
 #define ARCH_TLB_FLUSH_MAX_PAGES 64
 
+/* The PAT and CR4 part of arch_mmu_init(), for each AP as it starts. */
+void x86_mmu_init_cpu(void);
+
+/*
+ * This CPU's flush of `pages` pages from `start` (everything if more than
+ * ARCH_TLB_FLUSH_MAX_PAGES); the shootdown's target side.
+ */
+void x86_local_flush_kernel_pages(unsigned long start, unsigned long pages);
+
 #endif

@@ -1,0 +1,35 @@
+/*
+ * The host build runs on one simulated CPU (docs/host.md): the SMP calls
+ * that mm/, arch/x86_64/traps.c and the harness make answer as a
+ * one-CPU kernel does.
+ */
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp_internal.h"
+#include "kernel/errno.h"
+#include "kernel/smp.h"
+
+struct percpu percpu_areas[SMP_MAX_CPUS];      /* read by tests that skip on one CPU */
+
+unsigned smp_num_online(void) { return 1; }
+bool smp_cpu_online(unsigned cpu) { return cpu == 0; }
+int smp_call_start(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	(void)cpu, (void)fn, (void)arg;
+	return -ENODEV;
+}
+int smp_call_wait(unsigned cpu, unsigned timeout_ms)
+{
+	(void)cpu, (void)timeout_ms;
+	return -ENODEV;
+}
+void smp_abort_current_call(void) { }
+void smp_flush_tlb_others(unsigned long start, unsigned long pages)
+{
+	(void)start, (void)pages;
+}
+unsigned long smp_shootdown_count(void) { return 0; }
+unsigned long smp_shootdown_ipi_count(void) { return 0; }
+bool smp_shootdown_skipped(void) { return false; }
+void smp_fault_in_call(const struct fault_info *info) { (void)info; }
+void apic_dispatch(struct trap_frame *frame) { (void)frame; }

@@ -1,0 +1,42 @@
+/*
+ * ACPI, as far as the kernel needs it: the CPUs the firmware lists in the
+ * MADT (ACPI 6.5, section 5.2.12), found from the RSDP that GRUB copies
+ * into the Multiboot2 information, through the RSDT or XSDT.
+ */
+#ifndef ARCH_X86_64_ACPI_H
+#define ARCH_X86_64_ACPI_H
+
+#include "arch/x86_64/percpu.h"
+#include "kernel/types.h"
+
+#define ACPI_MAX_CPUS SMP_MAX_CPUS
+
+struct acpi_cpu {
+	u32 apic_id;
+	u32 acpi_uid;           /* processor UID (x2APIC) or ACPI processor id */
+	bool enabled;           /* MADT flags bit 0: usable now */
+	bool online_capable;    /* bit 1: may be enabled later (not started) */
+	bool x2apic_entry;      /* from a type 9 (x2APIC) entry */
+};
+
+struct acpi_info {
+	bool have_madt;
+	phys_addr_t lapic_phys;         /* local APIC registers (after any override) */
+	bool pcat_compat;               /* MADT flags bit 0: 8259 PICs present */
+	unsigned nr_cpus;               /* entries in cpu[] */
+	unsigned nr_ignored;            /* entries past ACPI_MAX_CPUS */
+	struct acpi_cpu cpu[ACPI_MAX_CPUS];
+};
+
+/*
+ * Reads the MADT from the RSDP in bootinfo(). Runs before mm_init(), while
+ * the boot tables map the first 4 GiB at the direct map; a table above
+ * that, a bad checksum, no RSDP or no MADT leave have_madt false (one CPU),
+ * with one boot line saying why. Prints one line with what it found.
+ */
+void acpi_init(void);
+
+/* What acpi_init() found. */
+const struct acpi_info *acpi_info(void);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * Cross-calls: a CPU posts {fn, arg} in the target's per-CPU slot and
+ * sends it IPI_VECTOR_CALL; the target, halted in its idle loop, wakes,
+ * runs fn with interrupts on and marks the call done. A fault in fn lands
+ * back in the idle loop (the call ends with -EFAULT); a call that does not
+ * finish in time takes its CPU offline, so nothing waits on it again.
+ */
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp_internal.h"
+#include "arch/x86_64/timer.h"
+#include "kernel/errno.h"
+#include "kernel/irqflags.h"
+#include "kernel/printk.h"
+
+enum { CALL_IDLE, CALL_POSTED, CALL_RUNNING, CALL_DONE };
+
+static void call_ipi(struct trap_frame *f)
+{
+	(void)f;                /* waking the idle loop is all it takes */
+}
+
+static void flush_ipi(struct trap_frame *f)
+{
+	(void)f;
+	smp_serve_flush_requests();
+}
+
+void smp_ipi_init(void)
+{
+	apic_set_handler(IPI_VECTOR_CALL, call_ipi);
+	apic_set_handler(IPI_VECTOR_FLUSH, flush_ipi);
+}
+
+static void run_call(struct percpu *p, struct smp_call *c)
+{
+	struct kjmp_buf abort;
+
+	c->state = CALL_RUNNING;
+	p->call_abort = &abort;
+	if (ksetjmp(&abort) == 0) {
+		irq_enable();
+		c->fn(c->arg);
+		c->result = 0;
+	} else {
+		c->result = -EFAULT;
+	}
+	irq_disable();
+	p->call_abort = NULL;
+	__atomic_store_n(&c->state, CALL_DONE, __ATOMIC_RELEASE);
+}
+
+__noreturn void smp_idle_loop(void)
+{
+	struct percpu *p = this_cpu();
+
+	for (;;) {
+		irq_disable();
+		if (__atomic_load_n(&p->call.state, __ATOMIC_ACQUIRE) == CALL_POSTED) {
+			run_call(p, &p->call);
+			continue;
+		}
+		/* STI's one-instruction shadow: no wake-up is lost before HLT. */
+		__asm__ __volatile__("sti; hlt" : : : "memory");
+	}
+}
+
+void smp_abort_current_call(void)
+{
+	struct percpu *p = this_cpu();
+
+	if (p->cpu != 0 && p->call_abort)
+		klongjmp(p->call_abort, 1);
+}
+
+void smp_fault_in_call(const struct fault_info *info)
+{
+	(void)info;
+	smp_abort_current_call();
+}
+
+int smp_call_start(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	struct smp_call *c;
+	int state;
+
+	if (cpu == smp_processor_id() || !smp_cpu_online(cpu))
+		return -ENODEV;
+	c = &per_cpu(cpu)->call;
+	state = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
+	if (state == CALL_POSTED || state == CALL_RUNNING)
+		return -EBUSY;
+	c->fn = fn;
+	c->arg = arg;
+	c->result = 0;
+	__atomic_store_n(&c->state, CALL_POSTED, __ATOMIC_RELEASE);
+	apic_send_ipi(per_cpu(cpu)->apic_id, IPI_VECTOR_CALL);
+	return 0;
+}
+
+int smp_call_wait(unsigned cpu, unsigned timeout_ms)
+{
+	struct smp_call *c;
+	u64 end = rdtsc() + tsc_hz() / 1000 * timeout_ms;
+
+	if (cpu >= SMP_MAX_CPUS || cpu == smp_processor_id())
+		return -ENODEV;
+	c = &per_cpu(cpu)->call;
+	if (c->state == CALL_IDLE)
+		return -ENODEV;
+	while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CALL_DONE) {
+		if (rdtsc() > end) {
+			printk("smp: CPU %u did not finish %pS within %u ms: taken offline\n",
+			       cpu, (void *)c->fn, timeout_ms);
+			smp_mark_offline(cpu);
+			return -ETIMEDOUT;
+		}
+		cpu_relax();
+		arch_spin_poll();
+	}
+	c->state = CALL_IDLE;
+	return c->result;
+}
+
+int smp_call_on_cpu(unsigned cpu, void (*fn)(void *), void *arg, unsigned timeout_ms)
+{
+	int err = smp_call_start(cpu, fn, arg);
+
+	return err ? err : smp_call_wait(cpu, timeout_ms);
+}

@@ -1,0 +1,137 @@
+/*
+ * TLB shootdown (docs/smp.md). arch_flush_tlb_kernel_range() flushes the
+ * calling CPU, then smp_flush_tlb_others() asks every other online CPU to
+ * do the same and waits for all of them:
+ *
+ *   sender S                               each target T
+ *   req[S] = {start, pages}
+ *   req[S].waiting = {T...}
+ *   T.flush_pending |= 1 << S, IPI ----->  IPI_VECTOR_FLUSH (or a poll):
+ *                                            bits = xchg(flush_pending, 0)
+ *                                            for each S in bits: flush req[S]
+ *   wait until req[S].waiting == 0 <-----      req[S].waiting &= ~(1 << T)
+ *     (serving its own flush_pending
+ *      meanwhile: the deadlock rule)
+ *
+ * The rule: a CPU that waits for acknowledgements, or spins on a lock,
+ * serves the requests sent to it while it waits, so two CPUs flushing at
+ * once (or one flushing while the other spins with interrupts off on a
+ * lock the first holds) both make progress. A target that does not answer
+ * within SHOOTDOWN_TIMEOUT_MS is taken offline with one line, never a hang.
+ */
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp_internal.h"
+#include "arch/x86_64/timer.h"
+#include "kernel/cmdline.h"
+#include "kernel/irqflags.h"
+#include "kernel/printk.h"
+#include "mm/arch_mmu.h"
+
+#define SHOOTDOWN_TIMEOUT_MS 2000
+
+struct flush_request {
+	unsigned long start, pages;     /* pages > ARCH_TLB_FLUSH_MAX_PAGES: everything */
+	volatile unsigned long waiting; /* CPUs that have not acknowledged yet */
+};
+
+static struct flush_request requests[SMP_MAX_CPUS];
+static unsigned long nr_shootdowns, nr_ipis;
+static int skip_shootdown = -1;         /* debug demo: -1 = not read yet */
+
+void smp_serve_flush_requests(void)
+{
+	struct percpu *me = this_cpu();
+	unsigned long bits = __atomic_exchange_n(&me->flush_pending, 0, __ATOMIC_ACQ_REL);
+
+	while (bits) {
+		unsigned s = __builtin_ctzl(bits);
+		struct flush_request *r = &requests[s];
+
+		bits &= bits - 1;
+		x86_local_flush_kernel_pages(r->start, r->pages);
+		me->flushes_served++;
+		__atomic_and_fetch(&r->waiting, ~(1ul << me->cpu), __ATOMIC_RELEASE);
+	}
+}
+
+void arch_spin_poll(void)
+{
+	if (this_cpu()->flush_pending)
+		smp_serve_flush_requests();
+}
+
+/* `smp_skip_shootdown`: a debug build's demo of a missing shootdown. */
+static bool skipping(void)
+{
+	if (skip_shootdown < 0)
+		skip_shootdown = KCONFIG_DEBUG && cmdline_has("smp_skip_shootdown");
+	return skip_shootdown;
+}
+
+static void wait_for_acks(struct flush_request *r)
+{
+	u64 end = rdtsc() + tsc_hz() / 1000 * SHOOTDOWN_TIMEOUT_MS;
+
+	while (__atomic_load_n(&r->waiting, __ATOMIC_ACQUIRE)) {
+		smp_serve_flush_requests();
+		cpu_relax();
+		if (rdtsc() < end)
+			continue;
+		unsigned long late = r->waiting;
+
+		for (unsigned t = 0; t < SMP_MAX_CPUS; t++) {
+			if (!(late & (1ul << t)))
+				continue;
+			printk("smp: CPU %u did not acknowledge a TLB shootdown within %u ms: "
+			       "taken offline\n", t, SHOOTDOWN_TIMEOUT_MS);
+			smp_mark_offline(t);
+		}
+		__atomic_and_fetch(&r->waiting, ~late, __ATOMIC_RELEASE);
+	}
+}
+
+void smp_flush_tlb_others(unsigned long start, unsigned long pages)
+{
+	unsigned me, n = 0;
+	struct flush_request *r;
+	unsigned long flags, targets = 0;
+
+	if (smp_num_online() <= 1 || skipping())
+		return;
+	flags = irq_save();
+	me = smp_processor_id();
+	r = &requests[me];
+	for (unsigned t = 0; t < SMP_MAX_CPUS; t++)
+		if (t != me && smp_cpu_online(t))
+			targets |= 1ul << t;
+	r->start = start;
+	r->pages = pages;
+	__atomic_store_n(&r->waiting, targets, __ATOMIC_RELEASE);
+	for (unsigned t = 0; t < SMP_MAX_CPUS; t++) {
+		if (!(targets & (1ul << t)))
+			continue;
+		__atomic_or_fetch(&per_cpu(t)->flush_pending, 1ul << me, __ATOMIC_ACQ_REL);
+		apic_send_ipi(per_cpu(t)->apic_id, IPI_VECTOR_FLUSH);
+		n++;
+	}
+	__atomic_fetch_add(&nr_ipis, n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&nr_shootdowns, 1, __ATOMIC_RELAXED);
+	wait_for_acks(r);
+	irq_restore(flags);
+}
+
+unsigned long smp_shootdown_count(void)
+{
+	return __atomic_load_n(&nr_shootdowns, __ATOMIC_RELAXED);
+}
+
+unsigned long smp_shootdown_ipi_count(void)
+{
+	return __atomic_load_n(&nr_ipis, __ATOMIC_RELAXED);
+}
+
+bool smp_shootdown_skipped(void)
+{
+	return skipping();
+}

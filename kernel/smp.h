@@ -1,0 +1,77 @@
+/*
+ * Several CPUs (docs/smp.md): which CPUs are online, and running a
+ * function on another CPU (a cross-call). The boot CPU is CPU 0; the
+ * application processors (APs) are numbered from 1 in the order they came
+ * up. Implemented by arch/x86_64/smp.c.
+ */
+#ifndef KERNEL_SMP_H
+#define KERNEL_SMP_H
+
+#include "asm/cpu.h"
+#include "kernel/types.h"
+
+#define SMP_MAX_CPUS 16
+
+/* The calling CPU's number. */
+static inline unsigned smp_processor_id(void)
+{
+	return arch_cpu_id();
+}
+
+/*
+ * Brings the other CPUs up (ACPI MADT, local APIC, INIT-SIPI-SIPI), as
+ * many as `smp=N` allows (N counts the boot CPU; `nosmp` = 1). Prints one
+ * line per CPU that came up and one per CPU that did not answer within
+ * its timeout. Once, from kmain after mm_init(). With one CPU nothing of
+ * the APIC is touched.
+ */
+void smp_init(void);
+
+/* CPUs online now (1 until smp_init() started others). */
+unsigned smp_num_online(void);
+
+/* True if CPU `cpu` is online (came up and answers). */
+bool smp_cpu_online(unsigned cpu);
+
+/*
+ * Posts `fn(arg)` to online CPU `cpu` (not the caller) and wakes it; the
+ * CPU runs it from its idle loop with interrupts on. One call per CPU at a
+ * time. 0; -ENODEV if `cpu` is not online or is the caller; -EBUSY if a
+ * call is still posted or running there.
+ */
+int smp_call_start(unsigned cpu, void (*fn)(void *), void *arg);
+
+/*
+ * Waits up to `timeout_ms` for the call posted to `cpu`. 0 if fn returned;
+ * -EFAULT if it faulted there (the fault report, naming the CPU, was
+ * printed); -ETIMEDOUT if it did not finish: the CPU is then taken offline
+ * (it no longer receives calls or shootdowns), so a hung CPU never hangs
+ * the others. -ENODEV if nothing was posted to `cpu`.
+ */
+int smp_call_wait(unsigned cpu, unsigned timeout_ms);
+
+/*
+ * Asks every other online CPU to flush [start, start + pages pages) from
+ * its TLB (everything if pages > ARCH_TLB_FLUSH_MAX_PAGES) and waits for
+ * all of them (arch/x86_64/tlb_smp.c, docs/smp.md). Called by the kernel's
+ * one flush function after its local flush; nothing else calls it.
+ */
+void smp_flush_tlb_others(unsigned long start, unsigned long pages);
+
+/* Shootdowns sent (one per flush while other CPUs are online) and their IPIs. */
+unsigned long smp_shootdown_count(void);
+unsigned long smp_shootdown_ipi_count(void);
+
+/* True if `smp_skip_shootdown` (debug builds only) turned shootdowns off. */
+bool smp_shootdown_skipped(void);
+
+/*
+ * On a CPU running a cross-call: ends the call at once with -EFAULT (never
+ * returns). Anywhere else (the boot CPU, no call running): returns.
+ */
+void smp_abort_current_call(void);
+
+/* smp_call_start() then smp_call_wait(). */
+int smp_call_on_cpu(unsigned cpu, void (*fn)(void *), void *arg, unsigned timeout_ms);
+
+#endif

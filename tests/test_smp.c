@@ -1,0 +1,419 @@
+/*
+ * Several CPUs (docs/smp.md): every CPU answers on its own stack and
+ * per-CPU area, and the TLB shootdown is proven by what another CPU sees.
+ * QEMU's TCG keeps a TLB per virtual CPU and INVLPG is local, so a missing
+ * shootdown shows: CPU 1 reads through a mapping (its TLB now holds it),
+ * CPU 0 unmaps or write-protects it; CPU 1's next access must fault. A boot
+ * with `smp_skip_shootdown` (debug builds) must fail these cases: make
+ * test runs it as a demo and expects the failures (scripts/check-demo.py).
+ * Every case is skipped on one CPU. The spinlock suite checks that misuse
+ * of a lock is caught (recursion on any build, unlock by another CPU).
+ */
+#include "tests/ktest.h"
+#include "tests/ktest_smp.h"
+#include "arch/x86_64/percpu.h"
+#include "kernel/errno.h"
+#include "kernel/irqflags.h"
+#include "kernel/probe.h"
+#include "kernel/smp.h"
+#include "kernel/spinlock.h"
+#include "mm/arch_mmu.h"
+#include "mm/pfa.h"
+#include "mm/pgtable.h"
+#include "mm/vmalloc.h"
+
+#define MAGIC 0x5a5a1234c0ffee00ull
+#define OTHER_CPU 1
+
+static int smp_case_init(struct ktest *t)
+{
+	if (smp_num_online() < 2)
+		ktest_skip(t, "one CPU online (boot with --smp 2 or more)");
+	return 0;
+}
+
+/* --- every CPU answers ------------------------------------------------------ */
+
+static volatile unsigned long seen[SMP_MAX_CPUS];
+
+static void record_cpu(struct ktest *t, void *arg)
+{
+	unsigned cpu = smp_processor_id();
+	struct percpu *p = this_cpu();
+	unsigned long sp = (unsigned long)&cpu;
+
+	(void)arg;
+	EXPECT_EQ(t, (unsigned long)p, (unsigned long)per_cpu(cpu));
+	if (cpu != 0)   /* on its own vmalloc stack */
+		EXPECT_TRUE(t, sp < p->stack_top && sp >= p->stack_top - 4 * PAGE_SIZE);
+	__atomic_fetch_add(&seen[cpu], 1, __ATOMIC_RELAXED);
+}
+
+static void every_cpu_runs_on_its_own_stack_and_area(struct ktest *t)
+{
+	for (unsigned c = 0; c < SMP_MAX_CPUS; c++)
+		seen[c] = 0;
+	EXPECT_EQ(t, ktest_on_each_cpu(t, record_cpu, NULL), 0);
+	for (unsigned c = 0; c < SMP_MAX_CPUS; c++)
+		EXPECT_EQ(t, seen[c], smp_cpu_online(c) ? 1 : 0);
+	ktest_log(t, "%u CPUs online", smp_num_online());
+}
+
+static void ap_stacks_have_a_guard_page_below(struct ktest *t)
+{
+	struct pgtable_entry e;
+
+	for (unsigned c = 1; c < SMP_MAX_CPUS; c++) {
+		unsigned long top = per_cpu(c)->stack_top;
+
+		if (!smp_cpu_online(c))
+			continue;
+		EXPECT_EQ(t, pgtable_query(&kernel_pgtable, top - PAGE_SIZE, &e), 0);
+		EXPECT_EQ(t, pgtable_query(&kernel_pgtable, top - 5 * PAGE_SIZE, &e), -ENOENT);
+	}
+}
+
+/* --- what the other CPU sees ------------------------------------------------- */
+
+struct access {
+	unsigned long addr;
+	bool write;
+	u64 val;
+	int rc;
+};
+
+static void access_on_this_cpu(struct ktest *t, void *arg)
+{
+	struct access *a = arg;
+
+	(void)t;
+	a->rc = a->write ? probe_write_u64(a->addr, a->val) : probe_read_u64(a->addr, &a->val);
+}
+
+/* The result of a read (or write of `val`) at `addr` on the other CPU. */
+static int other_cpu_access(struct ktest *t, const void *addr, bool write, u64 *val)
+{
+	struct access a = { .addr = (unsigned long)addr, .write = write, .val = *val, .rc = 1 };
+
+	ktest_run_on_cpu(t, OTHER_CPU, access_on_this_cpu, &a);
+	*val = a.val;
+	return a.rc;
+}
+
+/* The other CPU reads MAGIC through `p`, so its TLB holds the translation. */
+static void warm_other_tlb(struct ktest *t, const void *p)
+{
+	u64 v = 0;
+
+	ASSERT_EQ(t, other_cpu_access(t, p, false, &v), 0);
+	ASSERT_EQ(t, v, MAGIC);
+}
+
+static void expect_other_read_faults(struct ktest *t, const void *p)
+{
+	u64 v = 0;
+
+	EXPECT_NE(t, other_cpu_access(t, p, false, &v), 0);
+}
+
+static void vunmap_then_purge_faults_on_the_other_cpu(struct ktest *t)
+{
+	struct page *page = alloc_page(0);
+	u64 *p;
+
+	ASSERT_NOT_NULL(t, page);
+	p = vmap(&page, 1, VM_MAP, PROT_KERNEL_RW);
+	ASSERT_NOT_NULL(t, p);
+	*p = MAGIC;
+	warm_other_tlb(t, p);
+	vunmap(p);
+	vm_unmap_aliases();
+	expect_other_read_faults(t, p);
+	free_page(page);
+}
+
+static void vfree_then_purge_faults_on_the_other_cpu(struct ktest *t)
+{
+	u64 *p = vmalloc(PAGE_SIZE);
+
+	ASSERT_NOT_NULL(t, p);
+	*p = MAGIC;
+	warm_other_tlb(t, p);
+	vfree(p);
+	vm_unmap_aliases();
+	expect_other_read_faults(t, p);
+}
+
+static void vm_area_unmap_pages_faults_on_the_other_cpu(struct ktest *t)
+{
+	struct vm_struct *area = get_vm_area(2 * PAGE_SIZE, VM_SPARSE);
+	struct page *page = alloc_page(0);
+	unsigned long va;
+
+	ASSERT_NOT_NULL(t, area);
+	ASSERT_NOT_NULL(t, page);
+	va = (unsigned long)area->addr;
+	ASSERT_EQ(t, vm_area_map_pages(area, va, va + PAGE_SIZE, &page), 0);
+	*(u64 *)va = MAGIC;
+	warm_other_tlb(t, (void *)va);
+	vm_area_unmap_pages(area, va, va + PAGE_SIZE);
+	expect_other_read_faults(t, (void *)va);
+	free_vm_area(area);
+	free_page(page);
+}
+
+static void free_vm_area_of_a_sparse_area_faults_on_the_other_cpu(struct ktest *t)
+{
+	struct vm_struct *area = get_vm_area(2 * PAGE_SIZE, VM_SPARSE);
+	struct page *page = alloc_page(0);
+	struct ktest_capture cap;
+	char buf[256];
+	unsigned long va;
+
+	ASSERT_NOT_NULL(t, area);
+	ASSERT_NOT_NULL(t, page);
+	va = (unsigned long)area->addr;
+	ASSERT_EQ(t, vm_area_map_pages(area, va, va + PAGE_SIZE, &page), 0);
+	*(u64 *)va = MAGIC;
+	warm_other_tlb(t, (void *)va);
+	/* Freed with a page still mapped: one warning (asked for), flushed at once. */
+	ktest_capture_start(&cap, buf, sizeof(buf), true);
+	free_vm_area(area);
+	EXPECT_EQ(t, ktest_capture_stop(&cap), 1);
+	expect_other_read_faults(t, (void *)va);
+	free_page(page);
+}
+
+static void protect_read_only_stops_writes_on_the_other_cpu(struct ktest *t)
+{
+	u64 *p = vmalloc(PAGE_SIZE);
+	u64 v = MAGIC;
+
+	ASSERT_NOT_NULL(t, p);
+	ASSERT_EQ(t, other_cpu_access(t, p, true, &v), 0);     /* writable, in its TLB */
+	EXPECT_EQ(t, *p, MAGIC);
+	ASSERT_EQ(t, pgtable_protect(&kernel_pgtable, (unsigned long)p, PAGE_SIZE,
+				     PROT_KERNEL_RO), 0);
+	v = ~MAGIC;
+	EXPECT_NE(t, other_cpu_access(t, p, true, &v), 0);
+	EXPECT_EQ(t, *p, MAGIC);
+	EXPECT_EQ(t, other_cpu_access(t, p, false, &v), 0);     /* still readable */
+	EXPECT_EQ(t, pgtable_protect(&kernel_pgtable, (unsigned long)p, PAGE_SIZE,
+				     PROT_KERNEL_RW), 0);
+	vfree(p);
+}
+
+/* --- the protocol --------------------------------------------------------------- */
+
+static void lazy_purge_is_one_shootdown_per_batch(struct ktest *t)
+{
+	void *p[16];
+	unsigned long before, ipis;
+
+	vm_unmap_aliases();
+	for (unsigned i = 0; i < ARRAY_SIZE(p); i++)
+		ASSERT_NOT_NULL(t, p[i] = vmalloc(PAGE_SIZE));
+	before = smp_shootdown_count();
+	ipis = smp_shootdown_ipi_count();
+	for (unsigned i = 0; i < ARRAY_SIZE(p); i++)
+		vfree(p[i]);
+	EXPECT_EQ(t, smp_shootdown_count() - before, 0);
+	vm_unmap_aliases();
+	EXPECT_EQ(t, smp_shootdown_count() - before, 1);
+	EXPECT_EQ(t, smp_shootdown_ipi_count() - ipis, smp_num_online() - 1);
+	ktest_log(t, "16 vfree + purge: %lu shootdown, %lu IPIs",
+		  smp_shootdown_count() - before, smp_shootdown_ipi_count() - ipis);
+}
+
+#define FLUSHES_PER_CPU 200
+
+static volatile unsigned flush_arrived;
+
+/* Every CPU flushes at once with interrupts off: only serving while waiting lets them all finish. */
+static void flush_with_interrupts_off(struct ktest *t, void *arg)
+{
+	unsigned long va = (unsigned long)arg;
+	unsigned long flags = irq_save();
+
+	(void)t;
+	__atomic_fetch_add(&flush_arrived, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&flush_arrived, __ATOMIC_ACQUIRE) < smp_num_online())
+		cpu_relax();
+	for (unsigned i = 0; i < FLUSHES_PER_CPU; i++)
+		arch_flush_tlb_kernel_page(va);
+	irq_restore(flags);
+}
+
+static void cpus_flushing_at_the_same_time_do_not_deadlock(struct ktest *t)
+{
+	unsigned long before = smp_shootdown_count(), ipis = smp_shootdown_ipi_count();
+	unsigned n = smp_num_online();
+	u64 *p = vmalloc(PAGE_SIZE);
+
+	ASSERT_NOT_NULL(t, p);
+	flush_arrived = 0;
+	EXPECT_EQ(t, ktest_on_each_cpu(t, flush_with_interrupts_off, p), 0);
+	EXPECT_EQ(t, smp_num_online(), n);      /* nobody timed out */
+	EXPECT_EQ(t, smp_shootdown_count() - before, (unsigned long)n * FLUSHES_PER_CPU);
+	EXPECT_EQ(t, smp_shootdown_ipi_count() - ipis,
+		  (unsigned long)n * FLUSHES_PER_CPU * (n - 1));
+	ktest_log(t, "%u CPUs x %u flushes: %lu shootdowns, %lu IPIs", n, FLUSHES_PER_CPU,
+		  smp_shootdown_count() - before, smp_shootdown_ipi_count() - ipis);
+	vfree(p);
+}
+
+static void fault_on_the_other_cpu_names_it(struct ktest *t, void *arg)
+{
+	volatile u64 *guard = (volatile u64 *)(this_cpu()->stack_top - 5 * PAGE_SIZE);
+
+	(void)arg;
+	*guard = 0;     /* the guard page below this CPU's stack: unmapped */
+}
+
+static void a_fault_on_another_cpu_is_reported_with_its_number(struct ktest *t)
+{
+	struct ktest_capture cap;
+	struct ktest scratch = *t;
+	static char buf[KTEST_REPORT_MAX];
+
+	/* The part's failure goes to a scratch copy: this case checks the report. */
+	ktest_capture_start(&cap, buf, sizeof(buf), true);
+	EXPECT_EQ(t, ktest_run_on_cpu(&scratch, OTHER_CPU, fault_on_the_other_cpu_names_it,
+				      NULL), -EFAULT);
+	ktest_capture_stop(&cap);
+	EXPECT_TRUE(t, ktest_contains(buf, "CPU: 1"));
+	EXPECT_TRUE(t, ktest_contains(buf, "CPU 1: faulted"));
+	EXPECT_TRUE(t, smp_cpu_online(OTHER_CPU));
+}
+
+static const struct ktest_case smp_cases[] = {
+	KTEST_CASE(every_cpu_runs_on_its_own_stack_and_area),
+	KTEST_CASE(ap_stacks_have_a_guard_page_below),
+	KTEST_CASE(vunmap_then_purge_faults_on_the_other_cpu),
+	KTEST_CASE(vfree_then_purge_faults_on_the_other_cpu),
+	KTEST_CASE(vm_area_unmap_pages_faults_on_the_other_cpu),
+	KTEST_CASE(free_vm_area_of_a_sparse_area_faults_on_the_other_cpu),
+	KTEST_CASE(protect_read_only_stops_writes_on_the_other_cpu),
+	KTEST_CASE(lazy_purge_is_one_shootdown_per_batch),
+	KTEST_CASE(cpus_flushing_at_the_same_time_do_not_deadlock),
+	KTEST_CASE(a_fault_on_another_cpu_is_reported_with_its_number),
+	{}
+};
+
+static const struct ktest_suite smp_suite = {
+	.name = "smp",
+	.cases = smp_cases,
+	.init = smp_case_init,
+};
+KTEST_SUITE_REGISTER(smp_suite);
+
+/* --- spinlocks ------------------------------------------------------------------ */
+
+static struct kjmp_buf lock_landing;
+static const char *lock_failure;
+
+static void catch_lock_failure(spinlock_t *lock, const char *why)
+{
+	(void)lock;
+	lock_failure = why;
+	klongjmp(&lock_landing, 1);
+}
+
+/* Runs fn(lock) with lock misuse caught; the reason, or NULL if none. */
+static const char *lock_misuse(void (*fn)(spinlock_t *), spinlock_t *lock)
+{
+	lock_failure = NULL;
+	spin_lock_fail_hook = catch_lock_failure;
+	if (ksetjmp(&lock_landing) == 0)
+		fn(lock);
+	spin_lock_fail_hook = NULL;
+	return lock_failure;
+}
+
+static void lock_it(spinlock_t *lock)
+{
+	spin_lock(lock);
+}
+
+static void unlock_it(spinlock_t *lock)
+{
+	spin_unlock(lock);
+}
+
+static void recursive_acquire_is_caught(struct ktest *t)
+{
+	spinlock_t lock = SPINLOCK_INIT("test");
+
+	EXPECT_NULL(t, lock_misuse(lock_it, &lock));
+	EXPECT_STREQ(t, lock_misuse(lock_it, &lock), "recursive acquire");
+	EXPECT_NULL(t, lock_misuse(unlock_it, &lock));
+	EXPECT_FALSE(t, spin_is_locked(&lock));
+}
+
+static void unlock_of_a_free_lock_is_caught(struct ktest *t)
+{
+	spinlock_t lock = SPINLOCK_INIT("test");
+
+	EXPECT_STREQ(t, lock_misuse(unlock_it, &lock), "unlock of a free lock");
+}
+
+static void lock_on_this_cpu(struct ktest *t, void *arg)
+{
+	(void)t;
+	spin_lock(arg);
+}
+
+static void unlock_on_this_cpu(struct ktest *t, void *arg)
+{
+	(void)t;
+	spin_unlock(arg);
+}
+
+static void unlock_by_another_cpu_is_caught(struct ktest *t)
+{
+	static spinlock_t lock = SPINLOCK_INIT("test");
+
+	if (smp_num_online() < 2)
+		ktest_skip(t, "one CPU online (boot with --smp 2 or more)");
+	ASSERT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, lock_on_this_cpu, &lock), 0);
+	EXPECT_STREQ(t, lock_misuse(unlock_it, &lock), "unlock by a CPU that does not hold it");
+	EXPECT_TRUE(t, spin_is_locked(&lock));
+	EXPECT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, unlock_on_this_cpu, &lock), 0);
+	EXPECT_FALSE(t, spin_is_locked(&lock));
+}
+
+static volatile unsigned long shared_counter;
+static spinlock_t counter_lock = SPINLOCK_INIT("counter");
+
+#define INCREMENTS_PER_CPU 5000
+
+/* Plain read-modify-write under the lock: any lost update means no mutual exclusion. */
+static void count_under_the_lock(struct ktest *t, void *arg)
+{
+	(void)t, (void)arg;
+	for (unsigned i = 0; i < INCREMENTS_PER_CPU; i++) {
+		unsigned long flags = spin_lock_irqsave(&counter_lock);
+		unsigned long v = shared_counter;
+
+		for (unsigned j = 0; j < 16; j++)       /* widen the window a race needs */
+			cpu_relax();
+		shared_counter = v + 1;
+		spin_unlock_irqrestore(&counter_lock, flags);
+	}
+}
+
+static void every_cpu_incrementing_under_the_lock_loses_nothing(struct ktest *t)
+{
+	shared_counter = 0;
+	EXPECT_EQ(t, ktest_on_each_cpu(t, count_under_the_lock, NULL), 0);
+	EXPECT_EQ(t, shared_counter, (unsigned long)smp_num_online() * INCREMENTS_PER_CPU);
+}
+
+static const struct ktest_case spinlock_cases[] = {
+	KTEST_CASE(recursive_acquire_is_caught),
+	KTEST_CASE(unlock_of_a_free_lock_is_caught),
+	KTEST_CASE(unlock_by_another_cpu_is_caught),
+	KTEST_CASE(every_cpu_incrementing_under_the_lock_loses_nothing),
+	{}
+};
+KTEST_SUITE(spinlock, spinlock_cases);
