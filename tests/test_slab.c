@@ -10,6 +10,7 @@
  * totals with a snapshot taken before the case, and runs slab_check().
  */
 #include "tests/ktest.h"
+#include "tests/ktest_rand.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
@@ -72,15 +73,6 @@ static bool intact(const void *obj, unsigned long idx, size_t size)
 	return true;
 }
 
-/* A small xorshift generator, seeded from ktest_seed(). */
-static u64 rng_next(u64 *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* --- allocation --------------------------------------------------------- */
 
 static const size_t kmalloc_test_sizes[] = {
@@ -122,9 +114,10 @@ static void many_objects_do_not_overlap(struct ktest *t)
 	struct kmem_cache *c = kmem_cache_create("test_many", 72, 0);
 	void **objs = kmalloc(MANY * sizeof(void *));
 	struct kmem_cache_stats st;
-	u64 rng = ktest_seed() | 1;
+	struct ktest_rand rng;
 	unsigned long n;
 
+	ktest_rand_init_seed(&rng, 0);
 	ASSERT_NOT_NULL(t, c);
 	ASSERT_NOT_NULL(t, objs);
 	for (n = 0; n < MANY; n++) {
@@ -142,7 +135,7 @@ static void many_objects_do_not_overlap(struct ktest *t)
 		if (!intact(objs[i], i, 72))
 			KTEST_FAIL(t, "object %lu at %p was overwritten", i, objs[i]);
 	for (unsigned long i = n; i > 0; i--) {         /* free in a random order */
-		unsigned long j = rng_next(&rng) % i;
+		unsigned long j = ktest_rand_below(&rng, i);
 		void *tmp = objs[j];
 
 		objs[j] = objs[i - 1];

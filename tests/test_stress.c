@@ -53,7 +53,6 @@
 #include "mm/vmalloc.h"
 #include "mm/vmap_area.h"
 
-#define PG                      PAGE_SIZE
 #define STRESS_DEFAULT_OPS      100000
 #define STRESS_DEFAULT_CHECK    500
 #define TRACE_LEN               8
@@ -200,7 +199,7 @@ static int verify_obj(struct stress_run *r, const struct stress_obj *o)
 	if (o->kind == SK_KMALLOC)
 		return verify_kmalloc(r, o);
 	for (unsigned long i = 0; i < o->nr_pages; i++) {
-		unsigned long va = o->addr + i * PG;
+		unsigned long va = o->addr + i * PAGE_SIZE;
 
 		if (o->kind == SK_VMALLOC)      /* its frames: mm_check_vmalloc_pages() */
 			TRY(check_page(r, va, o->tag + i, NULL));
@@ -272,30 +271,30 @@ static int quiet_stop(struct stress_run *r, unsigned lines, const char *fn)
 static int op_vmalloc(struct stress_run *r)
 {
 	struct stress_obj *o = stress_slot(&r->m);
-	unsigned long pages, align = PG;
+	unsigned long pages, align = PAGE_SIZE;
 	bool zero;
 	u8 *p;
 
 	pages = stress_chance(&r->m, 1) ? stress_rand_between(&r->m, 513, 600)
 					 : stress_rand_between(&r->m, 1, 16);
 	if (stress_chance(&r->m, 30))
-		align = PG << stress_rand_between(&r->m, 1, 9);
+		align = PAGE_SIZE << stress_rand_between(&r->m, 1, 9);
 	zero = stress_chance(&r->m, 25);
 	note(r, zero ? "__vmalloc_node %lu pages, align 0x%lx, PFA_ZERO" :
 	     "__vmalloc_node %lu pages, align 0x%lx", pages, align, 0);
-	p = __vmalloc_node(pages * PG, align, zero ? PFA_ZERO : 0, (void *)THIS_IP);
+	p = __vmalloc_node(pages * PAGE_SIZE, align, zero ? PFA_ZERO : 0, (void *)THIS_IP);
 	CHECK(r, p, "__vmalloc_node(%lu pages, align 0x%lx) failed", pages, align);
 	*o = (struct stress_obj){ .kind = SK_VMALLOC, .addr = (unsigned long)p,
-				  .span = (pages + 1) * PG, .nr_pages = pages,
+				  .span = (pages + 1) * PAGE_SIZE, .nr_pages = pages,
 				  .tag = stress_rand(&r->m), .mapped = stress_mask(0, pages),
-				  .areas = pages > PG / sizeof(void *) ? 2 : 1 };
+				  .areas = pages > PAGE_SIZE / sizeof(void *) ? 2 : 1 };
 	stress_add(&r->m, o);           /* from here on the final cleanup frees it */
 	TRY(check_placement(r, o, align));
 	TRY(check_area(r, o, VM_ALLOC));
 	for (unsigned long i = 0; i < pages; i++) {
 		if (zero && (i == 0 || i == pages - 1))
-			TRY(check_zero(r, o->addr + i * PG));
-		TRY(tag_page(r, o->addr + i * PG, o->tag + i));
+			TRY(check_zero(r, o->addr + i * PAGE_SIZE));
+		TRY(tag_page(r, o->addr + i * PAGE_SIZE, o->tag + i));
 	}
 	return 0;
 }
@@ -307,7 +306,7 @@ static int free_vmalloc(struct stress_run *r, struct stress_obj *o)
 	vfree((void *)o->addr);
 	stress_drop(&r->m, o);
 	for (unsigned long i = 0; i < o->nr_pages; i++)
-		CHECK(r, !vmalloc_to_page((void *)(o->addr + i * PG)),
+		CHECK(r, !vmalloc_to_page((void *)(o->addr + i * PAGE_SIZE)),
 		      "page %lu of the vfree'd 0x%lx is still mapped", i, o->addr);
 	CHECK(r, !find_vm_area((void *)o->addr), "0x%lx is still an area after vfree", o->addr);
 	remember_freed(r, o->addr);
@@ -328,7 +327,7 @@ static int op_vfree_inside(struct stress_run *r)
 		return 0;
 	note(r, "vfree 0x%lx + 1 page (misuse)", o->addr, 0, 0);
 	quiet_start(r);
-	vfree((void *)(o->addr + PG));
+	vfree((void *)(o->addr + PAGE_SIZE));
 	TRY(quiet_stop(r, 1, "vfree"));
 	return verify_obj(r, o);
 }
@@ -366,7 +365,7 @@ static int op_vmap(struct stress_run *r)
 	note(r, "vmap %lu pages, flags 0x%lx", n, flags, 0);
 	*o = (struct stress_obj){ .kind = SK_VMAP, .nr_pages = n, .tag = stress_rand(&r->m),
 				  .mapped = stress_mask(0, n), .flags = VM_MAP | flags,
-				  .span = (n + (flags ? 0 : 1)) * PG, .areas = 1 };
+				  .span = (n + (flags ? 0 : 1)) * PAGE_SIZE, .areas = 1 };
 	CHECK(r, alloc_frames(o->pages, 0, n), "out of frames for vmap");
 	p = vmap(o->pages, n, flags, PROT_KERNEL_RW);
 	if (!p)
@@ -374,10 +373,10 @@ static int op_vmap(struct stress_run *r)
 	CHECK(r, p, "vmap(%lu pages, flags 0x%lx) failed", n, flags);
 	o->addr = (unsigned long)p;
 	stress_add(&r->m, o);           /* from here on the final cleanup frees it */
-	TRY(check_placement(r, o, PG));
+	TRY(check_placement(r, o, PAGE_SIZE));
 	TRY(check_area(r, o, VM_MAP | flags));
 	for (unsigned long i = 0; i < n; i++)
-		TRY(tag_page(r, o->addr + i * PG, o->tag + i));
+		TRY(tag_page(r, o->addr + i * PAGE_SIZE, o->tag + i));
 	return verify_obj(r, o);
 }
 
@@ -388,7 +387,7 @@ static int free_vmap(struct stress_run *r, struct stress_obj *o)
 	vunmap((void *)o->addr);
 	stress_drop(&r->m, o);
 	for (unsigned long i = 0; i < o->nr_pages; i++) {
-		CHECK(r, !vmalloc_to_page((void *)(o->addr + i * PG)),
+		CHECK(r, !vmalloc_to_page((void *)(o->addr + i * PAGE_SIZE)),
 		      "page %lu of the vunmap'ed 0x%lx is still mapped", i, o->addr);
 		TRY(check_frame(r, o->pages[i], o->tag + i));  /* still the test's */
 	}
@@ -405,19 +404,19 @@ static int op_sparse_create(struct stress_run *r)
 	unsigned long n = stress_rand_between(&r->m, 1, STRESS_MAX_PAGES);
 	unsigned long flags = VM_SPARSE | (stress_chance(&r->m, 10) ? VM_SPARSE_PREBUILT : 0);
 	unsigned long span = (flags & VM_SPARSE_PREBUILT) ?
-			     ALIGN_UP((n + 1) * PG, VM_SPARSE_TABLE_SPAN) : (n + 1) * PG;
+			     ALIGN_UP((n + 1) * PAGE_SIZE, VM_SPARSE_TABLE_SPAN) : (n + 1) * PAGE_SIZE;
 	struct vm_struct *vm;
 
 	note(r, "get_vm_area %lu pages, flags 0x%lx", n, flags, 0);
-	vm = get_vm_area(n * PG, flags);
+	vm = get_vm_area(n * PAGE_SIZE, flags);
 	CHECK(r, vm, "get_vm_area(%lu pages, 0x%lx) failed", n, flags);
 	*o = (struct stress_obj){ .kind = SK_SPARSE, .addr = (unsigned long)vm->addr,
 				  .span = span, .nr_pages = n, .tag = stress_rand(&r->m),
 				  .flags = flags, .vm = vm, .areas = 1 };
 	stress_add(&r->m, o);
-	TRY(check_placement(r, o, (flags & VM_SPARSE_PREBUILT) ? VM_SPARSE_TABLE_SPAN : PG));
+	TRY(check_placement(r, o, (flags & VM_SPARSE_PREBUILT) ? VM_SPARSE_TABLE_SPAN : PAGE_SIZE));
 	TRY(check_area(r, o, flags));
-	return check_gone(r, o->addr + stress_rand_between(&r->m, 0, n - 1) * PG);
+	return check_gone(r, o->addr + stress_rand_between(&r->m, 0, n - 1) * PAGE_SIZE);
 }
 
 static int op_sparse_map(struct stress_run *r)
@@ -433,12 +432,12 @@ static int op_sparse_map(struct stress_run *r)
 	first = stress_rand_between(&r->m, 0, o->nr_pages - 1);
 	n = stress_rand_between(&r->m, 1, MIN(8, o->nr_pages - first));
 	busy = o->mapped & stress_mask(first, n);
-	start = o->addr + first * PG;
+	start = o->addr + first * PAGE_SIZE;
 	note(r, "vm_area_map_pages 0x%lx, pages %lu + %lu", o->addr, first, n);
 	CHECK(r, alloc_frames(pages, 0, n), "out of frames for vm_area_map_pages");
 	if (busy)
 		quiet_start(r);
-	err = vm_area_map_pages(o->vm, start, start + n * PG, pages);
+	err = vm_area_map_pages(o->vm, start, start + n * PAGE_SIZE, pages);
 	if (busy)
 		TRY(quiet_stop(r, 1, "vm_area_map_pages"));
 	if (err)
@@ -451,7 +450,7 @@ static int op_sparse_map(struct stress_run *r)
 		o->pages[first + i] = pages[i];
 	o->mapped |= stress_mask(first, n);
 	for (unsigned long i = first; i < first + n; i++)
-		TRY(tag_page(r, o->addr + i * PG, o->tag + i));
+		TRY(tag_page(r, o->addr + i * PAGE_SIZE, o->tag + i));
 	return 0;
 }
 
@@ -462,7 +461,7 @@ static int sparse_forget(struct stress_run *r, struct stress_obj *o, unsigned lo
 	for (unsigned long i = first; i < first + n; i++) {
 		if (!page_mapped(o, i))
 			continue;
-		TRY(check_gone(r, o->addr + i * PG));
+		TRY(check_gone(r, o->addr + i * PAGE_SIZE));
 		TRY(check_frame(r, o->pages[i], o->tag + i));
 		free_frames(&o->pages[i], 1);
 	}
@@ -481,7 +480,7 @@ static int op_sparse_unmap(struct stress_run *r)
 	n = stress_rand_between(&r->m, 1, o->nr_pages - first);
 	note(r, "vm_area_unmap_pages 0x%lx, pages %lu + %lu", o->addr, first, n);
 	TRY(verify_obj(r, o));          /* touches every mapped page: TLB entries exist */
-	vm_area_unmap_pages(o->vm, o->addr + first * PG, o->addr + (first + n) * PG);
+	vm_area_unmap_pages(o->vm, o->addr + first * PAGE_SIZE, o->addr + (first + n) * PAGE_SIZE);
 	return sparse_forget(r, o, first, n);
 }
 
@@ -494,7 +493,7 @@ static int free_sparse(struct stress_run *r, struct stress_obj *o)
 	     "vm_area_unmap_pages + free_vm_area 0x%lx (mapped 0x%lx)", o->addr, o->mapped, 0);
 	TRY(verify_obj(r, o));
 	if (!leave)
-		vm_area_unmap_pages(o->vm, o->addr, o->addr + o->nr_pages * PG);
+		vm_area_unmap_pages(o->vm, o->addr, o->addr + o->nr_pages * PAGE_SIZE);
 	quiet_start(r);
 	free_vm_area(o->vm);
 	stress_drop(&r->m, o);
@@ -523,7 +522,7 @@ static int op_arena_create(struct stress_run *r)
 	struct arena *a;
 
 	note(r, "arena_create %lu pages, flags 0x%lx", n, flags, 0);
-	a = arena_create(n * PG, flags);
+	a = arena_create(n * PAGE_SIZE, flags);
 	CHECK(r, a, "arena_create(%lu pages, 0x%x) failed", n, flags);
 	*o = (struct stress_obj){ .kind = SK_ARENA, .addr = a->start, .span = a->area->size,
 				  .nr_pages = n, .tag = stress_rand(&r->m), .flags = flags,
@@ -532,9 +531,9 @@ static int op_arena_create(struct stress_run *r)
 	CHECK(r, a->nr_pages == n && a->start == (unsigned long)a->area->addr,
 	      "arena of %lu pages: nr_pages %lu, start 0x%lx, area %p", n, a->nr_pages,
 	      a->start, a->area->addr);
-	TRY(check_placement(r, o, PG));
+	TRY(check_placement(r, o, PAGE_SIZE));
 	TRY(check_arena_count(r, o));
-	return check_gone(r, o->addr + stress_rand_between(&r->m, 0, n - 1) * PG);
+	return check_gone(r, o->addr + stress_rand_between(&r->m, 0, n - 1) * PAGE_SIZE);
 }
 
 /* Fresh arena pages read as zero; then they get their tags. */
@@ -543,8 +542,8 @@ static int arena_fill(struct stress_run *r, struct stress_obj *o, unsigned long 
 {
 	o->mapped |= stress_mask(first, n);
 	for (unsigned long i = first; i < first + n; i++) {
-		TRY(check_zero(r, o->addr + i * PG));
-		TRY(tag_page(r, o->addr + i * PG, o->tag + i));
+		TRY(check_zero(r, o->addr + i * PAGE_SIZE));
+		TRY(tag_page(r, o->addr + i * PAGE_SIZE, o->tag + i));
 	}
 	return check_arena_count(r, o);
 }
@@ -565,7 +564,7 @@ static int op_arena_alloc(struct stress_run *r)
 	} else {                                /* at an address */
 		first = stress_rand_between(&r->m, 0, o->nr_pages - 1);
 		n = stress_rand_between(&r->m, 1, MIN(8, o->nr_pages - first));
-		addr = o->addr + first * PG;
+		addr = o->addr + first * PAGE_SIZE;
 		want = (o->mapped & stress_mask(first, n)) ? -EBUSY : (long)first;
 	}
 	if (!addr && want < 0)
@@ -573,7 +572,7 @@ static int op_arena_alloc(struct stress_run *r)
 	note(r, addr ? "arena_alloc_pages 0x%lx, pages %lu + %lu" :
 	     "arena_alloc_pages 0x%lx, lowest fit (%lu) of %lu pages", o->addr, first, n);
 	p = arena_alloc_pages(o->arena, addr, n, &err);
-	CHECK(r, want < 0 ? (!p && err == want) : (p == (void *)(o->addr + want * PG) && !err),
+	CHECK(r, want < 0 ? (!p && err == want) : (p == (void *)(o->addr + want * PAGE_SIZE) && !err),
 	      "arena_alloc_pages(0x%lx, %lu pages) = %p, err %d; the model says %s %ld",
 	      addr, n, p, err, want < 0 ? "error" : "page", want);
 	if (want < 0)
@@ -599,8 +598,8 @@ static int op_arena_touch(struct stress_run *r)
 	for (i = 0; page_mapped(o, i) || skip--; i++)
 		;
 	note(r, "arena 0x%lx: touch page %lu (fault-in)", o->addr, i, 0);
-	v = *(volatile u64 *)(o->addr + i * PG + 16);
-	CHECK(r, v == 0, "faulted-in arena page 0x%lx reads 0x%llx", o->addr + i * PG,
+	v = *(volatile u64 *)(o->addr + i * PAGE_SIZE + 16);
+	CHECK(r, v == 0, "faulted-in arena page 0x%lx reads 0x%llx", o->addr + i * PAGE_SIZE,
 	      (unsigned long long)v);
 	return arena_fill(r, o, i, 1);
 }
@@ -617,11 +616,11 @@ static int op_arena_free(struct stress_run *r)
 	n = stress_rand_between(&r->m, 1, o->nr_pages - first);
 	note(r, "arena_free_pages 0x%lx, pages %lu + %lu", o->addr, first, n);
 	TRY(verify_obj(r, o));
-	err = arena_free_pages(o->arena, o->addr + first * PG, n);
+	err = arena_free_pages(o->arena, o->addr + first * PAGE_SIZE, n);
 	CHECK(r, err == 0, "arena_free_pages(page %lu, %lu pages) = %d", first, n, err);
 	for (unsigned long i = first; i < first + n; i++)
 		if (page_mapped(o, i))
-			TRY(check_gone(r, o->addr + i * PG));
+			TRY(check_gone(r, o->addr + i * PAGE_SIZE));
 	o->mapped &= ~stress_mask(first, n);
 	return check_arena_count(r, o);
 }
@@ -638,7 +637,7 @@ static int free_arena(struct stress_run *r, struct stress_obj *o)
 	      o->addr);
 	for (unsigned long i = 0; i < o->nr_pages; i++)
 		if (page_mapped(o, i))
-			TRY(check_gone(r, o->addr + i * PG));
+			TRY(check_gone(r, o->addr + i * PAGE_SIZE));
 	return 0;
 }
 
@@ -648,7 +647,7 @@ static int free_arena(struct stress_run *r, struct stress_obj *o)
 static unsigned long kmalloc_align(unsigned long size)
 {
 	if (size > KMALLOC_MAX_CACHE_SIZE)
-		return PG;
+		return PAGE_SIZE;
 	return IS_POWER_OF_2(size) ? MAX(size, (unsigned long)KMALLOC_MIN_ALIGN) : KMALLOC_MIN_ALIGN;
 }
 
@@ -714,7 +713,7 @@ static int op_verify(struct stress_run *r)
 	note(r, "verify 0x%lx (%lu pages)", o->addr, o->nr_pages, 0);
 	TRY(verify_obj(r, o));
 	if (o->kind == SK_VMALLOC || o->kind == SK_SPARSE || o->kind == SK_ARENA)
-		return check_gone(r, o->addr + o->nr_pages * PG);       /* the guard page */
+		return check_gone(r, o->addr + o->nr_pages * PAGE_SIZE);       /* the guard page */
 	return 0;
 }
 
@@ -823,7 +822,7 @@ static void release_obj(struct stress_obj *o)
 		free_frames(o->pages, o->nr_pages);
 		break;
 	case SK_SPARSE:
-		vm_area_unmap_pages(o->vm, o->addr, o->addr + o->nr_pages * PG);
+		vm_area_unmap_pages(o->vm, o->addr, o->addr + o->nr_pages * PAGE_SIZE);
 		free_vm_area(o->vm);
 		for (unsigned long i = 0; i < o->nr_pages; i++)
 			free_page(o->pages[i]);

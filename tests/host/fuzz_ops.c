@@ -45,7 +45,6 @@
 #include "mm/vmap_area.h"
 #include "tests/ktest.h"
 
-#define PG              PAGE_SIZE
 #define MARGIN_FRAMES   256     /* below this many free frames, running out is expected */
 
 struct args {
@@ -66,7 +65,7 @@ static bool may_fail(const struct fuzz *f, unsigned long frames)
 /* Writes page i's tag through the address the object is used by, reads it back through the direct map. */
 static void tag_page(struct fuzz *f, struct fobj *o, unsigned long i)
 {
-	unsigned long va = o->addr + i * PG;
+	unsigned long va = o->addr + i * PAGE_SIZE;
 	struct page *page = o->kind == FK_PAGES ? o->page + i : vmalloc_to_page((void *)va);
 
 	FUZZ_CHECK(f, page, "no page behind 0x%lx", va);
@@ -113,7 +112,7 @@ static bool zeroed(const void *p, size_t len)
 static void op_vmalloc(struct fuzz *f, struct args x)
 {
 	unsigned long pages = 1ul + x.a + ((x.c & 0x40) ? 512 : 0);
-	unsigned long align = (x.c & 8) ? (2ul << 20) : PG << (x.c & 7);
+	unsigned long align = (x.c & 8) ? (2ul << 20) : PAGE_SIZE << (x.c & 7);
 	bool zero = x.b & 1, guard = !(x.b & 2);
 	struct fobj *o = fuzz_slot(f);
 	struct mm_snapshot before;
@@ -125,7 +124,7 @@ static void op_vmalloc(struct fuzz *f, struct args x)
 		return;
 	mm_snapshot_take(&before);
 	call_begin(f);
-	p = __vmalloc_node_range(pages * PG, align, VMALLOC_START, VMALLOC_END,
+	p = __vmalloc_node_range(pages * PAGE_SIZE, align, VMALLOC_START, VMALLOC_END,
 				 zero ? PFA_ZERO : 0, PROT_KERNEL_RW, guard ? 0 : VM_NO_GUARD,
 				 (void *)RET_IP);
 	call_end(f);
@@ -136,13 +135,13 @@ static void op_vmalloc(struct fuzz *f, struct args x)
 		return;
 	}
 	*o = (struct fobj){ .kind = FK_VMALLOC, .live = true, .addr = (unsigned long)p,
-			    .nr_pages = pages, .span = (pages + guard) * PG, .align = align,
-			    .areas = pages * sizeof(void *) > PG ? 2 : 1, .tag = next_tag(f),
+			    .nr_pages = pages, .span = (pages + guard) * PAGE_SIZE, .align = align,
+			    .areas = pages * sizeof(void *) > PAGE_SIZE ? 2 : 1, .tag = next_tag(f),
 			    .vm = find_vm_area(p) };
 	FUZZ_CHECK(f, o->vm && o->vm->nr_pages == pages && (o->vm->flags & VM_ALLOC),
 		   "vmalloc %p: its vm_struct does not describe it", p);
 	if (zero)
-		FUZZ_CHECK(f, zeroed(p, 64) && zeroed((char *)p + pages * PG - 64, 64),
+		FUZZ_CHECK(f, zeroed(p, 64) && zeroed((char *)p + pages * PAGE_SIZE - 64, 64),
 			   "vzalloc'ed memory at %p is not zero", p);
 	tag_pages(f, o);
 }
@@ -193,14 +192,14 @@ static void op_vmap(struct fuzz *f, struct args x)
 	o->live = true;
 	o->addr = (unsigned long)p;
 	o->nr_pages = count;
-	o->span = (count + guard) * PG;
-	o->align = PG;
+	o->span = (count + guard) * PAGE_SIZE;
+	o->align = PAGE_SIZE;
 	o->areas = 1;
 	o->tag = next_tag(f);
 	o->read_only = ro;
 	o->vm = find_vm_area(p);
 	for (unsigned i = 0; i < count; i++)
-		FUZZ_CHECK(f, vmalloc_to_page((char *)p + i * PG) == o->frames[i],
+		FUZZ_CHECK(f, vmalloc_to_page((char *)p + i * PAGE_SIZE) == o->frames[i],
 			   "vmap page %u is not the frame given", i);
 	tag_pages(f, o);
 }
@@ -244,7 +243,7 @@ static void op_get_area(struct fuzz *f, struct args x)
 	if (!o)
 		return;
 	call_begin(f);
-	vm = get_vm_area(pages * PG, flags);
+	vm = get_vm_area(pages * PAGE_SIZE, flags);
 	call_end(f);
 	if (!vm) {
 		FUZZ_CHECK(f, f->failing, "get_vm_area of %lu pages failed", pages);
@@ -252,7 +251,7 @@ static void op_get_area(struct fuzz *f, struct args x)
 	}
 	*o = (struct fobj){ .kind = (flags & VM_SPARSE) ? FK_SPARSE : FK_AREA, .live = true,
 			    .addr = (unsigned long)vm->addr, .nr_pages = pages,
-			    .span = (pages + guard) * PG, .align = PG, .areas = 1, .vm = vm };
+			    .span = (pages + guard) * PAGE_SIZE, .align = PAGE_SIZE, .areas = 1, .vm = vm };
 	FUZZ_CHECK(f, vm->size == o->span && vm->flags == flags,
 		   "get_vm_area: size 0x%lx flags 0x%lx, asked 0x%lx 0x%lx", vm->size, vm->flags,
 		   o->span, flags);
@@ -289,11 +288,11 @@ static void op_sparse_map(struct fuzz *f, struct args x)
 	count = 1 + (x.c & 15);
 	if (!(x.c & 0x80))
 		count = MIN(count, o->nr_pages - first);
-	start = o->addr + first * PG;
-	end = start + count * PG;
+	start = o->addr + first * PAGE_SIZE;
+	end = start + count * PAGE_SIZE;
 	fuzz_trace(f, "vm_area_map_pages %p pages %lu..%lu", (void *)o->addr, first,
 		   first + count - 1);
-	if (o->span == o->nr_pages * PG)
+	if (o->span == o->nr_pages * PAGE_SIZE)
 		want = -EINVAL;                 /* no guard page */
 	else if (first + count > o->nr_pages)
 		want = -ERANGE;
@@ -325,7 +324,7 @@ static void op_sparse_map(struct fuzz *f, struct args x)
 	for (unsigned long i = 0; i < count; i++) {
 		o->frames[first + i] = pages[i];
 		o->mapped |= 1ull << (first + i);
-		FUZZ_CHECK(f, vmalloc_to_page((void *)(start + i * PG)) == pages[i],
+		FUZZ_CHECK(f, vmalloc_to_page((void *)(start + i * PAGE_SIZE)) == pages[i],
 			   "sparse page %lu is not the frame given", first + i);
 	}
 }
@@ -341,12 +340,12 @@ static void op_sparse_unmap(struct fuzz *f, struct args x)
 	count = MIN(1ul + (x.c & 15), o->nr_pages - first);
 	fuzz_trace(f, "vm_area_unmap_pages %p pages %lu..%lu", (void *)o->addr, first,
 		   first + count - 1);
-	f->expect_warnings = o->span == o->nr_pages * PG ? 1 : 0;     /* no guard: refused */
-	vm_area_unmap_pages(o->vm, o->addr + first * PG, o->addr + (first + count) * PG);
+	f->expect_warnings = o->span == o->nr_pages * PAGE_SIZE ? 1 : 0;     /* no guard: refused */
+	vm_area_unmap_pages(o->vm, o->addr + first * PAGE_SIZE, o->addr + (first + count) * PAGE_SIZE);
 	if (f->expect_warnings)
 		return;
 	for (unsigned long i = first; i < first + count; i++) {
-		FUZZ_CHECK(f, !vmalloc_to_page((void *)(o->addr + i * PG)),
+		FUZZ_CHECK(f, !vmalloc_to_page((void *)(o->addr + i * PAGE_SIZE)),
 			   "sparse page %lu still mapped after the unmap", i);
 		if (o->frames[i])
 			free_page(o->frames[i]);        /* flushed: nobody can reach it */
@@ -368,14 +367,14 @@ static void op_arena_create(struct fuzz *f, struct args x)
 	if (!o)
 		return;
 	call_begin(f);
-	a = arena_create(pages * PG, flags);
+	a = arena_create(pages * PAGE_SIZE, flags);
 	call_end(f);
 	if (!a) {
 		FUZZ_CHECK(f, may_fail(f, 8), "arena_create of %lu pages failed", pages);
 		return;
 	}
 	*o = (struct fobj){ .kind = FK_ARENA, .live = true, .addr = a->start, .nr_pages = pages,
-			    .span = a->area->size, .align = PG, .areas = 1, .tag = next_tag(f),
+			    .span = a->area->size, .align = PAGE_SIZE, .areas = 1, .tag = next_tag(f),
 			    .fault_in = flags & ARENA_FAULT_IN, .vm = a->area, .arena = a };
 }
 
@@ -399,7 +398,7 @@ static void op_arena_alloc(struct fuzz *f, struct args x)
 		return;
 	if (x.c & 1) {
 		first = (x.c >> 1) % o->nr_pages;
-		at = o->addr + first * PG;
+		at = o->addr + first * PAGE_SIZE;
 		if (first + count > o->nr_pages)
 			want = -EINVAL;
 		else if (o->mapped & fuzz_mask(first, count))
@@ -414,7 +413,7 @@ static void op_arena_alloc(struct fuzz *f, struct args x)
 			want = -ENOSPC;
 	}
 	fuzz_trace(f, "arena_alloc_pages %p: %lu pages at %s0x%lx", (void *)o->addr, count,
-		   at ? "" : "lowest, model says ", o->addr + first * PG);
+		   at ? "" : "lowest, model says ", o->addr + first * PAGE_SIZE);
 	f->expect_warnings = want == -EINVAL ? 1 : 0;
 	call_begin(f);
 	p = arena_alloc_pages(o->arena, at, count, &err);
@@ -426,9 +425,9 @@ static void op_arena_alloc(struct fuzz *f, struct args x)
 		FUZZ_CHECK(f, !p, "arena_alloc_pages failed with %d but returned %p", err, p);
 		return;
 	}
-	FUZZ_CHECK(f, (unsigned long)p == o->addr + first * PG,
-		   "arena_alloc_pages gave %p, the model says 0x%lx", p, o->addr + first * PG);
-	FUZZ_CHECK(f, zeroed(p, count * PG), "arena pages at %p are not zeroed", p);
+	FUZZ_CHECK(f, (unsigned long)p == o->addr + first * PAGE_SIZE,
+		   "arena_alloc_pages gave %p, the model says 0x%lx", p, o->addr + first * PAGE_SIZE);
+	FUZZ_CHECK(f, zeroed(p, count * PAGE_SIZE), "arena pages at %p are not zeroed", p);
 	o->mapped |= fuzz_mask(first, count);
 	for (unsigned long i = first; i < first + count; i++)
 		tag_page(f, o, i);
@@ -451,7 +450,7 @@ static void op_arena_free(struct fuzz *f, struct args x)
 	count = MIN(1ul + (x.c & 15), o->nr_pages - first);
 	fuzz_trace(f, "arena_free_pages %p pages %lu..%lu", (void *)o->addr, first,
 		   first + count - 1);
-	FUZZ_CHECK(f, arena_free_pages(o->arena, o->addr + first * PG, count) == 0,
+	FUZZ_CHECK(f, arena_free_pages(o->arena, o->addr + first * PAGE_SIZE, count) == 0,
 		   "arena_free_pages of a range inside the arena failed");
 	o->mapped &= ~fuzz_mask(first, count);
 	FUZZ_CHECK(f, o->arena->nr_allocated == (unsigned long)__builtin_popcountll(o->mapped),
@@ -489,7 +488,7 @@ static void op_pages(struct fuzz *f, struct args x)
 	FUZZ_CHECK(f, IS_ALIGNED(page_to_pfn(o->page), 1ul << o->order),
 		   "a block of order %u at pfn 0x%lx", o->order, page_to_pfn(o->page));
 	if (x.b & 1)
-		FUZZ_CHECK(f, zeroed(page_address(o->page), PG << o->order), "PFA_ZERO block not zero");
+		FUZZ_CHECK(f, zeroed(page_address(o->page), PAGE_SIZE << o->order), "PFA_ZERO block not zero");
 	o->kind = FK_PAGES;
 	o->live = true;
 	o->addr = (unsigned long)page_address(o->page);
@@ -550,7 +549,7 @@ static void write_word(void *addr)
 static void touch_unmapped(struct fuzz *f, struct fobj *o, unsigned long i)
 {
 	static struct ktest_fault fault;
-	unsigned long va = o->addr + i * PG;
+	unsigned long va = o->addr + i * PAGE_SIZE;
 	bool faulted;
 
 	call_begin(f);
@@ -566,7 +565,7 @@ static void touch_unmapped(struct fuzz *f, struct fobj *o, unsigned long i)
 		return;
 	}
 	FUZZ_CHECK(f, vmalloc_to_page((void *)va), "fault-in left 0x%lx unmapped", va);
-	FUZZ_CHECK(f, zeroed((void *)va, PG), "a faulted-in page is not zero");
+	FUZZ_CHECK(f, zeroed((void *)va, PAGE_SIZE), "a faulted-in page is not zero");
 	o->mapped |= 1ull << i;
 	tag_page(f, o, i);
 }
@@ -585,13 +584,13 @@ static void op_touch(struct fuzz *f, struct args x)
 		touch_unmapped(f, o, i);
 		return;
 	}
-	FUZZ_CHECK(f, *(volatile u64 *)(o->addr + i * PG) == fuzz_word(o, i) ||
+	FUZZ_CHECK(f, *(volatile u64 *)(o->addr + i * PAGE_SIZE) == fuzz_word(o, i) ||
 		   (o->nr_pages > 4 && i && i != o->nr_pages / 2 && i != o->nr_pages - 1),
 		   "page %lu of 0x%lx does not hold its tag", i, o->addr);
 	if (o->read_only) {
-		FUZZ_CHECK(f, ktest_catch_fault(NULL, write_word, (void *)(o->addr + i * PG), &fault) &&
+		FUZZ_CHECK(f, ktest_catch_fault(NULL, write_word, (void *)(o->addr + i * PAGE_SIZE), &fault) &&
 			   fault.info.write && fault.info.present,
-			   "a write to read-only vmap 0x%lx did not fault", o->addr + i * PG);
+			   "a write to read-only vmap 0x%lx did not fault", o->addr + i * PAGE_SIZE);
 		return;
 	}
 	tag_page(f, o, i);
@@ -633,13 +632,13 @@ static void op_misuse(struct fuzz *f, struct args x)
 	switch (x.a % 6) {
 	case 0:
 		fuzz_trace(f, "misuse: vfree of an address in no area");
-		vfree((void *)(VMALLOC_END - 3 * PG));
+		vfree((void *)(VMALLOC_END - 3 * PAGE_SIZE));
 		break;
 	case 1:
 		fuzz_trace(f, "misuse: vfree inside an area");
 		if (!v || v->nr_pages < 2)
 			goto none;
-		vfree((void *)(v->addr + PG));
+		vfree((void *)(v->addr + PAGE_SIZE));
 		break;
 	case 2:
 		fuzz_trace(f, "misuse: vunmap of a vmalloc area");
@@ -655,13 +654,13 @@ static void op_misuse(struct fuzz *f, struct args x)
 		break;
 	case 4:
 		fuzz_trace(f, "misuse: unaligned vm_area_map_pages");
-		if (!s || s->span == s->nr_pages * PG)
+		if (!s || s->span == s->nr_pages * PAGE_SIZE)
 			goto none;
-		FUZZ_CHECK(f, vm_area_map_pages(s->vm, s->addr + 8, s->addr + PG, &s->frames[0]) ==
+		FUZZ_CHECK(f, vm_area_map_pages(s->vm, s->addr + 8, s->addr + PAGE_SIZE, &s->frames[0]) ==
 			   -EINVAL, "an unaligned sparse map was not -EINVAL");
 		break;
 	default: {
-		struct page *last = virt_to_page((void *)(DIRECT_MAP_BASE + host_ram_top() - PG));
+		struct page *last = virt_to_page((void *)(DIRECT_MAP_BASE + host_ram_top() - PAGE_SIZE));
 
 		fuzz_trace(f, "misuse: free_page of a free frame");
 		if (!last || page_is_allocated(last) || page_state(last) == PAGE_RESERVED)
@@ -722,7 +721,7 @@ void fuzz_free_everything(struct fuzz *f)
 		case FK_AREA: free_vm_area(o->vm); break;
 		case FK_SPARSE:
 			if (o->mapped)
-				vm_area_unmap_pages(o->vm, o->addr, o->addr + o->nr_pages * PG);
+				vm_area_unmap_pages(o->vm, o->addr, o->addr + o->nr_pages * PAGE_SIZE);
 			free_vm_area(o->vm);
 			free_frames(o, FUZZ_MAX_PAGES);
 			break;
