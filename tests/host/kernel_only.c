@@ -36,7 +36,6 @@ static const struct kernel_only kernel_only[] = {
 	  "prebuilt: vm_sparse.c maps virt_to_page(build_scratch), a static" },
 	{ "arena.every_failure_point_leaves_no_trace.create_64m_prebuilt",
 	  "prebuilt: vm_sparse.c maps virt_to_page(build_scratch), a static" },
-	{ "stress.*", "creates prebuilt sparse areas (vm_sparse.c: build_scratch)" },
 };
 
 /* Defined by arch/host/host.ld: the registry ktest.c reads, writable here. */
