@@ -13,6 +13,7 @@
  * are never freed there) and runs the checkers.
  */
 #include "tests/ktest.h"
+#include "tests/ktest_leak.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
@@ -27,26 +28,17 @@
 #define SZ_4G   (4ul << 30)
 #define SZ_64K  (64ul << 10)
 
-static struct mm_snapshot ar_base;
+static struct ktest_leak ar_leak;
 
 static int ar_init(struct ktest *t)
 {
-	vm_unmap_aliases();
-	mm_snapshot_take(&ar_base);
-	return 0;
+	return ktest_leak_begin(&ar_leak);
 }
 
 static void ar_exit(struct ktest *t)
 {
-	struct mm_snapshot now;
-
 	fault_inject_clear_all();
-	vm_unmap_aliases();
-	mm_snapshot_take(&now);
-	mm_snapshot_keep_vmalloc_tables(&ar_base, &now);
-	now.warnings = ar_base.warnings;
-	EXPECT_TRUE(t, mm_snapshot_equal(&ar_base, &now, t->name));
-	EXPECT_EQ(t, mm_check_all(), 0);
+	ktest_leak_end(t, &ar_leak, KTEST_LEAK_IGNORE_WARNINGS);
 }
 
 static int probe(unsigned long addr)

@@ -9,6 +9,7 @@
  * faults elsewhere.
  */
 #include "tests/ktest.h"
+#include "tests/ktest_leak.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "mm/mm_check.h"
@@ -19,7 +20,7 @@
 #include "mm/vmap_area.h"
 
 
-static struct mm_snapshot fr_base;
+static struct ktest_leak fr_leak;
 static struct ktest_fault fr_fault;     /* 2 KiB of report: not on the stack */
 
 /* Until mm_init() registers it, the suite does (registering twice is a no-op). */
@@ -30,20 +31,12 @@ static int fr_suite_init(void)
 
 static int fr_init(struct ktest *t)
 {
-	vm_unmap_aliases();
-	mm_snapshot_take(&fr_base);
-	return mm_check_all();
+	return ktest_leak_begin(&fr_leak);
 }
 
 static void fr_exit(struct ktest *t)
 {
-	struct mm_snapshot now;
-
-	vm_unmap_aliases();
-	mm_snapshot_take(&now);
-	mm_snapshot_keep_vmalloc_tables(&fr_base, &now);
-	EXPECT_TRUE(t, mm_snapshot_equal(&fr_base, &now, t->name));
-	EXPECT_EQ(t, mm_check_all(), 0);
+	ktest_leak_end(t, &fr_leak, KTEST_LEAK_COUNT_WARNINGS);
 }
 
 /* --- what faults ----------------------------------------------------------- */

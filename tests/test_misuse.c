@@ -91,6 +91,13 @@ static __noinline long vfree_of_a_kmalloc_pointer(struct env *e)
 	return 0;
 }
 
+static __noinline long vfree_of_a_stack_address(struct env *e)
+{
+	vfree(e);
+	barrier();
+	return 0;
+}
+
 static __noinline long vunmap_of_a_vmalloc_area(struct env *e)
 {
 	vunmap(e->vm);
@@ -250,6 +257,14 @@ static __noinline long vmalloc_bad_protection(struct env *e)
 	return p ? 1 : 0;
 }
 
+static __noinline long vmap_bad_protection(struct env *e)
+{
+	void *p = vmap(&e->frames[2], 1, 0, PROT_WRITE);
+
+	vunmap(p);
+	return p ? 1 : 0;
+}
+
 static __noinline long vmap_of_zero_pages(struct env *e)
 {
 	void *p = vmap(&e->frames[2], 0, 0, PROT_KERNEL_RW);
@@ -278,6 +293,14 @@ static __noinline long vmap_with_vm_alloc(struct env *e)
 static __noinline long vmalloc_to_page_outside(struct env *e)
 {
 	struct page *page = vmalloc_to_page(e->obj);
+
+	barrier();
+	return page ? 1 : 0;
+}
+
+static __noinline long vmalloc_to_page_of_a_stack_address(struct env *e)
+{
+	struct page *page = vmalloc_to_page(e);
 
 	barrier();
 	return page ? 1 : 0;
@@ -772,6 +795,7 @@ static const struct misuse misuses[] = {
 	ROW(vfree_of_a_vmap_area, 0, "vfree", "use vunmap"),
 	ROW(vfree_of_a_sparse_area, 0, "vfree", "wrong kind"),
 	ROW(vfree_of_a_kmalloc_pointer, 0, "vfree", "no live area"),
+	ROW(vfree_of_a_stack_address, 0, "vfree", "no live area"),
 	ROW(vunmap_of_a_vmalloc_area, 0, "vunmap", "use vfree"),
 	ROW(vunmap_of_a_reserved_area, 0, "vunmap", "wrong kind"),
 	ROW(vunmap_twice, 0, "vunmap", "no live area"),
@@ -783,17 +807,19 @@ static const struct misuse misuses[] = {
 	ROW(vzalloc_of_zero, 0, "vzalloc", "zero size"),
 	ROW(get_vm_area_of_zero, 0, "get_vm_area", "zero size"),
 	ROW(vmalloc_overflowing_size, 0, "vmalloc", "overflows"),
-	ROW(get_vm_area_overflowing_with_guard, 0, "get_vm_area", "guard page"),
+	ROW(get_vm_area_overflowing_with_guard, 0, "get_vm_area", "overflows with page rounding and the guard page"),
 	ROW(vmalloc_align_not_power_of_two, 0, "__vmalloc_node", "power of two"),
 	ROW(vmalloc_align_zero, 0, "__vmalloc_node", "power of two"),
 	ROW(get_vm_area_node_align_0x3000, 0, "__get_vm_area_node", "power of two"),
 	ROW(get_vm_area_window_outside, 0, "__get_vm_area_node", "window"),
 	ROW(get_vm_area_unknown_flags, 0, "get_vm_area", "unknown flags"),
 	ROW(vmalloc_bad_protection, 0, "__vmalloc_node_range", "protection"),
+	ROW(vmap_bad_protection, 0, "vmap", "protection"),
 	ROW(vmap_of_zero_pages, 0, "vmap", "no pages"),
 	ROW(vmap_with_a_null_page, 0, "vmap", "is NULL"),
 	ROW(vmap_with_vm_alloc, 0, "vmap", "not allowed"),
 	ROW(vmalloc_to_page_outside, 0, "vmalloc_to_page", "not a vmalloc address"),
+	ROW(vmalloc_to_page_of_a_stack_address, 0, "vmalloc_to_page", "not a vmalloc address"),
 	ROW(vread_without_buffer, -EINVAL, "vread", "no buffer"),
 	ROW(vread_outside, -EINVAL, "vread", "not a vmalloc address"),
 

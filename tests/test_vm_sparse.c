@@ -22,6 +22,7 @@
  * are allowed: they are never freed, as in Linux) and runs every checker.
  */
 #include "tests/ktest.h"
+#include "tests/ktest_leak.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
@@ -47,26 +48,17 @@
 
 /* --- fixture ---------------------------------------------------------------- */
 
-static struct mm_snapshot sp_base;
+static struct ktest_leak sp_leak;
 
 static int sp_init(struct ktest *t)
 {
-	vm_unmap_aliases();
-	mm_snapshot_take(&sp_base);
-	return mm_check_all();
+	return ktest_leak_begin(&sp_leak);
 }
 
 static void sp_exit(struct ktest *t)
 {
-	struct mm_snapshot now;
-
 	fault_inject_clear_all();
-	vm_unmap_aliases();
-	mm_snapshot_take(&now);
-	mm_snapshot_keep_vmalloc_tables(&sp_base, &now);
-	now.warnings = sp_base.warnings;        /* cases that provoke warnings count them */
-	EXPECT_TRUE(t, mm_snapshot_equal(&sp_base, &now, t->name));
-	EXPECT_EQ(t, mm_check_all(), 0);
+	ktest_leak_end(t, &sp_leak, KTEST_LEAK_IGNORE_WARNINGS);
 }
 
 /* --- helpers ------------------------------------------------------------------ */

@@ -7,6 +7,7 @@
  * is mapped there. Reads start and end in the middle of pages.
  */
 #include "tests/ktest.h"
+#include "tests/ktest_leak.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
@@ -19,25 +20,16 @@
 #define SZ_512G (512ul << 30)
 #define WINDOW  (VMALLOC_START + 48 * SZ_512G)  /* a slot no allocation reaches */
 
-static struct mm_snapshot vr_base;
+static struct ktest_leak vr_leak;
 
 static int vr_init(struct ktest *t)
 {
-	vm_unmap_aliases();
-	mm_snapshot_take(&vr_base);
-	return 0;
+	return ktest_leak_begin(&vr_leak);
 }
 
 static void vr_exit(struct ktest *t)
 {
-	struct mm_snapshot now;
-
-	vm_unmap_aliases();
-	mm_snapshot_take(&now);
-	mm_snapshot_keep_vmalloc_tables(&vr_base, &now);
-	now.warnings = vr_base.warnings;
-	EXPECT_TRUE(t, mm_snapshot_equal(&vr_base, &now, t->name));
-	EXPECT_EQ(t, mm_check_all(), 0);
+	ktest_leak_end(t, &vr_leak, KTEST_LEAK_IGNORE_WARNINGS);
 }
 
 static u8 byte_of(unsigned long off, unsigned tag)
