@@ -9,6 +9,7 @@
  * before it is destroyed.
  */
 #include "tests/ktest.h"
+#include "tests/ktest_leak.h"
 #include "tests/ktest_rand.h"
 #include "kernel/errno.h"
 #include "kernel/lib/rbtree.h"
@@ -22,33 +23,19 @@
 /* Private spaces live in an unused part of the higher half (never mapped). */
 #define TEST_BASE       0xffff900000000000ul
 
-struct va_baseline {
-	unsigned long free_frames;
-	struct kmem_cache_stats slab;
-};
-
-static struct va_baseline va_base;
+static struct ktest_leak va_leak;
 
 static int va_case_init(struct ktest *t)
 {
-	va_base.free_frames = pfa_free_pages();
-	slab_get_stats(&va_base.slab);
-	return vmap_check(&kernel_vmap_space);
+	return ktest_leak_begin(&va_leak);
 }
 
 static void va_case_exit(struct ktest *t)
 {
-	struct kmem_cache_stats now;
-
 	while (fault_inject_in_scope())          /* a case that stopped inside one */
 		fault_inject_end();
 	fault_inject_clear(FAULT_SLAB);
-	slab_get_stats(&now);
-	EXPECT_EQ(t, now.active_objs, va_base.slab.active_objs);
-	EXPECT_EQ(t, now.nr_pages, va_base.slab.nr_pages);
-	EXPECT_EQ(t, pfa_free_pages(), va_base.free_frames);
-	EXPECT_EQ(t, slab_check(), 0);
-	EXPECT_EQ(t, vmap_check(&kernel_vmap_space), 0);
+	ktest_leak_end(t, &va_leak, KTEST_LEAK_IGNORE_WARNINGS);
 }
 
 /* Sets up a private space of `pages` pages at TEST_BASE (fails the case if not). */
