@@ -50,48 +50,60 @@ static void tag_all(struct model *m, struct mobj *o)
 
 /* --- vmalloc ---------------------------------------------------------------------- */
 
+struct vmalloc_args {
+	unsigned long pages, align, flags;
+	bool zero;
+};
+
+/* Sizes 1..16 pages (5 %: 17..256, 1 %: 513..600), alignments up to 2 MiB, zeroed, no guard. */
+static struct vmalloc_args vmalloc_args(struct model *m)
+{
+	struct vmalloc_args a = { .align = PAGE_SIZE };
+
+	if (model_chance(m, 1))
+		a.pages = model_between(m, 513, 600);   /* the page array is vmalloc'ed too */
+	else
+		a.pages = model_chance(m, 5) ? model_between(m, 17, 256) : model_between(m, 1, 16);
+	if (model_chance(m, 30))
+		a.align = PAGE_SIZE << model_between(m, 1, 9);
+	a.zero = model_chance(m, 25);
+	a.flags = model_chance(m, 10) ? VM_NO_GUARD : 0;
+	return a;
+}
+
 static void op_vmalloc(struct model *m)
 {
 	struct mobj *o = model_slot(m);
-	unsigned long pages, align = PAGE_SIZE, flags;
-	bool zero, guard;
+	struct vmalloc_args a = vmalloc_args(m);
+	bool guard = !a.flags;
 	struct mm_snapshot before;
 	void *p;
 
-	if (model_chance(m, 1))
-		pages = model_between(m, 513, 600);     /* the page array is vmalloc'ed too */
-	else
-		pages = model_chance(m, 5) ? model_between(m, 17, 256) : model_between(m, 1, 16);
-	if (model_chance(m, 30))
-		align = PAGE_SIZE << model_between(m, 1, 9);    /* up to 2 MiB */
-	zero = model_chance(m, 25);
-	guard = !model_chance(m, 10);
-	flags = guard ? 0 : VM_NO_GUARD;
-	model_trace(m, "vmalloc %lu pages, align 0x%lx%s%s", pages, align, zero ? ", zeroed" : "",
-		    guard ? "" : ", no guard");
-	model_watch(m, pages + 4, &before);
+	model_trace(m, "vmalloc %lu pages, align 0x%lx%s%s", a.pages, a.align,
+		    a.zero ? ", zeroed" : "", guard ? "" : ", no guard");
+	model_watch(m, a.pages + 4, &before);
 	model_call_begin(m);
-	p = __vmalloc_node_range(pages * PAGE_SIZE, align, VMALLOC_START, VMALLOC_END,
-				 zero ? PFA_ZERO : 0, PROT_KERNEL_RW, flags, (void *)THIS_IP);
+	p = __vmalloc_node_range(a.pages * PAGE_SIZE, a.align, VMALLOC_START, VMALLOC_END,
+				 a.zero ? PFA_ZERO : 0, PROT_KERNEL_RW, a.flags, (void *)THIS_IP);
 	model_call_end(m);
 	if (!p) {
-		MCHECK(m, model_may_fail(m, pages + 4), "vmalloc of %lu pages failed with %lu "
-		       "frames free", pages, pfa_free_pages());
+		MCHECK(m, model_may_fail(m, a.pages + 4), "vmalloc of %lu pages failed with %lu "
+		       "frames free", a.pages, pfa_free_pages());
 		model_check_no_trace(m, &before, "vmalloc");
 		return;
 	}
-	*o = (struct mobj){ .kind = MK_VMALLOC, .addr = (unsigned long)p, .nr_pages = pages,
-			    .span = (pages + guard) * PAGE_SIZE, .align = align,
-			    .flags = VM_ALLOC | flags, .tag = model_tag(m), .vm = find_vm_area(p),
-			    .areas = pages > PAGE_SIZE / sizeof(void *) ? 2 : 1 };
+	*o = (struct mobj){ .kind = MK_VMALLOC, .addr = (unsigned long)p, .nr_pages = a.pages,
+			    .span = (a.pages + guard) * PAGE_SIZE, .align = a.align,
+			    .flags = VM_ALLOC | a.flags, .tag = model_tag(m), .vm = find_vm_area(p),
+			    .areas = a.pages > PAGE_SIZE / sizeof(void *) ? 2 : 1 };
 	model_add(m, o);                /* from here on the final cleanup frees it */
 	model_check_placement(m, o);
 	model_check_area(m, o);
-	MCHECK(m, o->vm->nr_pages == pages, "vmalloc %p: the vm_struct has %u pages, not %lu",
-	       p, o->vm->nr_pages, pages);
-	if (zero) {
+	MCHECK(m, o->vm->nr_pages == a.pages, "vmalloc %p: the vm_struct has %u pages, not %lu",
+	       p, o->vm->nr_pages, a.pages);
+	if (a.zero) {
 		model_check_zero(m, o->addr);
-		model_check_zero(m, o->addr + (pages - 1) * PAGE_SIZE);
+		model_check_zero(m, o->addr + (a.pages - 1) * PAGE_SIZE);
 	}
 	tag_all(m, o);
 }
@@ -213,6 +225,32 @@ static bool has_guard(const struct mobj *o)
 	return !(o->flags & VM_NO_GUARD);
 }
 
+/* The error vm_area_map_pages() must give for pages [first, first + n) of `o`, or 0. */
+static int sparse_map_error(const struct mobj *o, unsigned long first, unsigned long n)
+{
+	if (!has_guard(o))
+		return -EINVAL;
+	if (first + n > o->nr_pages)
+		return -ERANGE;
+	if (o->mapped & model_mask(first, n))
+		return -EBUSY;
+	return 0;
+}
+
+/* Pages [first, first + n) of `o` are now `pages`: checked, recorded, tagged. */
+static void sparse_mapped(struct model *m, struct mobj *o, unsigned long first, unsigned long n,
+			  struct page **pages)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		o->frames[first + i] = pages[i];
+		MCHECK(m, vmalloc_to_page((void *)(o->addr + (first + i) * PAGE_SIZE)) == pages[i],
+		       "sparse page %lu is not the frame given", first + i);
+	}
+	o->mapped |= model_mask(first, n);
+	for (unsigned long i = first; i < first + n; i++)
+		model_tag_page(m, o, i);
+}
+
 static void op_sparse_map(struct model *m)
 {
 	struct mobj *o = model_pick(m, MK_SPARSE, NULL);
@@ -230,12 +268,7 @@ static void op_sparse_map(struct model *m)
 		n = MIN(n, o->nr_pages - first);
 	start = o->addr + first * PAGE_SIZE;
 	model_trace(m, "vm_area_map_pages 0x%lx, pages %lu + %lu", o->addr, first, n);
-	if (!has_guard(o))
-		want = -EINVAL;
-	else if (first + n > o->nr_pages)
-		want = -ERANGE;
-	else if (o->mapped & model_mask(first, n))
-		want = -EBUSY;
+	want = sparse_map_error(o, first, n);
 	if (!alloc_frames(m, pages, n))
 		return;
 	model_expect_warnings(m, want ? 1 : 0, "vm_area_map_pages");
@@ -251,18 +284,10 @@ static void op_sparse_map(struct model *m)
 	       first, first + n, err, want);
 	if (err == -ENOMEM)
 		model_check_no_trace(m, &before, "vm_area_map_pages");
-	if (err) {
+	if (err)
 		model_verify(m, o);             /* nothing changed */
-		return;
-	}
-	for (unsigned long i = 0; i < n; i++) {
-		o->frames[first + i] = pages[i];
-		MCHECK(m, vmalloc_to_page((void *)(start + i * PAGE_SIZE)) == pages[i],
-		       "sparse page %lu is not the frame given", first + i);
-	}
-	o->mapped |= model_mask(first, n);
-	for (unsigned long i = first; i < first + n; i++)
-		model_tag_page(m, o, i);
+	else
+		sparse_mapped(m, o, first, n, pages);
 }
 
 /* Forgets pages [first, first + n) of `o`: each must be unmapped (flushed) and intact. */
@@ -705,61 +730,84 @@ static bool maps_pages(const struct mobj *o)
 	return has_guard(o);
 }
 
-/* The misuse `kind` on what the model holds; false if there is nothing to misuse. */
-static bool misuse(struct model *m, unsigned kind)
+/* Each misuse: false if the model holds nothing to misuse. */
+static bool misuse_vfree_of_no_area(struct model *m)
 {
-	struct mobj *o;
-	struct page *p;
-
-	switch (kind) {
-	case 0:
-		model_trace(m, "misuse: vfree of an address in no area");
-		model_expect_warnings(m, 1, "vfree");
-		vfree((void *)(VMALLOC_END - 3 * PAGE_SIZE));
-		return true;
-	case 1:
-		if (!(o = model_pick(m, MK_VMALLOC, has_two_pages)))
-			return false;
-		model_trace(m, "misuse: vfree 0x%lx + 1 page", o->addr);
-		model_expect_warnings(m, 1, "vfree");
-		vfree((void *)(o->addr + PAGE_SIZE));
-		model_verify(m, o);
-		return true;
-	case 2:
-		if (!(o = model_pick(m, MK_VMALLOC, NULL)))
-			return false;
-		model_trace(m, "misuse: vunmap of the vmalloc area 0x%lx", o->addr);
-		model_expect_warnings(m, 1, "vunmap");
-		vunmap((void *)o->addr);
-		model_verify(m, o);
-		return true;
-	case 3:
-		if (!(o = model_pick(m, MK_VMAP, NULL)))
-			return false;
-		model_trace(m, "misuse: vfree of the vmap area 0x%lx", o->addr);
-		model_expect_warnings(m, 1, "vfree");
-		vfree((void *)o->addr);
-		model_verify(m, o);
-		return true;
-	case 4:
-		if (!(o = model_pick(m, MK_SPARSE, maps_pages)))
-			return false;
-		model_trace(m, "misuse: unaligned vm_area_map_pages on 0x%lx", o->addr);
-		model_expect_warnings(m, 1, "vm_area_map_pages");
-		MCHECK(m, vm_area_map_pages(o->vm, o->addr + 8, o->addr + PAGE_SIZE, &o->frames[0]) ==
-		       -EINVAL, "an unaligned sparse map was not -EINVAL");
-		return true;
-	default:
-		model_trace(m, "misuse: free_page of a free frame");
-		p = alloc_page(0);
-		if (!p)
-			return false;
-		free_page(p);
-		model_expect_warnings(m, 1, "free_pages");
-		free_page(p);
-		return true;
-	}
+	model_trace(m, "misuse: vfree of an address in no area");
+	model_expect_warnings(m, 1, "vfree");
+	vfree((void *)(VMALLOC_END - 3 * PAGE_SIZE));
+	return true;
 }
+
+static bool misuse_vfree_inside(struct model *m)
+{
+	struct mobj *o = model_pick(m, MK_VMALLOC, has_two_pages);
+
+	if (!o)
+		return false;
+	model_trace(m, "misuse: vfree 0x%lx + 1 page", o->addr);
+	model_expect_warnings(m, 1, "vfree");
+	vfree((void *)(o->addr + PAGE_SIZE));
+	model_verify(m, o);
+	return true;
+}
+
+static bool misuse_vunmap_of_vmalloc(struct model *m)
+{
+	struct mobj *o = model_pick(m, MK_VMALLOC, NULL);
+
+	if (!o)
+		return false;
+	model_trace(m, "misuse: vunmap of the vmalloc area 0x%lx", o->addr);
+	model_expect_warnings(m, 1, "vunmap");
+	vunmap((void *)o->addr);
+	model_verify(m, o);
+	return true;
+}
+
+static bool misuse_vfree_of_vmap(struct model *m)
+{
+	struct mobj *o = model_pick(m, MK_VMAP, NULL);
+
+	if (!o)
+		return false;
+	model_trace(m, "misuse: vfree of the vmap area 0x%lx", o->addr);
+	model_expect_warnings(m, 1, "vfree");
+	vfree((void *)o->addr);
+	model_verify(m, o);
+	return true;
+}
+
+static bool misuse_unaligned_map(struct model *m)
+{
+	struct mobj *o = model_pick(m, MK_SPARSE, maps_pages);
+
+	if (!o)
+		return false;
+	model_trace(m, "misuse: unaligned vm_area_map_pages on 0x%lx", o->addr);
+	model_expect_warnings(m, 1, "vm_area_map_pages");
+	MCHECK(m, vm_area_map_pages(o->vm, o->addr + 8, o->addr + PAGE_SIZE, &o->frames[0]) ==
+	       -EINVAL, "an unaligned sparse map was not -EINVAL");
+	return true;
+}
+
+static bool misuse_free_page_twice(struct model *m)
+{
+	struct page *p = alloc_page(0);
+
+	model_trace(m, "misuse: free_page of a free frame");
+	if (!p)
+		return false;
+	free_page(p);
+	model_expect_warnings(m, 1, "free_pages");
+	free_page(p);
+	return true;
+}
+
+static bool (*const misuses[])(struct model *m) = {
+	misuse_vfree_of_no_area, misuse_vfree_inside, misuse_vunmap_of_vmalloc,
+	misuse_vfree_of_vmap, misuse_unaligned_map, misuse_free_page_twice,
+};
 
 /* Each misuse prints exactly one warning naming the function and changes nothing. */
 static void op_misuse(struct model *m)
@@ -767,7 +815,7 @@ static void op_misuse(struct model *m)
 	struct mm_snapshot before, after;
 
 	mm_snapshot_take(&before);
-	if (!misuse(m, model_below(m, 6)))
+	if (!misuses[model_below(m, ARRAY_SIZE(misuses))](m))
 		return;
 	mm_snapshot_take(&after);
 	after.warnings = before.warnings;
