@@ -44,6 +44,12 @@ C_SRCS   := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 ASM_SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.asm))
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 
+# The saved inputs of the random model (fuzz corpus and regressions) as a C
+# table, built into the kernel and the host tests (suite model_replay).
+MODEL_INPUT_DIRS := tests/host/corpus tests/host/regressions
+MODEL_INPUTS_C   := $(BUILD)/gen/mm_model_inputs.c
+OBJS             += $(BUILD)/gen/mm_model_inputs.o
+
 KERNEL   := $(BUILD)/kernel.elf
 ISO      := $(BUILD)/kernel.iso
 
@@ -54,6 +60,13 @@ iso: $(ISO)
 
 $(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(MODEL_INPUTS_C): $(MODEL_INPUT_DIRS) $(wildcard $(MODEL_INPUT_DIRS:=/*)) tests/host/make-corpus.py
+	@mkdir -p $(dir $@)
+	@$(PYTHON) tests/host/make-corpus.py --c-table $@ $(wildcard $(MODEL_INPUT_DIRS:=/*))
+$(BUILD)/gen/mm_model_inputs.o: $(MODEL_INPUTS_C)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 

@@ -8,9 +8,11 @@
 #   stress.sh --build DIR --kernel ELF [--ops N] [--seed S] [--uefi]
 #             [--mem SIZE] [--timeout SECONDS]
 #
-# A mismatch prints "stress: mismatch at op I (seed S): ...; replay with
-# ktest.seed=S stress.ops=I+1": run `stress.sh ... --seed S --ops I+1`
-# (or `make stress STRESS_SEED=S STRESS_OPS=I+1`). Log: DIR/logs/stress.log.
+# A mismatch prints "model: FAILED at op I: ...", the last operations and
+# "model: replay: ktest.filter=stress ktest.seed=S stress.ops=I+1": run
+# `stress.sh ... --seed S --ops I+1` (or `make stress STRESS_SEED=S
+# STRESS_OPS=I+1`), or the same command line in mm-host-test
+# (docs/reliability.md). Log: DIR/logs/stress.log.
 set -u
 
 build=build kernel= ops=10000000 seed= uefi= mem=512M timeout=14400
@@ -41,6 +43,6 @@ $PYTHON scripts/ktest.py boot --name stress --timeout "$timeout" \
 	--mem "$mem" $uefi --cmdline "$cmdline" < /dev/null
 status=$?
 end=$(date +%s)
-grep -E 'stress: ' "$log" | sed 's/^ *# //'
+grep -E 'stress: |model: ' "$log" | sed 's/^ *# //'
 echo "stress: $((end - start)) s wall clock, $([ $status = 0 ] && echo passed || echo FAILED)"
 exit $status

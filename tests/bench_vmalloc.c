@@ -31,7 +31,6 @@
 #include "mm/vmalloc.h"
 #include "mm/vmap_area.h"
 
-#define PG              PAGE_SIZE
 #define REPEAT          3
 
 static unsigned test_loop_count;
@@ -50,7 +49,7 @@ static u64 rnd(void)
 static int fix_size_alloc_test(void)
 {
 	for (unsigned i = 0; i < test_loop_count; i++) {
-		u8 *p = vmalloc(3 * PG);
+		u8 *p = vmalloc(3 * PAGE_SIZE);
 
 		if (!p)
 			return -1;
@@ -62,7 +61,7 @@ static int fix_size_alloc_test(void)
 
 static int full_fit_alloc_test(void)
 {
-	unsigned junk_length = (32u << 20) / PG;
+	unsigned junk_length = (32u << 20) / PAGE_SIZE;
 	void **ptr = vmalloc(sizeof(void *) * junk_length);
 	void **junk = vmalloc(sizeof(void *) * junk_length);
 	int rv = -1;
@@ -70,13 +69,13 @@ static int full_fit_alloc_test(void)
 	if (!ptr || !junk)
 		goto out;
 	for (unsigned i = 0; i < junk_length; i++) {
-		ptr[i] = vmalloc(PG);
-		junk[i] = vmalloc(PG);
+		ptr[i] = vmalloc(PAGE_SIZE);
+		junk[i] = vmalloc(PAGE_SIZE);
 	}
 	for (unsigned i = 0; i < junk_length; i++)
 		vfree(junk[i]);
 	for (unsigned i = 0; i < test_loop_count; i++) {
-		u8 *p = vmalloc(PG);
+		u8 *p = vmalloc(PAGE_SIZE);
 
 		if (!p)
 			goto out_free;
@@ -102,10 +101,10 @@ static int long_busy_list_alloc_test(void)
 	if (!ptr)
 		return -1;
 	for (unsigned i = 0; i < BUSY; i++)
-		if (!(ptr[i] = vmalloc(PG)))
+		if (!(ptr[i] = vmalloc(PAGE_SIZE)))
 			goto out;
 	for (unsigned i = 0; i < test_loop_count; i++) {
-		u8 *p = vmalloc(100 * PG);
+		u8 *p = vmalloc(100 * PAGE_SIZE);
 
 		if (!p)
 			goto out;
@@ -124,7 +123,7 @@ static int random_size_alloc_test(void)
 {
 	for (unsigned i = 0; i < test_loop_count; i++) {
 		unsigned long n = rnd() % 100 + 1;
-		u8 *p = vmalloc(n * PG);
+		u8 *p = vmalloc(n * PAGE_SIZE);
 
 		if (!p)
 			return -1;
@@ -137,7 +136,7 @@ static int random_size_alloc_test(void)
 static int fix_align_alloc_test(void)
 {
 	for (unsigned i = 0; i < test_loop_count; i++) {
-		u8 *p = __vmalloc_node(5 * PG, 32 * 1024, PFA_ZERO, (void *)THIS_IP);
+		u8 *p = __vmalloc_node(5 * PAGE_SIZE, 32 * 1024, PFA_ZERO, (void *)THIS_IP);
 
 		if (!p)
 			return -1;
@@ -152,7 +151,7 @@ static int random_size_align_alloc_test(void)
 	for (unsigned i = 0; i < test_loop_count; i++) {
 		u64 r = rnd();
 		unsigned long align = 1ul << (r % 23);
-		u8 *p = __vmalloc_node(((r >> 8) % 10 + 1) * PG, align, PFA_ZERO,
+		u8 *p = __vmalloc_node(((r >> 8) % 10 + 1) * PAGE_SIZE, align, PFA_ZERO,
 				       (void *)THIS_IP);
 
 		if (!p)
@@ -166,7 +165,7 @@ static int random_size_align_alloc_test(void)
 static int align_shift_alloc_test(void)
 {
 	for (int i = 0; i < 64; i++) {
-		void *p = __vmalloc_node(PG, 1ul << i, PFA_ZERO, (void *)THIS_IP);
+		void *p = __vmalloc_node(PAGE_SIZE, 1ul << i, PFA_ZERO, (void *)THIS_IP);
 
 		if (!p)
 			return -1;
@@ -233,7 +232,7 @@ static void run_scenario(const struct vm_scenario *s)
 static bool make_live_areas(struct vm_struct **live, unsigned long n)
 {
 	for (unsigned long i = 0; i < 2 * n; i++)
-		if (!(live[i] = get_vm_area(PG, VM_SPARSE)))
+		if (!(live[i] = get_vm_area(PAGE_SIZE, VM_SPARSE)))
 			return false;
 	for (unsigned long i = 0; i < n; i++)
 		free_vm_area(live[2 * i + 1]);
@@ -251,7 +250,7 @@ static u64 run_pairs(void)
 	u64 start = bench_now();
 
 	for (unsigned i = 0; i < PAIRS; i++) {
-		struct vm_struct *a = get_vm_area(2 * PG, VM_SPARSE);
+		struct vm_struct *a = get_vm_area(2 * PAGE_SIZE, VM_SPARSE);
 
 		if (!a)
 			return 0;

@@ -15,6 +15,7 @@
 #include "tests/ktest.h"
 #include "tests/fault_points.h"
 #include "tests/mm_state.h"
+#include "tests/ktest_leak.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
@@ -26,34 +27,24 @@
 #include "mm/pfa.h"
 #include "mm/pgtable.h"
 
-#define PG      PAGE_SIZE
 #define SZ_4G   (4ul << 30)
 #define SZ_64K  (64ul << 10)
 
-static struct mm_snapshot ar_base;
+static struct ktest_leak ar_leak;
 static unsigned long ar_warnings_declared;     /* warnings the case prints on purpose */
 
 static int ar_init(struct ktest *t)
 {
 	ar_warnings_declared = 0;
-	vm_unmap_aliases();
-	mm_snapshot_take(&ar_base);
-	return 0;
+	return ktest_leak_begin(&ar_leak);
 }
 
 static void ar_exit(struct ktest *t)
 {
-	struct mm_snapshot now;
-
 	fault_inject_clear_all();
-	vm_unmap_aliases();
-	mm_snapshot_take(&now);
-	mm_snapshot_keep_vmalloc_tables(&ar_base, &now);
 	/* Any other warning is a failure: a real bug once hid among the intended ones. */
-	EXPECT_EQ(t, now.warnings - ar_base.warnings, ar_warnings_declared);
-	now.warnings = ar_base.warnings;
-	EXPECT_TRUE(t, mm_snapshot_equal(&ar_base, &now, t->name));
-	EXPECT_EQ(t, mm_check_all(), 0);
+	EXPECT_EQ(t, warn_count() - ar_leak.base.warnings, ar_warnings_declared);
+	ktest_leak_end(t, &ar_leak, KTEST_LEAK_IGNORE_WARNINGS);
 }
 
 static int probe(unsigned long addr)
@@ -65,7 +56,7 @@ static int probe(unsigned long addr)
 
 static unsigned long page_at(const struct arena *a, unsigned long i)
 {
-	return a->start + i * PG;
+	return a->start + i * PAGE_SIZE;
 }
 
 /* arena_alloc_pages() that must succeed; the address, or 0 after a failure. */
@@ -85,7 +76,7 @@ static unsigned long must_alloc(struct ktest *t, struct arena *a, unsigned long 
 /* Lowest fit over the free pages; a fixed address; a taken one is -EBUSY, quietly. */
 static void alloc_takes_the_lowest_free_run(struct ktest *t)
 {
-	struct arena *a = arena_create(16 * PG, 0);
+	struct arena *a = arena_create(16 * PAGE_SIZE, 0);
 	struct ktest_capture cap;
 	char buf[128];
 	int err;
@@ -110,24 +101,24 @@ static void alloc_takes_the_lowest_free_run(struct ktest *t)
 /* Frames come zeroed even after they held data, and alias their direct-map page. */
 static void pages_are_zeroed_and_alias_their_frames(struct ktest *t)
 {
-	struct arena *a = arena_create(64 * PG, 0);
+	struct arena *a = arena_create(64 * PAGE_SIZE, 0);
 	struct page *dirty[32];
 	unsigned long p;
 
 	ASSERT_NOT_NULL(t, a);
 	for (int i = 0; i < 32; i++) {
 		ASSERT_NOT_NULL(t, dirty[i] = alloc_page(0));
-		memset(page_address(dirty[i]), 0x5d, PG);
+		memset(page_address(dirty[i]), 0x5d, PAGE_SIZE);
 	}
 	for (int i = 0; i < 32; i++)
 		free_page(dirty[i]);
 	p = must_alloc(t, a, 0, 32);
 	ASSERT_NE(t, p, 0);
 	for (int i = 0; i < 32; i++) {
-		u64 *va = (u64 *)(p + i * PG);
+		u64 *va = (u64 *)(p + i * PAGE_SIZE);
 		struct page *frame = vmalloc_to_page(va);
 
-		EXPECT_TRUE(t, mem_is_filled(va, 0, PG));
+		EXPECT_TRUE(t, mem_is_filled(va, 0, PAGE_SIZE));
 		ASSERT_NOT_NULL(t, frame);
 		va[7] = 0x1234500 + i;
 		EXPECT_EQ(t, ((u64 *)page_address(frame))[7], 0x1234500 + i);
@@ -140,18 +131,18 @@ static void pages_are_zeroed_and_alias_their_frames(struct ktest *t)
 /* Freed pages fault (touched first: the flush is checked) and their frames are back. */
 static void free_unmaps_and_gives_the_frames_back(struct ktest *t)
 {
-	struct arena *a = arena_create(32 * PG, 0);
+	struct arena *a = arena_create(32 * PAGE_SIZE, 0);
 	unsigned long p, before;
 
 	ASSERT_NOT_NULL(t, a);
 	p = must_alloc(t, a, 0, 20);
 	for (int i = 0; i < 20; i++)
-		*(volatile u64 *)(p + i * PG) = i;
+		*(volatile u64 *)(p + i * PAGE_SIZE) = i;
 	before = pfa_free_pages();
-	EXPECT_EQ(t, arena_free_pages(a, p + 5 * PG, 10), 0);
+	EXPECT_EQ(t, arena_free_pages(a, p + 5 * PAGE_SIZE, 10), 0);
 	EXPECT_EQ(t, pfa_free_pages(), before + 10);
 	for (int i = 0; i < 20; i++)
-		EXPECT_EQ(t, probe(p + i * PG), i >= 5 && i < 15 ? -EFAULT : 0);
+		EXPECT_EQ(t, probe(p + i * PAGE_SIZE), i >= 5 && i < 15 ? -EFAULT : 0);
 	EXPECT_EQ(t, arena_free_pages(a, p, 32), 0);            /* holes are fine */
 	EXPECT_EQ(t, pfa_free_pages(), before + 20);
 	EXPECT_EQ(t, a->nr_allocated, 0);
@@ -162,7 +153,7 @@ static void free_unmaps_and_gives_the_frames_back(struct ktest *t)
 /* All pages taken: -ENOSPC, quietly; a freed page is found again. */
 static void exhaustion_and_reuse(struct ktest *t)
 {
-	struct arena *a = arena_create(8 * PG, 0);
+	struct arena *a = arena_create(8 * PAGE_SIZE, 0);
 	struct ktest_capture cap;
 	char buf[128];
 	int err;
@@ -202,7 +193,7 @@ static void call_code(void *addr)
 /* A read and a write of free pages are resolved: zeroed pages appear, allocated. */
 static void fault_in_maps_a_zeroed_page_and_resumes(struct ktest *t)
 {
-	struct arena *a = arena_create(64 * PG, ARENA_FAULT_IN);
+	struct arena *a = arena_create(64 * PAGE_SIZE, ARENA_FAULT_IN);
 	static struct ktest_fault f;
 	volatile u64 *w;
 
@@ -213,7 +204,7 @@ static void fault_in_maps_a_zeroed_page_and_resumes(struct ktest *t)
 	EXPECT_EQ(t, *w, 0x600d);
 	EXPECT_TRUE(t, mem_is_filled((void *)page_at(a, 5), 0, 24));
 	EXPECT_FALSE(t, ktest_catch_fault(t, read_word, (void *)page_at(a, 9), &f));
-	EXPECT_TRUE(t, mem_is_filled((void *)page_at(a, 9), 0, PG));
+	EXPECT_TRUE(t, mem_is_filled((void *)page_at(a, 9), 0, PAGE_SIZE));
 	EXPECT_EQ(t, a->nr_faults, 2);
 	EXPECT_EQ(t, a->nr_allocated, 2);
 	EXPECT_EQ(t, arena_check(a), 0);
@@ -238,7 +229,7 @@ static void expect_report(struct ktest *t, const struct ktest_fault *f, const st
 	EXPECT_TRUE(t, f->info.page_fault);
 	EXPECT_EQ(t, f->info.addr, addr);
 	snprintf(want, sizeof(want), "arena: fault at 0x%lx in arena 0x%lx-0x%lx", addr, a->start,
-		 a->start + a->nr_pages * PG);
+		 a->start + a->nr_pages * PAGE_SIZE);
 	EXPECT_TRUE(t, ktest_contains(f->report, want));
 	EXPECT_TRUE(t, ktest_contains(f->report, "created by "));
 	EXPECT_TRUE(t, ktest_contains(f->report, why));
@@ -249,8 +240,8 @@ static void expect_report(struct ktest *t, const struct ktest_fault *f, const st
 /* Without ARENA_FAULT_IN, on the guard page, or a fetch: reported, naming the arena. */
 static void other_faults_are_reported_naming_the_arena(struct ktest *t)
 {
-	struct arena *plain = arena_create(8 * PG, 0);
-	struct arena *lazy = arena_create(8 * PG, ARENA_FAULT_IN);
+	struct arena *plain = arena_create(8 * PAGE_SIZE, 0);
+	struct arena *lazy = arena_create(8 * PAGE_SIZE, ARENA_FAULT_IN);
 	static struct ktest_fault f;
 	unsigned long addr;
 
@@ -276,7 +267,7 @@ static void other_faults_are_reported_naming_the_arena(struct ktest *t)
 static void fault_in_out_of_memory_is_reported(struct ktest *t)
 {
 	struct fault_attr first = { .mode = FAULT_MODE_NTH, .n = 1 };
-	struct arena *a = arena_create(8 * PG, ARENA_FAULT_IN);
+	struct arena *a = arena_create(8 * PAGE_SIZE, ARENA_FAULT_IN);
 	static struct ktest_fault f;
 	bool faulted;
 
@@ -299,7 +290,7 @@ static void fault_in_out_of_memory_is_reported(struct ktest *t)
 /* Destroy with pages allocated and faulted in: everything is given back, silently. */
 static void destroy_frees_everything(struct ktest *t)
 {
-	struct arena *a = arena_create(256 * PG, ARENA_FAULT_IN);
+	struct arena *a = arena_create(256 * PAGE_SIZE, ARENA_FAULT_IN);
 	static struct ktest_fault f;
 	unsigned long warns = warn_count();
 
@@ -324,10 +315,10 @@ static void bpf_geometry_4g_64k(struct ktest *t)
 	static struct ktest_fault f;
 
 	ASSERT_NOT_NULL(t, a);
-	EXPECT_EQ(t, a->nr_pages, size / PG);
-	EXPECT_EQ(t, a->area->size, size + PG);
+	EXPECT_EQ(t, a->nr_pages, size / PAGE_SIZE);
+	EXPECT_EQ(t, a->area->size, size + PAGE_SIZE);
 	EXPECT_EQ(t, a->area->flags, VM_SPARSE);
-	last = a->start + size - PG;
+	last = a->start + size - PAGE_SIZE;
 	EXPECT_EQ(t, must_alloc(t, a, 0, 1), a->start);
 	EXPECT_EQ(t, must_alloc(t, a, last, 1), last);
 	*(volatile u64 *)last = 0xfeed;
@@ -337,7 +328,7 @@ static void bpf_geometry_4g_64k(struct ktest *t)
 	expect_report(t, &f, a, a->start + size, "guard page");
 	EXPECT_EQ(t, a->nr_allocated, 3);
 	EXPECT_EQ(t, a->nr_faults, 1);
-	EXPECT_EQ(t, must_alloc(t, a, 0, 16), a->start + PG);  /* lowest fit after page 0 */
+	EXPECT_EQ(t, must_alloc(t, a, 0, 16), a->start + PAGE_SIZE);  /* lowest fit after page 0 */
 	EXPECT_EQ(t, arena_check(a), 0);
 	arena_destroy(a);
 }
@@ -364,7 +355,7 @@ static __noinline int call_free(struct arena *a, unsigned long addr, unsigned lo
 /* Bad arguments: -EINVAL and one warning line naming the function, the arena and the caller. */
 static void bad_arguments_warn_once(struct ktest *t)
 {
-	struct arena *a = arena_create(8 * PG, 0);
+	struct arena *a = arena_create(8 * PAGE_SIZE, 0);
 
 	ASSERT_NOT_NULL(t, a);
 	const struct {
@@ -418,7 +409,7 @@ static void bad_arguments_warn_once(struct ktest *t)
 /* Unknown flags and zero sizes are refused; destroying twice is caught. */
 static void create_and_destroy_misuse(struct ktest *t)
 {
-	struct arena *a = arena_create(PG, 0);
+	struct arena *a = arena_create(PAGE_SIZE, 0);
 	struct ktest_capture cap;
 	char text[512];
 
@@ -427,7 +418,7 @@ static void create_and_destroy_misuse(struct ktest *t)
 	ar_warnings_declared = 3;
 	ktest_capture_start(&cap, text, sizeof(text), true);
 	EXPECT_NULL(t, arena_create(0, 0));
-	EXPECT_NULL(t, arena_create(PG, 0x80));
+	EXPECT_NULL(t, arena_create(PAGE_SIZE, 0x80));
 	arena_destroy(a);                       /* the freed pointer: refused, not touched */
 	EXPECT_EQ(t, ktest_capture_stop(&cap), 3);
 	EXPECT_TRUE(t, ktest_contains(text, "arena_create: size 0x0"));
@@ -481,7 +472,7 @@ static void undo_alloc(void *ctx)
 static int op_fault_in(void *ctx)
 {
 	struct point_ctx *c = ctx;
-	unsigned long addr = c->arena->start + c->count * PG;
+	unsigned long addr = c->arena->start + c->count * PAGE_SIZE;
 
 	if (!ktest_catch_fault(c->t, read_word, (void *)addr, &c->fault))
 		return 0;
@@ -492,7 +483,7 @@ static void undo_fault_in(void *ctx)
 {
 	struct point_ctx *c = ctx;
 
-	arena_free_pages(c->arena, c->arena->start + c->count * PG, 1);
+	arena_free_pages(c->arena, c->arena->start + c->count * PAGE_SIZE, 1);
 }
 
 struct point_case {
@@ -509,7 +500,7 @@ struct point_case {
 
 static const struct point_case points[] = {
 	{ "create_16_pages", OP("arena_create 16 pages", op_create, undo_create),
-	  16 * PG, 0, 0, 3 },
+	  16 * PAGE_SIZE, 0, 0, 3 },
 	/* 32 PTE tables, a PMD table: each a failure point at two sites. */
 	{ "create_64m_prebuilt", OP("arena_create 64 MiB prebuilt", op_create, undo_create),
 	  64 << 20, 0, ARENA_PREBUILT | ARENA_FAULT_IN, 2 * 33 },

@@ -10,6 +10,7 @@
  */
 #include "tests/ktest.h"
 #include "tests/mm_state.h"
+#include "tests/ktest_leak.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "mm/mm_check.h"
@@ -19,9 +20,8 @@
 #include "mm/vmalloc_fault.h"
 #include "mm/vmap_area.h"
 
-#define PG      PAGE_SIZE
 
-static struct mm_snapshot fr_base;
+static struct ktest_leak fr_leak;
 static struct ktest_fault fr_fault;     /* 2 KiB of report: not on the stack */
 
 /* Until mm_init() registers it, the suite does (registering twice is a no-op). */
@@ -32,20 +32,12 @@ static int fr_suite_init(void)
 
 static int fr_init(struct ktest *t)
 {
-	vm_unmap_aliases();
-	mm_snapshot_take(&fr_base);
-	return mm_check_all();
+	return ktest_leak_begin(&fr_leak);
 }
 
 static void fr_exit(struct ktest *t)
 {
-	struct mm_snapshot now;
-
-	vm_unmap_aliases();
-	mm_snapshot_take(&now);
-	mm_snapshot_keep_vmalloc_tables(&fr_base, &now);
-	EXPECT_TRUE(t, mm_snapshot_equal(&fr_base, &now, t->name));
-	EXPECT_EQ(t, mm_check_all(), 0);
+	ktest_leak_end(t, &fr_leak, KTEST_LEAK_COUNT_WARNINGS);
 }
 
 /* --- what faults ----------------------------------------------------------- */
@@ -105,9 +97,9 @@ static void write_to_read_only_vmap_names_the_area(struct ktest *t)
 	ASSERT_NOT_NULL(t, p);
 	snprintf(want, sizeof(want),
 		 "vmalloc: 0x%lx is in area 0x%lx-0x%lx (12288 bytes, vmap, caller "
-		 "write_to_read_only_vmap_names_the_area+0x", (unsigned long)p + PG + 8,
-		 (unsigned long)p, (unsigned long)p + 3 * PG);
-	expect_report(t, write_at, (unsigned long)p + PG + 8, want);
+		 "write_to_read_only_vmap_names_the_area+0x", (unsigned long)p + PAGE_SIZE + 8,
+		 (unsigned long)p, (unsigned long)p + 3 * PAGE_SIZE);
+	expect_report(t, write_at, (unsigned long)p + PAGE_SIZE + 8, want);
 	EXPECT_TRUE(t, fr_fault.info.present);         /* a protection fault */
 	vunmap(p);
 	free_page(frames[0]);
@@ -116,56 +108,56 @@ static void write_to_read_only_vmap_names_the_area(struct ktest *t)
 
 static void exec_of_vmalloc_memory_names_the_area(struct ktest *t)
 {
-	u8 *p = vmalloc(3 * PG);
+	u8 *p = vmalloc(3 * PAGE_SIZE);
 	char want[160];
 
 	ASSERT_NOT_NULL(t, p);
-	memset(p, 0xc3, 3 * PG);                /* `ret`, if NX ever failed */
+	memset(p, 0xc3, 3 * PAGE_SIZE);                /* `ret`, if NX ever failed */
 	snprintf(want, sizeof(want),
 		 "vmalloc: 0x%lx is in area 0x%lx-0x%lx (16384 bytes, vmalloc, caller "
-		 "exec_of_vmalloc_memory_names_the_area+0x", (unsigned long)p + 2 * PG,
-		 (unsigned long)p, (unsigned long)p + 4 * PG);
-	expect_report(t, exec_at, (unsigned long)p + 2 * PG, want);
+		 "exec_of_vmalloc_memory_names_the_area+0x", (unsigned long)p + 2 * PAGE_SIZE,
+		 (unsigned long)p, (unsigned long)p + 4 * PAGE_SIZE);
+	expect_report(t, exec_at, (unsigned long)p + 2 * PAGE_SIZE, want);
 	EXPECT_TRUE(t, fr_fault.info.fetch);
 	vfree(p);
 }
 
 static void guard_page_is_named(struct ktest *t)
 {
-	u8 *p = vmalloc(2 * PG);
+	u8 *p = vmalloc(2 * PAGE_SIZE);
 	char want[160];
 
 	ASSERT_NOT_NULL(t, p);
 	snprintf(want, sizeof(want),
 		 "vmalloc: 0x%lx is the guard page of area 0x%lx-0x%lx (caller "
-		 "guard_page_is_named+0x", (unsigned long)p + 2 * PG + 0x10,
-		 (unsigned long)p, (unsigned long)p + 3 * PG);
-	expect_report(t, read_at, (unsigned long)p + 2 * PG + 0x10, want);
+		 "guard_page_is_named+0x", (unsigned long)p + 2 * PAGE_SIZE + 0x10,
+		 (unsigned long)p, (unsigned long)p + 3 * PAGE_SIZE);
+	expect_report(t, read_at, (unsigned long)p + 2 * PAGE_SIZE + 0x10, want);
 	vfree(p);
 }
 
 static void unmapped_page_of_sparse_area_is_named(struct ktest *t)
 {
-	struct vm_struct *area = get_vm_area(4 * PG, VM_SPARSE);
+	struct vm_struct *area = get_vm_area(4 * PAGE_SIZE, VM_SPARSE);
 	struct page *frame = alloc_page(PFA_ZERO);
 	unsigned long a;
 	char want[160];
 
 	ASSERT_TRUE(t, area && frame);
 	a = (unsigned long)area->addr;
-	ASSERT_EQ(t, vm_area_map_pages(area, a + PG, a + 2 * PG, &frame), 0);
+	ASSERT_EQ(t, vm_area_map_pages(area, a + PAGE_SIZE, a + 2 * PAGE_SIZE, &frame), 0);
 	snprintf(want, sizeof(want),
 		 "vmalloc: 0x%lx is an unmapped page of sparse area 0x%lx-0x%lx (caller "
-		 "unmapped_page_of_sparse_area_is_named+0x", a + 2 * PG, a, a + 5 * PG);
-	expect_report(t, write_at, a + 2 * PG, want);
+		 "unmapped_page_of_sparse_area_is_named+0x", a + 2 * PAGE_SIZE, a, a + 5 * PAGE_SIZE);
+	expect_report(t, write_at, a + 2 * PAGE_SIZE, want);
 
 	/* The mapped page is "in area": fetching from it breaks NX, not presence. */
 	snprintf(want, sizeof(want),
 		 "vmalloc: 0x%lx is in area 0x%lx-0x%lx (20480 bytes, sparse, caller "
-		 "unmapped_page_of_sparse_area_is_named+0x", a + PG, a, a + 5 * PG);
-	expect_report(t, exec_at, a + PG, want);
+		 "unmapped_page_of_sparse_area_is_named+0x", a + PAGE_SIZE, a, a + 5 * PAGE_SIZE);
+	expect_report(t, exec_at, a + PAGE_SIZE, want);
 
-	vm_area_unmap_pages(area, a, a + 4 * PG);
+	vm_area_unmap_pages(area, a, a + 4 * PAGE_SIZE);
 	free_vm_area(area);
 	free_page(frame);
 }
@@ -173,7 +165,7 @@ static void unmapped_page_of_sparse_area_is_named(struct ktest *t)
 /* A reservation with nothing mapped: a missing page, not a sparse one. */
 static void reserved_area_is_named(struct ktest *t)
 {
-	struct vm_struct *area = get_vm_area(PG, 0);
+	struct vm_struct *area = get_vm_area(PAGE_SIZE, 0);
 	unsigned long a;
 	char want[160];
 
@@ -181,7 +173,7 @@ static void reserved_area_is_named(struct ktest *t)
 	a = (unsigned long)area->addr;
 	snprintf(want, sizeof(want),
 		 "vmalloc: 0x%lx is in area 0x%lx-0x%lx (8192 bytes, reserved, caller "
-		 "reserved_area_is_named+0x", a, a, a + 2 * PG);
+		 "reserved_area_is_named+0x", a, a, a + 2 * PAGE_SIZE);
 	expect_report(t, read_at, a, want);
 	free_vm_area(area);
 }
@@ -198,7 +190,7 @@ struct freed_kind {
 
 static unsigned long make_vmalloc(void)
 {
-	return (unsigned long)vmalloc(3 * PG);
+	return (unsigned long)vmalloc(3 * PAGE_SIZE);
 }
 
 static __noinline void freer_vfree(unsigned long start)
@@ -222,11 +214,11 @@ static __noinline void freer_vunmap(unsigned long start)
 
 static unsigned long make_sparse(void)
 {
-	struct vm_struct *area = get_vm_area(3 * PG, VM_SPARSE);
+	struct vm_struct *area = get_vm_area(3 * PAGE_SIZE, VM_SPARSE);
 
 	if (!area)
 		return 0;
-	if (vm_area_map_pages(area, (unsigned long)area->addr, (unsigned long)area->addr + PG,
+	if (vm_area_map_pages(area, (unsigned long)area->addr, (unsigned long)area->addr + PAGE_SIZE,
 			      &freed_frame)) {
 		free_vm_area(area);
 		return 0;
@@ -238,7 +230,7 @@ static __noinline void freer_free_vm_area(unsigned long start)
 {
 	struct vm_struct *area = find_vm_area((void *)start);
 
-	vm_area_unmap_pages(area, start, start + PG);
+	vm_area_unmap_pages(area, start, start + PAGE_SIZE);
 	free_vm_area(area);
 	barrier();
 }
@@ -285,21 +277,21 @@ static void freed_area_names_who_freed_it(struct ktest *t)
 /* A freed range handed out again is reported as the new area, not as freed. */
 static void reused_range_names_the_new_area(struct ktest *t)
 {
-	void *old = vmalloc(PG);
+	void *old = vmalloc(PAGE_SIZE);
 	struct vm_struct *area;
 	char want[160];
 
 	ASSERT_NOT_NULL(t, old);
 	vfree(old);
 	vm_unmap_aliases();
-	area = get_vm_area(PG, 0);
+	area = get_vm_area(PAGE_SIZE, 0);
 	ASSERT_NOT_NULL(t, area);
 	if (area->addr != old) {
 		free_vm_area(area);
 		ktest_skip(t, "the range was not handed out again");
 	}
 	snprintf(want, sizeof(want), "vmalloc: 0x%lx is in area 0x%lx-0x%lx (8192 bytes, reserved",
-		 (unsigned long)old, (unsigned long)old, (unsigned long)old + 2 * PG);
+		 (unsigned long)old, (unsigned long)old, (unsigned long)old + 2 * PAGE_SIZE);
 	expect_report(t, read_at, (unsigned long)old, want);
 	EXPECT_FALSE(t, ktest_contains(fr_fault.report, "freed"));
 	free_vm_area(area);
@@ -309,12 +301,12 @@ static void reused_range_names_the_new_area(struct ktest *t)
 static void history_forgets_the_oldest(struct ktest *t)
 {
 	enum { N = VMALLOC_FREE_HISTORY };
-	void *first = vmalloc(PG), **more = kzalloc(N * sizeof(void *));
+	void *first = vmalloc(PAGE_SIZE), **more = kzalloc(N * sizeof(void *));
 	char want[96];
 
 	ASSERT_TRUE(t, first && more);
 	for (unsigned i = 0; i < N; i++)
-		ASSERT_NOT_NULL(t, more[i] = vmalloc(PG));
+		ASSERT_NOT_NULL(t, more[i] = vmalloc(PAGE_SIZE));
 	vfree(first);
 	for (unsigned i = 0; i < N; i++)
 		vfree(more[i]);
@@ -358,7 +350,7 @@ static void busy_vmap_lock_is_not_waited_for(struct ktest *t)
 
 static void fault_outside_the_range_has_no_vmalloc_line(struct ktest *t)
 {
-	ASSERT_TRUE(t, ktest_catch_fault(t, read_at, (void *)(VMALLOC_START - PG), &fr_fault));
+	ASSERT_TRUE(t, ktest_catch_fault(t, read_at, (void *)(VMALLOC_START - PAGE_SIZE), &fr_fault));
 	EXPECT_EQ(t, count_of(fr_fault.report, "vmalloc: "), 0);
 	ASSERT_TRUE(t, ktest_catch_fault(t, read_at, (void *)VMALLOC_END, &fr_fault));
 	EXPECT_EQ(t, count_of(fr_fault.report, "vmalloc: "), 0);

@@ -29,7 +29,6 @@
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
 
-#define PG              PAGE_SIZE
 #define SPARSE_PAGES    8
 #define VM_BYTE         0x3c            /* the vmalloc area's contents */
 #define MAP_BYTE        0xa5            /* the vmapped frame's */
@@ -58,7 +57,7 @@ static unsigned long sparse_start(const struct env *e)
 
 static __noinline long vfree_twice(struct env *e)
 {
-	void *p = vmalloc(PG);
+	void *p = vmalloc(PAGE_SIZE);
 
 	vfree(p);
 	vfree(p);
@@ -68,7 +67,7 @@ static __noinline long vfree_twice(struct env *e)
 
 static __noinline long vfree_inside_an_area(struct env *e)
 {
-	vfree(e->vm + PG);
+	vfree(e->vm + PAGE_SIZE);
 	barrier();
 	return 0;
 }
@@ -90,6 +89,13 @@ static __noinline long vfree_of_a_sparse_area(struct env *e)
 static __noinline long vfree_of_a_kmalloc_pointer(struct env *e)
 {
 	vfree(e->obj);
+	barrier();
+	return 0;
+}
+
+static __noinline long vfree_of_a_stack_address(struct env *e)
+{
+	vfree(e);
 	barrier();
 	return 0;
 }
@@ -121,7 +127,7 @@ static __noinline long vunmap_twice(struct env *e)
 /* A freed vm_struct is gone: the second free passes what the caller still has, a copy. */
 static __noinline long free_vm_area_twice(struct env *e)
 {
-	struct vm_struct *area = get_vm_area(PG, 0), stale;
+	struct vm_struct *area = get_vm_area(PAGE_SIZE, 0), stale;
 
 	if (!area)
 		return -ENOMEM;
@@ -139,7 +145,7 @@ static __noinline long free_vm_area_twice(struct env *e)
  */
 static __noinline long free_vm_area_stale_after_reuse(struct env *e)
 {
-	struct vm_struct *first = get_vm_area(PG, VM_SPARSE), *next, stale;
+	struct vm_struct *first = get_vm_area(PAGE_SIZE, VM_SPARSE), *next, stale;
 	unsigned long va;
 	long err = 0;
 
@@ -147,7 +153,7 @@ static __noinline long free_vm_area_stale_after_reuse(struct env *e)
 		return -ENOMEM;
 	stale = *first;
 	free_vm_area(first);
-	next = get_vm_area(PG, VM_SPARSE);
+	next = get_vm_area(PAGE_SIZE, VM_SPARSE);
 	if (!next)
 		return -ENOMEM;
 	va = (unsigned long)next->addr;
@@ -155,11 +161,11 @@ static __noinline long free_vm_area_stale_after_reuse(struct env *e)
 	barrier();
 	if (va != (unsigned long)stale.addr || find_vm_area(next->addr) != next)
 		err = -ENOENT;          /* not reused (the row proves nothing), or freed */
-	else if (vm_area_map_pages(next, va, va + PG, &e->frames[2]))
+	else if (vm_area_map_pages(next, va, va + PAGE_SIZE, &e->frames[2]))
 		err = -ENOMEM;
 	else if (*(volatile u8 *)va != *(u8 *)page_address(e->frames[2]))
 		err = -EFAULT;
-	vm_area_unmap_pages(next, va, va + PG);
+	vm_area_unmap_pages(next, va, va + PAGE_SIZE);
 	free_vm_area(next);
 	return err;
 }
@@ -173,7 +179,7 @@ static __noinline long free_vm_area_of_a_vmalloc_area(struct env *e)
 
 static __noinline long remove_vm_area_inside(struct env *e)
 {
-	struct vm_struct *vm = remove_vm_area((u8 *)e->area->addr + PG);
+	struct vm_struct *vm = remove_vm_area((u8 *)e->area->addr + PAGE_SIZE);
 
 	barrier();
 	return vm ? 1 : 0;
@@ -181,7 +187,7 @@ static __noinline long remove_vm_area_inside(struct env *e)
 
 static __noinline long remove_vm_area_twice(struct env *e)
 {
-	struct vm_struct *area = get_vm_area(PG, 0), *again;
+	struct vm_struct *area = get_vm_area(PAGE_SIZE, 0), *again;
 	void *addr;
 
 	if (!area)
@@ -196,7 +202,7 @@ static __noinline long remove_vm_area_twice(struct env *e)
 /* Only vfree() frees VM_ALLOC, and it does not release sparse tables: refused at creation. */
 static __noinline long get_vm_area_sparse_with_vm_alloc(struct env *e)
 {
-	struct vm_struct *area = get_vm_area(PG, VM_SPARSE | VM_SPARSE_PREBUILT | VM_ALLOC);
+	struct vm_struct *area = get_vm_area(PAGE_SIZE, VM_SPARSE | VM_SPARSE_PREBUILT | VM_ALLOC);
 
 	barrier();
 	if (area)
@@ -239,7 +245,7 @@ static __noinline long vmalloc_overflowing_size(struct env *e)
 /* Rounds up to a page without wrapping; only the guard page wraps. */
 static __noinline long get_vm_area_overflowing_with_guard(struct env *e)
 {
-	struct vm_struct *area = get_vm_area(~0ul - 2 * PG + 2, 0);
+	struct vm_struct *area = get_vm_area(~0ul - 2 * PAGE_SIZE + 2, 0);
 
 	free_vm_area(area);
 	return area ? 1 : 0;
@@ -247,7 +253,7 @@ static __noinline long get_vm_area_overflowing_with_guard(struct env *e)
 
 static __noinline long vmalloc_align_not_power_of_two(struct env *e)
 {
-	void *p = __vmalloc_node(PG, 3 * PG, 0, (void *)THIS_IP);
+	void *p = __vmalloc_node(PAGE_SIZE, 3 * PAGE_SIZE, 0, (void *)THIS_IP);
 
 	vfree(p);
 	return p ? 1 : 0;
@@ -255,7 +261,7 @@ static __noinline long vmalloc_align_not_power_of_two(struct env *e)
 
 static __noinline long vmalloc_align_zero(struct env *e)
 {
-	void *p = __vmalloc_node(PG, 0, 0, (void *)THIS_IP);
+	void *p = __vmalloc_node(PAGE_SIZE, 0, 0, (void *)THIS_IP);
 
 	vfree(p);
 	return p ? 1 : 0;
@@ -263,7 +269,7 @@ static __noinline long vmalloc_align_zero(struct env *e)
 
 static __noinline long get_vm_area_node_align_0x3000(struct env *e)
 {
-	struct vm_struct *area = __get_vm_area_node(PG, 0x3000, 0, VMALLOC_START, VMALLOC_END,
+	struct vm_struct *area = __get_vm_area_node(PAGE_SIZE, 0x3000, 0, VMALLOC_START, VMALLOC_END,
 						    (void *)THIS_IP);
 
 	free_vm_area(area);
@@ -272,7 +278,7 @@ static __noinline long get_vm_area_node_align_0x3000(struct env *e)
 
 static __noinline long get_vm_area_window_outside(struct env *e)
 {
-	struct vm_struct *area = __get_vm_area_node(PG, PG, 0, VMALLOC_END, VMALLOC_END + 16 * PG,
+	struct vm_struct *area = __get_vm_area_node(PAGE_SIZE, PAGE_SIZE, 0, VMALLOC_END, VMALLOC_END + 16 * PAGE_SIZE,
 						    (void *)THIS_IP);
 
 	free_vm_area(area);
@@ -281,7 +287,7 @@ static __noinline long get_vm_area_window_outside(struct env *e)
 
 static __noinline long get_vm_area_unknown_flags(struct env *e)
 {
-	struct vm_struct *area = get_vm_area(PG, 0x80000);
+	struct vm_struct *area = get_vm_area(PAGE_SIZE, 0x80000);
 
 	free_vm_area(area);
 	return area ? 1 : 0;
@@ -289,10 +295,18 @@ static __noinline long get_vm_area_unknown_flags(struct env *e)
 
 static __noinline long vmalloc_bad_protection(struct env *e)
 {
-	void *p = __vmalloc_node_range(PG, PG, VMALLOC_START, VMALLOC_END, 0, PROT_WRITE, 0,
+	void *p = __vmalloc_node_range(PAGE_SIZE, PAGE_SIZE, VMALLOC_START, VMALLOC_END, 0, PROT_WRITE, 0,
 				       (void *)THIS_IP);
 
 	vfree(p);
+	return p ? 1 : 0;
+}
+
+static __noinline long vmap_bad_protection(struct env *e)
+{
+	void *p = vmap(&e->frames[2], 1, 0, PROT_WRITE);
+
+	vunmap(p);
 	return p ? 1 : 0;
 }
 
@@ -366,6 +380,14 @@ static __noinline long vmalloc_to_page_outside(struct env *e)
 	return page ? 1 : 0;
 }
 
+static __noinline long vmalloc_to_page_of_a_stack_address(struct env *e)
+{
+	struct page *page = vmalloc_to_page(e);
+
+	barrier();
+	return page ? 1 : 0;
+}
+
 static __noinline long vread_without_buffer(struct env *e)
 {
 	long n = vread(NULL, e->vm, 16);
@@ -388,7 +410,7 @@ static __noinline long vread_outside(struct env *e)
 static __noinline long map_pages_on_a_vmalloc_area(struct env *e)
 {
 	struct vm_struct *vm = find_vm_area(e->vm);
-	int err = vm_area_map_pages(vm, (unsigned long)e->vm, (unsigned long)e->vm + PG,
+	int err = vm_area_map_pages(vm, (unsigned long)e->vm, (unsigned long)e->vm + PAGE_SIZE,
 				    &e->frames[2]);
 
 	barrier();
@@ -398,7 +420,7 @@ static __noinline long map_pages_on_a_vmalloc_area(struct env *e)
 static __noinline long map_pages_on_a_reserved_area(struct env *e)
 {
 	unsigned long a = (unsigned long)e->area->addr;
-	int err = vm_area_map_pages(e->area, a, a + PG, &e->frames[2]);
+	int err = vm_area_map_pages(e->area, a, a + PAGE_SIZE, &e->frames[2]);
 
 	barrier();
 	return err;
@@ -406,7 +428,7 @@ static __noinline long map_pages_on_a_reserved_area(struct env *e)
 
 static __noinline long map_pages_on_no_area(struct env *e)
 {
-	int err = vm_area_map_pages(NULL, sparse_start(e), sparse_start(e) + PG, &e->frames[2]);
+	int err = vm_area_map_pages(NULL, sparse_start(e), sparse_start(e) + PAGE_SIZE, &e->frames[2]);
 
 	barrier();
 	return err;
@@ -414,12 +436,12 @@ static __noinline long map_pages_on_no_area(struct env *e)
 
 static __noinline long map_pages_on_a_no_guard_area(struct env *e)
 {
-	struct vm_struct *area = get_vm_area(2 * PG, VM_SPARSE | VM_NO_GUARD);
+	struct vm_struct *area = get_vm_area(2 * PAGE_SIZE, VM_SPARSE | VM_NO_GUARD);
 	int err;
 
 	if (!area)
 		return -ENOMEM;
-	err = vm_area_map_pages(area, (unsigned long)area->addr, (unsigned long)area->addr + PG,
+	err = vm_area_map_pages(area, (unsigned long)area->addr, (unsigned long)area->addr + PAGE_SIZE,
 				&e->frames[2]);
 	free_vm_area(area);
 	return err;
@@ -428,7 +450,7 @@ static __noinline long map_pages_on_a_no_guard_area(struct env *e)
 static __noinline long map_pages_more_than_ram(struct env *e)
 {
 	unsigned long a = sparse_start(e);
-	int err = vm_area_map_pages(e->sparse, a, a + (pfa_total_pages() + 1) * PG, &e->frames[2]);
+	int err = vm_area_map_pages(e->sparse, a, a + (pfa_total_pages() + 1) * PAGE_SIZE, &e->frames[2]);
 
 	barrier();
 	return err;
@@ -437,8 +459,8 @@ static __noinline long map_pages_more_than_ram(struct env *e)
 static __noinline long map_pages_into_the_guard(struct env *e)
 {
 	unsigned long a = sparse_start(e);
-	int err = vm_area_map_pages(e->sparse, a + (SPARSE_PAGES - 1) * PG,
-				    a + (SPARSE_PAGES + 1) * PG, &e->frames[2]);
+	int err = vm_area_map_pages(e->sparse, a + (SPARSE_PAGES - 1) * PAGE_SIZE,
+				    a + (SPARSE_PAGES + 1) * PAGE_SIZE, &e->frames[2]);
 
 	barrier();
 	return err;
@@ -447,7 +469,7 @@ static __noinline long map_pages_into_the_guard(struct env *e)
 static __noinline long map_pages_below_the_area(struct env *e)
 {
 	unsigned long a = sparse_start(e);
-	int err = vm_area_map_pages(e->sparse, a - PG, a + PG, &e->frames[2]);
+	int err = vm_area_map_pages(e->sparse, a - PAGE_SIZE, a + PAGE_SIZE, &e->frames[2]);
 
 	barrier();
 	return err;
@@ -456,7 +478,7 @@ static __noinline long map_pages_below_the_area(struct env *e)
 static __noinline long map_pages_unaligned_start(struct env *e)
 {
 	unsigned long a = sparse_start(e);
-	int err = vm_area_map_pages(e->sparse, a + PG + 8, a + 2 * PG, &e->frames[2]);
+	int err = vm_area_map_pages(e->sparse, a + PAGE_SIZE + 8, a + 2 * PAGE_SIZE, &e->frames[2]);
 
 	barrier();
 	return err;
@@ -465,7 +487,7 @@ static __noinline long map_pages_unaligned_start(struct env *e)
 static __noinline long map_pages_unaligned_end(struct env *e)
 {
 	unsigned long a = sparse_start(e);
-	int err = vm_area_map_pages(e->sparse, a + PG, a + 2 * PG + 8, &e->frames[2]);
+	int err = vm_area_map_pages(e->sparse, a + PAGE_SIZE, a + 2 * PAGE_SIZE + 8, &e->frames[2]);
 
 	barrier();
 	return err;
@@ -474,7 +496,7 @@ static __noinline long map_pages_unaligned_end(struct env *e)
 static __noinline long map_pages_reversed(struct env *e)
 {
 	unsigned long a = sparse_start(e);
-	int err = vm_area_map_pages(e->sparse, a + 3 * PG, a + PG, &e->frames[2]);
+	int err = vm_area_map_pages(e->sparse, a + 3 * PAGE_SIZE, a + PAGE_SIZE, &e->frames[2]);
 
 	barrier();
 	return err;
@@ -483,7 +505,7 @@ static __noinline long map_pages_reversed(struct env *e)
 static __noinline long map_pages_empty(struct env *e)
 {
 	unsigned long a = sparse_start(e);
-	int err = vm_area_map_pages(e->sparse, a + PG, a + PG, &e->frames[2]);
+	int err = vm_area_map_pages(e->sparse, a + PAGE_SIZE, a + PAGE_SIZE, &e->frames[2]);
 
 	barrier();
 	return err;
@@ -492,7 +514,7 @@ static __noinline long map_pages_empty(struct env *e)
 static __noinline long map_pages_null_array(struct env *e)
 {
 	unsigned long a = sparse_start(e);
-	int err = vm_area_map_pages(e->sparse, a + PG, a + 2 * PG, NULL);
+	int err = vm_area_map_pages(e->sparse, a + PAGE_SIZE, a + 2 * PAGE_SIZE, NULL);
 
 	barrier();
 	return err;
@@ -502,7 +524,7 @@ static __noinline long map_pages_null_entry(struct env *e)
 {
 	struct page *pages[2] = { e->frames[2], NULL };
 	unsigned long a = sparse_start(e);
-	int err = vm_area_map_pages(e->sparse, a + PG, a + 3 * PG, pages);
+	int err = vm_area_map_pages(e->sparse, a + PAGE_SIZE, a + 3 * PAGE_SIZE, pages);
 
 	barrier();
 	return err;
@@ -513,7 +535,7 @@ static __noinline long name(struct env *e)                                      
 {                                                                               \
 	struct page *pages[2] = { e->frames[2], bad_frame(e, kind) };           \
 	unsigned long a = sparse_start(e);                                      \
-	int err = vm_area_map_pages(e->sparse, a + PG, a + 3 * PG, pages);      \
+	int err = vm_area_map_pages(e->sparse, a + PAGE_SIZE, a + 3 * PAGE_SIZE, pages);      \
 									        \
 	barrier();                                                              \
 	return err;                                                             \
@@ -527,7 +549,7 @@ MAP_BAD_FRAME(map_pages_non_page, NOT_A_PAGE)
 static __noinline long map_pages_overlapping(struct env *e)
 {
 	unsigned long a = sparse_start(e);
-	int err = vm_area_map_pages(e->sparse, a, a + 2 * PG, &e->frames[2]);
+	int err = vm_area_map_pages(e->sparse, a, a + 2 * PAGE_SIZE, &e->frames[2]);
 
 	barrier();
 	return err;
@@ -535,7 +557,7 @@ static __noinline long map_pages_overlapping(struct env *e)
 
 static __noinline long unmap_pages_on_a_vmalloc_area(struct env *e)
 {
-	vm_area_unmap_pages(find_vm_area(e->vm), (unsigned long)e->vm, (unsigned long)e->vm + PG);
+	vm_area_unmap_pages(find_vm_area(e->vm), (unsigned long)e->vm, (unsigned long)e->vm + PAGE_SIZE);
 	barrier();
 	return 0;
 }
@@ -544,7 +566,7 @@ static __noinline long unmap_pages_into_the_guard(struct env *e)
 {
 	unsigned long a = sparse_start(e);
 
-	vm_area_unmap_pages(e->sparse, a, a + (SPARSE_PAGES + 1) * PG);
+	vm_area_unmap_pages(e->sparse, a, a + (SPARSE_PAGES + 1) * PAGE_SIZE);
 	barrier();
 	return 0;
 }
@@ -553,7 +575,7 @@ static __noinline long unmap_pages_unaligned(struct env *e)
 {
 	unsigned long a = sparse_start(e);
 
-	vm_area_unmap_pages(e->sparse, a + 8, a + PG);
+	vm_area_unmap_pages(e->sparse, a + 8, a + PAGE_SIZE);
 	barrier();
 	return 0;
 }
@@ -562,7 +584,7 @@ static __noinline long unmap_pages_reversed(struct env *e)
 {
 	unsigned long a = sparse_start(e);
 
-	vm_area_unmap_pages(e->sparse, a + PG, a);
+	vm_area_unmap_pages(e->sparse, a + PAGE_SIZE, a);
 	barrier();
 	return 0;
 }
@@ -570,14 +592,14 @@ static __noinline long unmap_pages_reversed(struct env *e)
 /* Documented: the pages left are unmapped (not freed) with one warning. */
 static __noinline long free_vm_area_with_pages_mapped(struct env *e)
 {
-	struct vm_struct *area = get_vm_area(2 * PG, VM_SPARSE);
+	struct vm_struct *area = get_vm_area(2 * PAGE_SIZE, VM_SPARSE);
 	unsigned long a;
 	int err;
 
 	if (!area)
 		return -ENOMEM;
 	a = (unsigned long)area->addr;
-	err = vm_area_map_pages(area, a, a + 2 * PG, &e->frames[2]);
+	err = vm_area_map_pages(area, a, a + 2 * PAGE_SIZE, &e->frames[2]);
 	free_vm_area(area);
 	barrier();
 	return err;
@@ -595,7 +617,7 @@ static __noinline long arena_create_of_zero(struct env *e)
 
 static __noinline long arena_create_unknown_flags(struct env *e)
 {
-	struct arena *a = arena_create(PG, 0x80);
+	struct arena *a = arena_create(PAGE_SIZE, 0x80);
 
 	arena_destroy(a);
 	return a ? 1 : 0;
@@ -603,7 +625,7 @@ static __noinline long arena_create_unknown_flags(struct env *e)
 
 static __noinline long arena_destroy_twice(struct env *e)
 {
-	struct arena *a = arena_create(4 * PG, 0);
+	struct arena *a = arena_create(4 * PAGE_SIZE, 0);
 
 	if (!a)
 		return -ENOMEM;
@@ -635,7 +657,7 @@ static __noinline long arena_alloc_unaligned(struct env *e)
 {
 	int err = 0;
 
-	arena_alloc_pages(e->arena, e->arena->start + PG + 8, 1, &err);
+	arena_alloc_pages(e->arena, e->arena->start + PAGE_SIZE + 8, 1, &err);
 	barrier();
 	return err;
 }
@@ -644,7 +666,7 @@ static __noinline long arena_alloc_past_the_end(struct env *e)
 {
 	int err = 0;
 
-	arena_alloc_pages(e->arena, e->arena->start + (e->arena->nr_pages - 1) * PG, 2, &err);
+	arena_alloc_pages(e->arena, e->arena->start + (e->arena->nr_pages - 1) * PAGE_SIZE, 2, &err);
 	barrier();
 	return err;
 }
@@ -737,7 +759,7 @@ static __noinline long kmem_cache_free_to_another_cache(struct env *e)
 
 static __noinline long kmem_cache_create_too_big(struct env *e)
 {
-	struct kmem_cache *c = kmem_cache_create("misuse-big", 2 * PG, 0);
+	struct kmem_cache *c = kmem_cache_create("misuse-big", 2 * PAGE_SIZE, 0);
 
 	kmem_cache_destroy(c);
 	return c ? 1 : 0;
@@ -870,6 +892,7 @@ static const struct misuse misuses[] = {
 	ROW(vfree_of_a_vmap_area, 0, "vfree", "use vunmap"),
 	ROW(vfree_of_a_sparse_area, 0, "vfree", "wrong kind"),
 	ROW(vfree_of_a_kmalloc_pointer, 0, "vfree", "no live area"),
+	ROW(vfree_of_a_stack_address, 0, "vfree", "no live area"),
 	ROW(vunmap_of_a_vmalloc_area, 0, "vunmap", "use vfree"),
 	ROW(vunmap_of_a_reserved_area, 0, "vunmap", "wrong kind"),
 	ROW(vunmap_twice, 0, "vunmap", "no live area"),
@@ -883,13 +906,14 @@ static const struct misuse misuses[] = {
 	ROW(get_vm_area_of_zero, 0, "get_vm_area", "zero size"),
 	ROW(get_vm_area_sparse_with_vm_alloc, 0, "get_vm_area", "VM_SPARSE with VM_ALLOC"),
 	ROW(vmalloc_overflowing_size, 0, "vmalloc", "overflows"),
-	ROW(get_vm_area_overflowing_with_guard, 0, "get_vm_area", "guard page"),
+	ROW(get_vm_area_overflowing_with_guard, 0, "get_vm_area", "overflows with page rounding and the guard page"),
 	ROW(vmalloc_align_not_power_of_two, 0, "__vmalloc_node", "power of two"),
 	ROW(vmalloc_align_zero, 0, "__vmalloc_node", "power of two"),
 	ROW(get_vm_area_node_align_0x3000, 0, "__get_vm_area_node", "power of two"),
 	ROW(get_vm_area_window_outside, 0, "__get_vm_area_node", "window"),
 	ROW(get_vm_area_unknown_flags, 0, "get_vm_area", "unknown flags"),
 	ROW(vmalloc_bad_protection, 0, "__vmalloc_node_range", "protection"),
+	ROW(vmap_bad_protection, 0, "vmap", "protection"),
 	ROW(vmap_of_zero_pages, 0, "vmap", "no pages"),
 	ROW(vmap_with_a_null_page, 0, "vmap", "is NULL"),
 	ROW(vmap_of_a_hole_frame, 0, "vmap", "pages[1] has no RAM"),
@@ -898,6 +922,7 @@ static const struct misuse misuses[] = {
 	ROW(vmap_of_a_non_page, 0, "vmap", "pages[1] is not a struct page"),
 	ROW(vmap_with_vm_alloc, 0, "vmap", "not allowed"),
 	ROW(vmalloc_to_page_outside, 0, "vmalloc_to_page", "not a vmalloc address"),
+	ROW(vmalloc_to_page_of_a_stack_address, 0, "vmalloc_to_page", "not a vmalloc address"),
 	ROW(vread_without_buffer, -EINVAL, "vread", "no buffer"),
 	ROW(vread_outside, -EINVAL, "vread", "not a vmalloc address"),
 
@@ -989,12 +1014,12 @@ static bool env_make(struct env *e)
 	for (unsigned i = 0; i < ARRAY_SIZE(e->frames); i++)
 		if (!(e->frames[i] = alloc_page(PFA_ZERO)))
 			return false;
-	memset(page_address(e->frames[0]), MAP_BYTE, PG);
-	e->vm = vmalloc(3 * PG);
+	memset(page_address(e->frames[0]), MAP_BYTE, PAGE_SIZE);
+	e->vm = vmalloc(3 * PAGE_SIZE);
 	e->vmapped = vmap(&e->frames[0], 1, 0, PROT_KERNEL_RW);
-	e->area = get_vm_area(2 * PG, 0);
-	e->sparse = get_vm_area(SPARSE_PAGES * PG, VM_SPARSE);
-	e->arena = arena_create(16 * PG, 0);
+	e->area = get_vm_area(2 * PAGE_SIZE, 0);
+	e->sparse = get_vm_area(SPARSE_PAGES * PAGE_SIZE, VM_SPARSE);
+	e->arena = arena_create(16 * PAGE_SIZE, 0);
 	e->obj = kmalloc(64);
 	e->block = alloc_pages(2, 0);
 	e->cache = kmem_cache_create("misuse", 48, 0);
@@ -1002,10 +1027,10 @@ static bool env_make(struct env *e)
 	if (!e->vm || !e->vmapped || !e->area || !e->sparse || !e->arena || !e->obj ||
 	    !e->block || !e->cache_obj)
 		return false;
-	memset(e->vm, VM_BYTE, 3 * PG);
+	memset(e->vm, VM_BYTE, 3 * PAGE_SIZE);
 	memset(e->obj, OBJ_BYTE, 64);
 	a = sparse_start(e);
-	return vm_area_map_pages(e->sparse, a, a + PG, &e->frames[1]) == 0 &&
+	return vm_area_map_pages(e->sparse, a, a + PAGE_SIZE, &e->frames[1]) == 0 &&
 	       arena_alloc_pages(e->arena, e->arena->start, 1, NULL) != NULL;
 }
 
@@ -1013,7 +1038,7 @@ static bool env_make(struct env *e)
 static void env_free(struct env *e)
 {
 	if (e->sparse)
-		vm_area_unmap_pages(e->sparse, sparse_start(e), sparse_start(e) + SPARSE_PAGES * PG);
+		vm_area_unmap_pages(e->sparse, sparse_start(e), sparse_start(e) + SPARSE_PAGES * PAGE_SIZE);
 	free_vm_area(e->sparse);
 	free_vm_area(e->area);
 	vunmap(e->vmapped);
@@ -1050,14 +1075,14 @@ static void env_expect_intact(struct ktest *t, const struct env *e)
 {
 	unsigned long a = sparse_start(e);
 
-	EXPECT_TRUE(t, reads_as(e->vm, VM_BYTE, 3 * PG));
-	EXPECT_TRUE(t, reads_as(e->vmapped, MAP_BYTE, PG));
+	EXPECT_TRUE(t, reads_as(e->vm, VM_BYTE, 3 * PAGE_SIZE));
+	EXPECT_TRUE(t, reads_as(e->vmapped, MAP_BYTE, PAGE_SIZE));
 	EXPECT_PTR_EQ(t, vmalloc_to_page(e->vmapped), e->frames[0]);
 	EXPECT_PTR_EQ(t, find_vm_area(e->area->addr), e->area);
 	EXPECT_PTR_EQ(t, find_vm_area(e->sparse->addr), e->sparse);
 	EXPECT_PTR_EQ(t, vmalloc_to_page((void *)a), e->frames[1]);
 	for (unsigned i = 1; i < SPARSE_PAGES; i++)
-		EXPECT_NULL(t, vmalloc_to_page((void *)(a + i * PG)));
+		EXPECT_NULL(t, vmalloc_to_page((void *)(a + i * PAGE_SIZE)));
 	EXPECT_EQ(t, e->arena->nr_allocated, 1);
 	EXPECT_EQ(t, arena_check(e->arena), 0);
 	EXPECT_TRUE(t, reads_as(e->obj, OBJ_BYTE, 64));

@@ -10,6 +10,7 @@
  */
 #include "tests/ktest.h"
 #include "tests/mm_state.h"
+#include "tests/ktest_leak.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/panic.h"
@@ -25,7 +26,7 @@
 #define KPT             (&kernel_pgtable)
 #define CAP_SIZE        1024
 
-static struct mm_snapshot chk_base;
+static struct ktest_leak chk_leak;
 static char cap_buf[CAP_SIZE];
 static bool chk_always;                 /* mm_check=always as the boot set it */
 
@@ -33,22 +34,13 @@ static int chk_init(struct ktest *t)
 {
 	chk_always = mm_check_set_always(false);
 	mm_check_set_always(chk_always);
-	vm_unmap_aliases();
-	mm_snapshot_take(&chk_base);
-	return mm_check_all();
+	return ktest_leak_begin(&chk_leak);
 }
 
 static void chk_exit(struct ktest *t)
 {
-	struct mm_snapshot now;
-
 	mm_check_set_always(chk_always);
-	vm_unmap_aliases();
-	mm_snapshot_take(&now);
-	mm_snapshot_keep_vmalloc_tables(&chk_base, &now);
-	now.warnings = chk_base.warnings;       /* cases that provoke warnings check them */
-	EXPECT_TRUE(t, mm_snapshot_equal(&chk_base, &now, t->name));
-	EXPECT_EQ(t, mm_check_all(), 0);
+	ktest_leak_end(t, &chk_leak, KTEST_LEAK_IGNORE_WARNINGS);
 }
 
 static int is_leaf(const struct pgtable_entry *e, void *ctx)

@@ -16,6 +16,7 @@
  * and fail with a clear message instead of faulting inside the allocator.
  */
 #include "tests/ktest.h"
+#include "tests/ktest_rand.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
@@ -85,22 +86,6 @@ static bool bitmap_test_and_set(struct pfn_bitmap *b, unsigned long n)
 
 	b->bits[n / 64] |= mask;
 	return was;
-}
-
-/* xorshift64: a reproducible sequence from the run's seed. */
-static u64 rng_next(u64 *state)
-{
-	u64 x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *state = x;
-}
-
-static u64 rng_seed(void)
-{
-	return ktest_seed() * 0x9e3779b97f4a7c15ull | 1;
 }
 
 /*
@@ -240,8 +225,9 @@ static void split_block_merges_back(struct ktest *t)
 	static struct page *pages[1ul << MAX_ORDER];
 	struct held drained = { 0 };
 	char info_before[160], info_after[160];
-	u64 rng = rng_seed();
+	struct ktest_rand rng;
 
+	ktest_rand_init_seed(&rng, 0);
 	drain_below(&drained, order);
 	pfa_buddyinfo(info_before, sizeof(info_before));
 	for (unsigned long i = 0; i < n; i++)
@@ -252,7 +238,7 @@ static void split_block_merges_back(struct ktest *t)
 	for (unsigned long i = 0; i < n; i++)
 		EXPECT_EQ(t, page_to_pfn(pages[i]), base + i);
 	for (unsigned long i = n - 1; i > 0; i--) {
-		unsigned long j = rng_next(&rng) % (i + 1);
+		unsigned long j = ktest_rand_below(&rng, i + 1);
 		struct page *tmp = pages[i];
 
 		pages[i] = pages[j];
@@ -458,10 +444,11 @@ static bool model_overlaps(const struct model *m, struct page *p, unsigned order
 	return false;
 }
 
-static void model_step(struct ktest *t, struct model *m, u64 *rng)
+static void model_step(struct ktest *t, struct model *m, struct ktest_rand *rng)
 {
-	unsigned slot = rng_next(rng) % MODEL_SLOTS;
-	unsigned order = rng_next(rng) % 4 == 0 ? rng_next(rng) % NR_ORDERS : rng_next(rng) % 3;
+	unsigned slot = ktest_rand_below(rng, MODEL_SLOTS);
+	unsigned order = ktest_rand_chance(rng, 25) ? ktest_rand_below(rng, NR_ORDERS)
+						    : ktest_rand_below(rng, 3);
 
 	if (m->page[slot]) {
 		struct page *p = m->page[slot];
@@ -487,8 +474,9 @@ static void random_ops_match_reference_model(struct ktest *t)
 {
 	static struct model m;
 	unsigned long start = pfa_free_pages();
-	u64 rng = rng_seed();
+	struct ktest_rand rng;
 
+	ktest_rand_init_seed(&rng, 0);
 	memset(&m, 0, sizeof(m));
 	for (unsigned step = 0; step < MODEL_STEPS; step++) {
 		model_step(t, &m, &rng);

@@ -10,6 +10,8 @@
  * totals with a snapshot taken before the case, and runs slab_check().
  */
 #include "tests/ktest.h"
+#include "tests/ktest_leak.h"
+#include "tests/ktest_rand.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
@@ -18,34 +20,21 @@
 #include "mm/pfa.h"
 #include "mm/slab.h"
 
-/* --- baseline: frames and slab totals before each case ------------------- */
+/* --- baseline: the whole memory subsystem before each case ------------------- */
 
-struct slab_baseline {
-	unsigned long free_frames;
-	struct kmem_cache_stats slab;
-};
-
-static struct slab_baseline slab_base;
+static struct ktest_leak slab_leak;
 
 static int slab_case_init(struct ktest *t)
 {
-	slab_base.free_frames = pfa_free_pages();
-	slab_get_stats(&slab_base.slab);
-	return slab_check();
+	return ktest_leak_begin(&slab_leak);
 }
 
 static void slab_case_exit(struct ktest *t)
 {
-	struct kmem_cache_stats now;
-
 	while (fault_inject_in_scope())          /* a case that stopped inside one */
 		fault_inject_end();
 	fault_inject_clear(FAULT_SLAB);
-	slab_get_stats(&now);
-	EXPECT_EQ(t, slab_check(), 0);
-	EXPECT_EQ(t, now.active_objs, slab_base.slab.active_objs);
-	EXPECT_EQ(t, now.nr_pages, slab_base.slab.nr_pages);
-	EXPECT_EQ(t, pfa_free_pages(), slab_base.free_frames);
+	ktest_leak_end(t, &slab_leak, KTEST_LEAK_IGNORE_WARNINGS);
 }
 
 /* A pattern that differs per object and per word, to catch overlaps. */
@@ -70,15 +59,6 @@ static bool intact(const void *obj, unsigned long idx, size_t size)
 		if (w[i] != pattern(idx, i))
 			return false;
 	return true;
-}
-
-/* A small xorshift generator, seeded from ktest_seed(). */
-static u64 rng_next(u64 *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
 }
 
 /* --- allocation --------------------------------------------------------- */
@@ -122,9 +102,10 @@ static void many_objects_do_not_overlap(struct ktest *t)
 	struct kmem_cache *c = kmem_cache_create("test_many", 72, 0);
 	void **objs = kmalloc(MANY * sizeof(void *));
 	struct kmem_cache_stats st;
-	u64 rng = ktest_seed() | 1;
+	struct ktest_rand rng;
 	unsigned long n;
 
+	ktest_rand_init_seed(&rng, 0);
 	ASSERT_NOT_NULL(t, c);
 	ASSERT_NOT_NULL(t, objs);
 	for (n = 0; n < MANY; n++) {
@@ -142,7 +123,7 @@ static void many_objects_do_not_overlap(struct ktest *t)
 		if (!intact(objs[i], i, 72))
 			KTEST_FAIL(t, "object %lu at %p was overwritten", i, objs[i]);
 	for (unsigned long i = n; i > 0; i--) {         /* free in a random order */
-		unsigned long j = rng_next(&rng) % i;
+		unsigned long j = ktest_rand_below(&rng, i);
 		void *tmp = objs[j];
 
 		objs[j] = objs[i - 1];

@@ -24,6 +24,7 @@
 #include "tests/ktest.h"
 #include "tests/fault_points.h"
 #include "tests/mm_state.h"
+#include "tests/ktest_leak.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
@@ -38,7 +39,6 @@
 #include "mm/vmalloc.h"
 #include "mm/vmap_area.h"
 
-#define PG      PAGE_SIZE
 #define KPT     (&kernel_pgtable)
 #define SZ_2M   (2ul << 20)
 #define SZ_1G   (1ul << 30)
@@ -50,26 +50,17 @@
 
 /* --- fixture ---------------------------------------------------------------- */
 
-static struct mm_snapshot sp_base;
+static struct ktest_leak sp_leak;
 
 static int sp_init(struct ktest *t)
 {
-	vm_unmap_aliases();
-	mm_snapshot_take(&sp_base);
-	return mm_check_all();
+	return ktest_leak_begin(&sp_leak);
 }
 
 static void sp_exit(struct ktest *t)
 {
-	struct mm_snapshot now;
-
 	fault_inject_clear_all();
-	vm_unmap_aliases();
-	mm_snapshot_take(&now);
-	mm_snapshot_keep_vmalloc_tables(&sp_base, &now);
-	now.warnings = sp_base.warnings;        /* cases that provoke warnings count them */
-	EXPECT_TRUE(t, mm_snapshot_equal(&sp_base, &now, t->name));
-	EXPECT_EQ(t, mm_check_all(), 0);
+	ktest_leak_end(t, &sp_leak, KTEST_LEAK_IGNORE_WARNINGS);
 }
 
 /* --- helpers ------------------------------------------------------------------ */
@@ -84,7 +75,7 @@ static int probe(unsigned long addr)
 static int count_leaves(const struct pgtable_entry *e, void *ctx)
 {
 	if (e->leaf)
-		*(unsigned long *)ctx += e->size / PG;
+		*(unsigned long *)ctx += e->size / PAGE_SIZE;
 	return 0;
 }
 
@@ -131,7 +122,7 @@ static u64 pattern(unsigned tag, unsigned long i)
 static void fill_frames(struct page **frames, unsigned long n, unsigned tag)
 {
 	for (unsigned long i = 0; i < n; i++)
-		for (unsigned w = 0; w < PG / 8; w += 64)
+		for (unsigned w = 0; w < PAGE_SIZE / 8; w += 64)
 			((u64 *)page_address(frames[i]))[w] = pattern(tag, i) + w;
 }
 
@@ -158,17 +149,17 @@ static void expect_aliases(struct ktest *t, unsigned long va, struct page **fram
 			   unsigned long n, unsigned tag)
 {
 	for (unsigned long i = 0; i < n; i++) {
-		volatile u64 *p = (u64 *)(va + i * PG);
+		volatile u64 *p = (u64 *)(va + i * PAGE_SIZE);
 		u64 *d = page_address(frames[i]);
 
 		if (p[0] != pattern(tag, i) || p[64] != pattern(tag, i) + 64) {
-			KTEST_FAIL(t, "0x%lx: reads 0x%llx, frame %lu has 0x%llx", va + i * PG,
+			KTEST_FAIL(t, "0x%lx: reads 0x%llx, frame %lu has 0x%llx", va + i * PAGE_SIZE,
 				   (unsigned long long)p[0], i, (unsigned long long)pattern(tag, i));
 			return;
 		}
 		p[511] = ~pattern(tag, i);
 		EXPECT_EQ(t, d[511], ~pattern(tag, i));
-		EXPECT_PTR_EQ(t, vmalloc_to_page((void *)(va + i * PG)), frames[i]);
+		EXPECT_PTR_EQ(t, vmalloc_to_page((void *)(va + i * PAGE_SIZE)), frames[i]);
 	}
 }
 
@@ -176,8 +167,8 @@ static void expect_aliases(struct ktest *t, unsigned long va, struct page **fram
 static void expect_unmapped(struct ktest *t, unsigned long va, unsigned long n)
 {
 	for (unsigned long i = 0; i < n; i++)
-		if (probe(va + i * PG) != -EFAULT) {
-			KTEST_FAIL(t, "0x%lx is still readable", va + i * PG);
+		if (probe(va + i * PAGE_SIZE) != -EFAULT) {
+			KTEST_FAIL(t, "0x%lx is still readable", va + i * PAGE_SIZE);
 			return;
 		}
 }
@@ -272,25 +263,25 @@ static void check_setup(struct ktest *t, const struct check_case *c, struct chec
 
 	memset(e, 0, sizeof(*e));
 	if (c->area != NO_AREA) {
-		e->area = get_vm_area(AREA_PAGES * PG, area_flags[c->area]);
+		e->area = get_vm_area(AREA_PAGES * PAGE_SIZE, area_flags[c->area]);
 		ASSERT_NOT_NULL(t, e->area);
 	}
 	ASSERT_TRUE(t, alloc_frames(e->frames, AREA_PAGES));
 	ASSERT_NOT_NULL(t, e->premapped = alloc_page(0));
 	base = e->area ? (unsigned long)e->area->addr : VMALLOC_START;
 	if (c->area == SPARSE)
-		ASSERT_EQ(t, vm_area_map_pages(e->area, base + PREMAP * PG,
-					       base + (PREMAP + 1) * PG, &e->premapped), 0);
-	e->start = base + c->start * (long)PG + c->start_bytes;
-	e->end = c->end == BIG ? e->start + (pfa_total_pages() + 1) * PG
-			       : base + c->end * (long)PG + c->end_bytes;
+		ASSERT_EQ(t, vm_area_map_pages(e->area, base + PREMAP * PAGE_SIZE,
+					       base + (PREMAP + 1) * PAGE_SIZE, &e->premapped), 0);
+	e->start = base + c->start * (long)PAGE_SIZE + c->start_bytes;
+	e->end = c->end == BIG ? e->start + (pfa_total_pages() + 1) * PAGE_SIZE
+			       : base + c->end * (long)PAGE_SIZE + c->end_bytes;
 }
 
 static void check_teardown(struct check_env *e)
 {
 	if (e->area && (e->area->flags & VM_SPARSE) && !(e->area->flags & VM_NO_GUARD))
 		vm_area_unmap_pages(e->area, (unsigned long)e->area->addr,
-				    (unsigned long)e->area->addr + AREA_PAGES * PG);
+				    (unsigned long)e->area->addr + AREA_PAGES * PAGE_SIZE);
 	free_vm_area(e->area);
 	free_frames(e->frames, AREA_PAGES);
 	free_page(e->premapped);
@@ -372,8 +363,8 @@ static void map_check_refuses_with_its_code(struct ktest *t)
 	if (c->area == SPARSE) {
 		unsigned long base = (unsigned long)e.area->addr;
 
-		EXPECT_EQ(t, mapped_pages(base, base + AREA_PAGES * PG), 1);
-		EXPECT_PTR_EQ(t, vmalloc_to_page((void *)(base + PREMAP * PG)), e.premapped);
+		EXPECT_EQ(t, mapped_pages(base, base + AREA_PAGES * PAGE_SIZE), 1);
+		EXPECT_PTR_EQ(t, vmalloc_to_page((void *)(base + PREMAP * PAGE_SIZE)), e.premapped);
 	}
 	check_teardown(&e);
 }
@@ -389,7 +380,7 @@ static void unmap_check_ignores_with_one_warning(struct ktest *t)
 
 	check_setup(t, c, &e);
 	if (c->area == SPARSE)          /* a range that would cover the mapped page */
-		e.start = MIN(e.start, (unsigned long)e.area->addr + PREMAP * PG);
+		e.start = MIN(e.start, (unsigned long)e.area->addr + PREMAP * PAGE_SIZE);
 	mm_snapshot_take(&before);
 	ktest_capture_start(&cap, buf, sizeof(buf), true);
 	call_unmap(e.area, e.start, e.end);
@@ -399,7 +390,7 @@ static void unmap_check_ignores_with_one_warning(struct ktest *t)
 	before.warnings++;
 	EXPECT_TRUE(t, mm_snapshot_equal(&before, &after, c->desc));
 	if (c->area == SPARSE)
-		EXPECT_EQ(t, probe((unsigned long)e.area->addr + PREMAP * PG), 0);
+		EXPECT_EQ(t, probe((unsigned long)e.area->addr + PREMAP * PAGE_SIZE), 0);
 	check_teardown(&e);
 }
 
@@ -425,30 +416,30 @@ static void four_gib_area_first_middle_last(struct ktest *t)
 	EXPECT_EQ(t, get_vm_area_size(a), SZ_4G);
 	at[0] = base;
 	at[1] = base + SZ_4G / 2;
-	at[2] = base + SZ_4G - PG;
+	at[2] = base + SZ_4G - PAGE_SIZE;
 	for (int k = 0; k < 6; k++)
 		fill_frames(&frames[k], 1, 10 + k);
 	for (int i = 0; i < 3; i++) {
-		ASSERT_EQ(t, vm_area_map_pages(a, at[i], at[i] + PG, &frames[i]), 0);
+		ASSERT_EQ(t, vm_area_map_pages(a, at[i], at[i] + PAGE_SIZE, &frames[i]), 0);
 		expect_aliases(t, at[i], &frames[i], 1, 10 + i);
 	}
 	EXPECT_EQ(t, mapped_pages(base, base + a->size), 3);
-	EXPECT_EQ(t, probe(at[0] + PG), -EFAULT);
-	EXPECT_EQ(t, probe(at[1] - PG), -EFAULT);
-	EXPECT_EQ(t, probe(at[1] + PG), -EFAULT);
-	EXPECT_EQ(t, probe(at[2] - PG), -EFAULT);
+	EXPECT_EQ(t, probe(at[0] + PAGE_SIZE), -EFAULT);
+	EXPECT_EQ(t, probe(at[1] - PAGE_SIZE), -EFAULT);
+	EXPECT_EQ(t, probe(at[1] + PAGE_SIZE), -EFAULT);
+	EXPECT_EQ(t, probe(at[2] - PAGE_SIZE), -EFAULT);
 	EXPECT_EQ(t, probe(base + SZ_4G), -EFAULT);            /* the guard page */
-	for (unsigned long va = base + PG; va < base + SZ_4G; va += SZ_2M + PG)
+	for (unsigned long va = base + PAGE_SIZE; va < base + SZ_4G; va += SZ_2M + PAGE_SIZE)
 		if (va != at[1] && va != at[2] && probe(va) != -EFAULT)
 			KTEST_FAIL(t, "0x%lx is readable", va);
 	for (int i = 0; i < 3; i++) {
-		vm_area_unmap_pages(a, at[i], at[i] + PG);
+		vm_area_unmap_pages(a, at[i], at[i] + PAGE_SIZE);
 		EXPECT_EQ(t, probe(at[i]), -EFAULT);
-		ASSERT_EQ(t, vm_area_map_pages(a, at[i], at[i] + PG, &frames[3 + i]), 0);
+		ASSERT_EQ(t, vm_area_map_pages(a, at[i], at[i] + PAGE_SIZE, &frames[3 + i]), 0);
 		expect_aliases(t, at[i], &frames[3 + i], 1, 13 + i);
 	}
 	for (int i = 0; i < 3; i++)
-		vm_area_unmap_pages(a, at[i], at[i] + PG);
+		vm_area_unmap_pages(a, at[i], at[i] + PAGE_SIZE);
 	EXPECT_EQ(t, mapped_pages(base, base + a->size), 0);
 	free_vm_area(a);
 	free_frames(frames, 6);
@@ -471,7 +462,7 @@ KTEST_ARRAY_PARAM(remap_params, remap_sizes, describe_pages);
 static void unmap_flushes_and_remap_shows_new_frames(struct ktest *t)
 {
 	unsigned long n = *(const unsigned long *)t->param, va;
-	struct vm_struct *a = get_vm_area(n * PG, VM_SPARSE);
+	struct vm_struct *a = get_vm_area(n * PAGE_SIZE, VM_SPARSE);
 	struct page **frames = vmalloc(2 * n * sizeof(*frames));
 
 	ASSERT_TRUE(t, a && frames);
@@ -479,15 +470,15 @@ static void unmap_flushes_and_remap_shows_new_frames(struct ktest *t)
 	va = (unsigned long)a->addr;
 	fill_frames(frames, n, 2);
 	fill_frames(frames + n, n, 3);
-	ASSERT_EQ(t, vm_area_map_pages(a, va, va + n * PG, frames), 0);
+	ASSERT_EQ(t, vm_area_map_pages(a, va, va + n * PAGE_SIZE, frames), 0);
 	expect_aliases(t, va, frames, n, 2);
-	vm_area_unmap_pages(a, va, va + n * PG);
+	vm_area_unmap_pages(a, va, va + n * PAGE_SIZE);
 	expect_unmapped(t, va, n);
-	ASSERT_EQ(t, vm_area_map_pages(a, va, va + n * PG, frames + n), 0);
+	ASSERT_EQ(t, vm_area_map_pages(a, va, va + n * PAGE_SIZE, frames + n), 0);
 	expect_aliases(t, va, frames + n, n, 3);
-	vm_area_unmap_pages(a, va, va + n * PG);
+	vm_area_unmap_pages(a, va, va + n * PAGE_SIZE);
 	expect_unmapped(t, va, n);
-	vm_area_unmap_pages(a, va, va + n * PG);        /* all holes now: fine, silent */
+	vm_area_unmap_pages(a, va, va + n * PAGE_SIZE);        /* all holes now: fine, silent */
 	free_vm_area(a);
 	free_frames(frames, 2 * n);
 	vfree(frames);
@@ -499,9 +490,9 @@ static void maps_across_table_boundaries(struct ktest *t)
 	struct vm_struct *a = __get_vm_area_node(3 * SZ_1G, SZ_1G, VM_SPARSE, VMALLOC_START,
 						 VMALLOC_END, (void *)THIS_IP);
 	static const struct { unsigned long at, n; } ranges[] = {
-		{ SZ_2M - 8 * PG, 16 },                 /* two PTE tables */
-		{ SZ_1G - 300 * PG, 600 },              /* two PMD tables, three PTE tables */
-		{ 2 * SZ_1G - PG, 2 },
+		{ SZ_2M - 8 * PAGE_SIZE, 16 },                 /* two PTE tables */
+		{ SZ_1G - 300 * PAGE_SIZE, 600 },              /* two PMD tables, three PTE tables */
+		{ 2 * SZ_1G - PAGE_SIZE, 2 },
 	};
 	struct page **frames = vmalloc(600 * sizeof(*frames));
 	unsigned long base;
@@ -514,12 +505,12 @@ static void maps_across_table_boundaries(struct ktest *t)
 		unsigned long va = base + ranges[r].at, n = ranges[r].n;
 
 		fill_frames(frames, n, 4 + r);
-		ASSERT_EQ(t, vm_area_map_pages(a, va, va + n * PG, frames), 0);
+		ASSERT_EQ(t, vm_area_map_pages(a, va, va + n * PAGE_SIZE, frames), 0);
 		EXPECT_EQ(t, mapped_pages(base, base + a->size), n);
 		expect_aliases(t, va, frames, n, 4 + r);
-		EXPECT_EQ(t, probe(va - PG), -EFAULT);
-		EXPECT_EQ(t, probe(va + n * PG), -EFAULT);
-		vm_area_unmap_pages(a, va, va + n * PG);
+		EXPECT_EQ(t, probe(va - PAGE_SIZE), -EFAULT);
+		EXPECT_EQ(t, probe(va + n * PAGE_SIZE), -EFAULT);
+		vm_area_unmap_pages(a, va, va + n * PAGE_SIZE);
 		expect_unmapped(t, va, n);
 	}
 	free_vm_area(a);
@@ -530,21 +521,21 @@ static void maps_across_table_boundaries(struct ktest *t)
 /* Read/write, never executable, and the protection the page table holds. */
 static void mapping_is_read_write_not_executable(struct ktest *t)
 {
-	struct vm_struct *a = get_vm_area(4 * PG, VM_SPARSE);
+	struct vm_struct *a = get_vm_area(4 * PAGE_SIZE, VM_SPARSE);
 	struct page *frame = alloc_page(PFA_ZERO);
 	struct pgtable_entry e;
 	unsigned long va;
 
 	ASSERT_TRUE(t, a && frame);
-	va = (unsigned long)a->addr + PG;
-	ASSERT_EQ(t, vm_area_map_pages(a, va, va + PG, &frame), 0);
+	va = (unsigned long)a->addr + PAGE_SIZE;
+	ASSERT_EQ(t, vm_area_map_pages(a, va, va + PAGE_SIZE, &frame), 0);
 	EXPECT_EQ(t, probe_write_u64(va, 0xc3c3c3c3c3c3c3c3ull), 0);    /* ret, if it ran */
 	EXPECT_EQ(t, *(u64 *)page_address(frame), 0xc3c3c3c3c3c3c3c3ull);
 	EXPECT_EQ(t, probe_exec((void *)va), -EFAULT);
 	ASSERT_EQ(t, pgtable_query(KPT, va, &e), 0);
 	EXPECT_EQ(t, e.level, PT_LEVEL_PTE);
 	EXPECT_EQ(t, e.prot, PROT_KERNEL_RW);
-	vm_area_unmap_pages(a, va, va + PG);
+	vm_area_unmap_pages(a, va, va + PAGE_SIZE);
 	free_vm_area(a);
 	free_page(frame);
 }
@@ -560,9 +551,9 @@ static const u64 image_words[PAGE_SIZE / sizeof(u64)] __aligned(PAGE_SIZE) = { 0
  */
 static void maps_every_frame_an_owner_may_map(struct ktest *t)
 {
-	struct vm_struct *a = get_vm_area(4 * PG, VM_SPARSE);
+	struct vm_struct *a = get_vm_area(4 * PAGE_SIZE, VM_SPARSE);
 	struct page *block = alloc_pages(1, 0);
-	u64 *vm = vmalloc(PG), *obj = kmalloc(64);
+	u64 *vm = vmalloc(PAGE_SIZE), *obj = kmalloc(64);
 	struct page *pages[4];
 	unsigned long va;
 
@@ -577,13 +568,13 @@ static void maps_every_frame_an_owner_may_map(struct ktest *t)
 	*(u64 *)page_address(pages[1]) = 0x7a11;
 	vm[0] = 0x0f0f;
 	va = (unsigned long)a->addr;
-	ASSERT_EQ(t, vm_area_map_pages(a, va, va + 4 * PG, pages), 0);
+	ASSERT_EQ(t, vm_area_map_pages(a, va, va + 4 * PAGE_SIZE, pages), 0);
 	EXPECT_EQ(t, *(volatile u64 *)va, virt_to_page(image_words) ? 0x1a4e5 : 0x0f0f);
-	EXPECT_EQ(t, *(volatile u64 *)(va + PG), 0x7a11);
-	EXPECT_EQ(t, *(volatile u64 *)(va + 2 * PG), 0x0f0f);
-	EXPECT_EQ(t, *(volatile u64 *)(va + 3 * PG + ((unsigned long)obj & (PG - 1))),
+	EXPECT_EQ(t, *(volatile u64 *)(va + PAGE_SIZE), 0x7a11);
+	EXPECT_EQ(t, *(volatile u64 *)(va + 2 * PAGE_SIZE), 0x0f0f);
+	EXPECT_EQ(t, *(volatile u64 *)(va + 3 * PAGE_SIZE + ((unsigned long)obj & (PAGE_SIZE - 1))),
 		  *(volatile u64 *)obj);
-	vm_area_unmap_pages(a, va, va + 4 * PG);
+	vm_area_unmap_pages(a, va, va + 4 * PAGE_SIZE);
 	free_vm_area(a);
 	kfree(obj);
 	vfree(vm);
@@ -606,7 +597,7 @@ static __noinline void call_free(struct vm_struct *area)
 static void free_with_pages_still_mapped_warns_once(struct ktest *t)
 {
 	static const unsigned long at[] = { 0, 10, 63 };
-	struct vm_struct *a = get_vm_area(64 * PG, VM_SPARSE);
+	struct vm_struct *a = get_vm_area(64 * PAGE_SIZE, VM_SPARSE);
 	struct page *frames[3];
 	struct vmap_stats before, after;
 	struct ktest_capture cap;
@@ -619,9 +610,9 @@ static void free_with_pages_still_mapped_warns_once(struct ktest *t)
 	end = base + a->size;
 	fill_frames(frames, 3, 6);
 	for (int i = 0; i < 3; i++) {
-		ASSERT_EQ(t, vm_area_map_pages(a, base + at[i] * PG, base + (at[i] + 1) * PG,
+		ASSERT_EQ(t, vm_area_map_pages(a, base + at[i] * PAGE_SIZE, base + (at[i] + 1) * PAGE_SIZE,
 					       &frames[i]), 0);
-		EXPECT_EQ(t, probe(base + at[i] * PG), 0);      /* cached */
+		EXPECT_EQ(t, probe(base + at[i] * PAGE_SIZE), 0);      /* cached */
 	}
 	vmap_get_stats(&kernel_vmap_space, &before);
 	snprintf(name, sizeof(name), "sparse area 0x%lx-0x%lx", base, end);
@@ -631,7 +622,7 @@ static void free_with_pages_still_mapped_warns_once(struct ktest *t)
 		       "call_free");
 	EXPECT_EQ(t, mapped_pages(base, end), 0);
 	for (int i = 0; i < 3; i++)
-		EXPECT_EQ(t, probe(base + at[i] * PG), -EFAULT);
+		EXPECT_EQ(t, probe(base + at[i] * PAGE_SIZE), -EFAULT);
 	vmap_get_stats(&kernel_vmap_space, &after);
 	EXPECT_EQ(t, after.nr_busy, before.nr_busy - 1);
 	EXPECT_EQ(t, after.lazy_bytes, before.lazy_bytes);
@@ -658,8 +649,8 @@ struct sweep_case {
 static const struct sweep_case sweeps[] = {
 	{ "one_page_in_an_empty_slot", 0, 0, 1, false, 3 },
 	{ "one_page_next_to_a_mapped_table", 1, 4 * SZ_2M, 1, true, 1 },
-	{ "512_pages_across_2m", 2, SZ_2M - 256 * PG, 512, false, 4 },
-	{ "600_pages_across_1g", 3, SZ_1G - 300 * PG, 600, false, 5 },
+	{ "512_pages_across_2m", 2, SZ_2M - 256 * PAGE_SIZE, 512, false, 4 },
+	{ "600_pages_across_1g", 3, SZ_1G - 300 * PAGE_SIZE, 600, false, 5 },
 };
 
 static void describe_sweep(const struct sweep_case *c, char *desc)
@@ -724,16 +715,16 @@ static void failed_map_leaves_nothing(struct ktest *t)
 	for (unsigned long i = 0; i < c->n; i++)
 		sw.pages[i] = frame;
 	sw.start = slot + c->at;
-	sw.end = sw.start + c->n * PG;
+	sw.end = sw.start + c->n * PAGE_SIZE;
 	if (c->premap)
-		ASSERT_EQ(t, vm_area_map_pages(sw.area, sw.start - SZ_2M, sw.start - SZ_2M + PG,
+		ASSERT_EQ(t, vm_area_map_pages(sw.area, sw.start - SZ_2M, sw.start - SZ_2M + PAGE_SIZE,
 					       &frame), 0);
 	EXPECT_EQ(t, fault_inject_each_point(&op, NULL, &pts), 0);
 	EXPECT_EQ(t, pts.per_site[FAULT_PAGE_ALLOC], c->tables);
 	EXPECT_EQ(t, pts.per_site[FAULT_PGTABLE], c->tables);
 	EXPECT_EQ(t, pts.per_site[FAULT_SLAB], 0);
 	if (c->premap)
-		vm_area_unmap_pages(sw.area, sw.start - SZ_2M, sw.start - SZ_2M + PG);
+		vm_area_unmap_pages(sw.area, sw.start - SZ_2M, sw.start - SZ_2M + PAGE_SIZE);
 	free_vm_area(sw.area);
 	free_page(frame);
 }
@@ -745,7 +736,7 @@ static unsigned long create_at;
 
 static int create_prebuilt(void *ctx)
 {
-	created = sparse_in(8 * SZ_2M - PG, SZ_2M, create_at, VM_SPARSE_PREBUILT);
+	created = sparse_in(8 * SZ_2M - PAGE_SIZE, SZ_2M, create_at, VM_SPARSE_PREBUILT);
 	return created ? 0 : -ENOMEM;
 }
 
@@ -786,10 +777,10 @@ static void leave_kept_tables(struct ktest *t, unsigned long slot)
 
 	ASSERT_TRUE(t, a && frame);
 	for (int span = 2; span <= 5; span += 3) {
-		unsigned long va = slot + span * SZ_2M + 7 * PG;
+		unsigned long va = slot + span * SZ_2M + 7 * PAGE_SIZE;
 
-		ASSERT_EQ(t, vm_area_map_pages(a, va, va + PG, &frame), 0);
-		vm_area_unmap_pages(a, va, va + PG);
+		ASSERT_EQ(t, vm_area_map_pages(a, va, va + PAGE_SIZE, &frame), 0);
+		vm_area_unmap_pages(a, va, va + PAGE_SIZE);
 	}
 	free_vm_area(a);
 	free_page(frame);
@@ -852,13 +843,13 @@ static void prebuilt_area_owns_whole_tables(struct ktest *t)
 	char buf[256];
 
 	need_empty_slot(t, slot);
-	a = sparse_in(5 * PG, PG, slot + 3 * PG, VM_SPARSE_PREBUILT);
+	a = sparse_in(5 * PAGE_SIZE, PAGE_SIZE, slot + 3 * PAGE_SIZE, VM_SPARSE_PREBUILT);
 	ASSERT_NOT_NULL(t, a);
 	base = (unsigned long)a->addr;
 	EXPECT_EQ(t, base, slot + SZ_2M);               /* aligned up to a table */
 	EXPECT_EQ(t, a->size, SZ_2M);                   /* 5 pages + guard, rounded up */
 	EXPECT_EQ(t, a->flags, VM_SPARSE | VM_SPARSE_PREBUILT);
-	EXPECT_EQ(t, get_vm_area_size(a), SZ_2M - PG);
+	EXPECT_EQ(t, get_vm_area_size(a), SZ_2M - PAGE_SIZE);
 	pgtable_walk(KPT, slot, slot + SZ_512G, count_tables, &c);
 	EXPECT_EQ(t, c.pte_tables, 1);
 	EXPECT_EQ(t, c.upper_tables, 2);                /* the entries to the PUD and PMD tables */
@@ -868,7 +859,7 @@ static void prebuilt_area_owns_whole_tables(struct ktest *t)
 	EXPECT_EQ(t, pgtable_total_tables(), tables);
 	/* VM_SPARSE_PREBUILT alone is misuse. */
 	ktest_capture_start(&cap, buf, sizeof(buf), true);
-	EXPECT_NULL(t, get_vm_area(PG, VM_SPARSE_PREBUILT));
+	EXPECT_NULL(t, get_vm_area(PAGE_SIZE, VM_SPARSE_PREBUILT));
 	EXPECT_EQ(t, ktest_capture_stop(&cap), 1);
 	EXPECT_TRUE(t, ktest_contains(buf, "VM_SPARSE_PREBUILT without VM_SPARSE"));
 }
@@ -883,8 +874,8 @@ static void prebuilt_area_owns_whole_tables(struct ktest *t)
 static void prebuilt_map_and_unmap_never_allocate(struct ktest *t)
 {
 	static const struct { unsigned long at, n; } maps[] = {
-		{ 0, 1 }, { SZ_2M - 8 * PG, 16 }, { SZ_1G / 2 - 32 * PG, 64 },
-		{ SZ_1G / 2 + 3 * SZ_2M, 1 }, { SZ_1G + SZ_2M - 2 * PG, 1 },
+		{ 0, 1 }, { SZ_2M - 8 * PAGE_SIZE, 16 }, { SZ_1G / 2 - 32 * PAGE_SIZE, 64 },
+		{ SZ_1G / 2 + 3 * SZ_2M, 1 }, { SZ_1G + SZ_2M - 2 * PAGE_SIZE, 1 },
 	};
 	struct fault_attr every = { .mode = FAULT_MODE_EVERY, .n = 1 };
 	unsigned long slot = SLOT(6), tables = pgtable_total_tables(), base, built, irq;
@@ -903,7 +894,7 @@ static void prebuilt_map_and_unmap_never_allocate(struct ktest *t)
 	built = pgtable_total_tables() - tables;
 	EXPECT_EQ(t, built, 513 + 2 + 1);               /* PTE tables, 2 PMD tables, PUD */
 	ktest_log(t, "prebuilt 0x%lx bytes: %lu table pages, %lu bytes per GiB of range",
-		  a->size, built, built * PG * (SZ_1G / PG) / (a->size / PG));
+		  a->size, built, built * PAGE_SIZE * (SZ_1G / PAGE_SIZE) / (a->size / PAGE_SIZE));
 	ASSERT_TRUE(t, alloc_frames(frames, 64));
 	fill_frames(frames, 64, 7);
 	for (int s = 0; s < FAULT_NR_SITES; s++)
@@ -912,7 +903,7 @@ static void prebuilt_map_and_unmap_never_allocate(struct ktest *t)
 	irq = irq_save();
 	for (unsigned i = 0; i < ARRAY_SIZE(maps); i++)
 		err[i] = vm_area_map_pages(a, base + maps[i].at,
-					   base + maps[i].at + maps[i].n * PG, frames);
+					   base + maps[i].at + maps[i].n * PAGE_SIZE, frames);
 	irq_restore(irq);
 	for (unsigned i = 0; i < ARRAY_SIZE(maps); i++) {
 		EXPECT_EQ(t, err[i], 0);
@@ -922,7 +913,7 @@ static void prebuilt_map_and_unmap_never_allocate(struct ktest *t)
 	EXPECT_EQ(t, pgtable_total_tables() - tables, built);
 	irq = irq_save();
 	for (unsigned i = 0; i < ARRAY_SIZE(maps); i++)
-		vm_area_unmap_pages(a, base + maps[i].at, base + maps[i].at + maps[i].n * PG);
+		vm_area_unmap_pages(a, base + maps[i].at, base + maps[i].at + maps[i].n * PAGE_SIZE);
 	irq_restore(irq);
 	fault_inject_end();
 	for (int s = 0; s < FAULT_NR_SITES; s++) {
@@ -942,7 +933,7 @@ static void prebuilt_map_and_unmap_never_allocate(struct ktest *t)
 /* A sparse area's vmallocinfo line: its size, this function, " sparse", no pages=. */
 static void vmallocinfo_marks_sparse_without_pages(struct ktest *t)
 {
-	struct vm_struct *a = get_vm_area_caller(32 * PG, VM_SPARSE, (void *)THIS_IP);
+	struct vm_struct *a = get_vm_area_caller(32 * PAGE_SIZE, VM_SPARSE, (void *)THIS_IP);
 	struct page *frames[5];
 	unsigned long base;
 	char want[64], *text = vmalloc(256 * 1024), *line, *nl = NULL;
@@ -950,9 +941,9 @@ static void vmallocinfo_marks_sparse_without_pages(struct ktest *t)
 	ASSERT_TRUE(t, a && text);
 	ASSERT_TRUE(t, alloc_frames(frames, 5));
 	base = (unsigned long)a->addr;
-	ASSERT_EQ(t, vm_area_map_pages(a, base + 4 * PG, base + 9 * PG, frames), 0);
+	ASSERT_EQ(t, vm_area_map_pages(a, base + 4 * PAGE_SIZE, base + 9 * PAGE_SIZE, frames), 0);
 	ASSERT_LT(t, vmallocinfo_show(text, 256 * 1024), 256 * 1024);
-	snprintf(want, sizeof(want), "0x%016lx-0x%016lx ", base, base + 33 * PG);
+	snprintf(want, sizeof(want), "0x%016lx-0x%016lx ", base, base + 33 * PAGE_SIZE);
 	for (line = text; line && strncmp(line, want, strlen(want)); line = nl ? nl + 1 : NULL)
 		nl = strchr(line, '\n');
 	ASSERT_NOT_NULL(t, line);
@@ -961,11 +952,11 @@ static void vmallocinfo_marks_sparse_without_pages(struct ktest *t)
 	*nl = '\0';
 	ktest_log(t, "%s", line);
 	snprintf(want, sizeof(want), " %7ld vmallocinfo_marks_sparse_without_pages+0x",
-		 33 * (long)PG);
+		 33 * (long)PAGE_SIZE);
 	EXPECT_TRUE(t, ktest_contains(line, want));
 	EXPECT_TRUE(t, nl - line > 7 && !strcmp(nl - 7, " sparse"));
 	EXPECT_FALSE(t, ktest_contains(line, "pages="));
-	vm_area_unmap_pages(a, base + 4 * PG, base + 9 * PG);
+	vm_area_unmap_pages(a, base + 4 * PAGE_SIZE, base + 9 * PAGE_SIZE);
 	free_vm_area(a);
 	free_frames(frames, 5);
 	vfree(text);

@@ -9,6 +9,8 @@
  * before it is destroyed.
  */
 #include "tests/ktest.h"
+#include "tests/ktest_leak.h"
+#include "tests/ktest_rand.h"
 #include "kernel/errno.h"
 #include "kernel/lib/rbtree.h"
 #include "kernel/lib/string.h"
@@ -20,49 +22,26 @@
 
 /* Private spaces live in an unused part of the higher half (never mapped). */
 #define TEST_BASE       0xffff900000000000ul
-#define PG              PAGE_SIZE
 
-struct va_baseline {
-	unsigned long free_frames;
-	struct kmem_cache_stats slab;
-};
-
-static struct va_baseline va_base;
+static struct ktest_leak va_leak;
 
 static int va_case_init(struct ktest *t)
 {
-	va_base.free_frames = pfa_free_pages();
-	slab_get_stats(&va_base.slab);
-	return vmap_check(&kernel_vmap_space);
+	return ktest_leak_begin(&va_leak);
 }
 
 static void va_case_exit(struct ktest *t)
 {
-	struct kmem_cache_stats now;
-
 	while (fault_inject_in_scope())          /* a case that stopped inside one */
 		fault_inject_end();
 	fault_inject_clear(FAULT_SLAB);
-	slab_get_stats(&now);
-	EXPECT_EQ(t, now.active_objs, va_base.slab.active_objs);
-	EXPECT_EQ(t, now.nr_pages, va_base.slab.nr_pages);
-	EXPECT_EQ(t, pfa_free_pages(), va_base.free_frames);
-	EXPECT_EQ(t, slab_check(), 0);
-	EXPECT_EQ(t, vmap_check(&kernel_vmap_space), 0);
-}
-
-static u64 rng_next(u64 *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
+	ktest_leak_end(t, &va_leak, KTEST_LEAK_IGNORE_WARNINGS);
 }
 
 /* Sets up a private space of `pages` pages at TEST_BASE (fails the case if not). */
 static void space_init(struct ktest *t, struct vmap_space *s, unsigned long pages)
 {
-	ASSERT_EQ(t, vmap_space_init(s, "test", TEST_BASE, TEST_BASE + pages * PG, false), 0);
+	ASSERT_EQ(t, vmap_space_init(s, "test", TEST_BASE, TEST_BASE + pages * PAGE_SIZE, false), 0);
 }
 
 static void space_done(struct ktest *t, struct vmap_space *s)
@@ -86,7 +65,7 @@ static void give_back(struct vmap_space *s, struct vmap_area *va, bool lazy)
 
 static struct vmap_area *take(struct vmap_space *s, unsigned long pages, unsigned long align)
 {
-	return alloc_vmap_area(s, pages * PG, align, s->start, s->end);
+	return alloc_vmap_area(s, pages * PAGE_SIZE, align, s->start, s->end);
 }
 
 /* --- the red-black tree ------------------------------------------------ */
@@ -166,25 +145,26 @@ static void rbtree_random_operations_keep_invariants(struct ktest *t)
 	enum { N = 1000, OPS = 12000 };
 	struct rb_item *items = kzalloc(N * sizeof(*items));
 	struct rb_root root = RB_ROOT;
-	u64 rng = ktest_seed() * 2 + 1;
+	struct ktest_rand rng;
 	long count = 0;
 
+	ktest_rand_init_seed(&rng, 0);
 	ASSERT_NOT_NULL(t, items);
 	ktest_log(t, "seed %llu", (unsigned long long)ktest_seed());
 	for (unsigned op = 0; op < OPS; op++) {
-		struct rb_item *it = &items[rng_next(&rng) % N];
+		struct rb_item *it = &items[ktest_rand_below(&rng, N)];
 
 		if (!it->in) {
 			it->key = it - items;
-			it->value = rng_next(&rng) % 100000;
+			it->value = ktest_rand_below(&rng, 100000);
 			item_insert(&root, it);
 			count++;
-		} else if (rng_next(&rng) % 3) {
+		} else if (ktest_rand_below(&rng, 3)) {
 			rb_erase(&it->rb, &root, item_augment);
 			it->in = false;
 			count--;
 		} else {
-			it->value = rng_next(&rng) % 100000;   /* change in place */
+			it->value = ktest_rand_below(&rng, 100000);   /* change in place */
 			rb_propagate(&it->rb, item_augment);
 		}
 		if (op % 1000 == 0)
@@ -230,23 +210,23 @@ static void allocation_is_lowest_first_fit(struct ktest *t)
 	struct vmap_area *a, *b, *c, *d, *e;
 
 	space_init(t, &s, 1024);
-	a = take(&s, 4, PG);
-	b = take(&s, 8, PG);
-	c = take(&s, 4, PG);
+	a = take(&s, 4, PAGE_SIZE);
+	b = take(&s, 8, PAGE_SIZE);
+	c = take(&s, 4, PAGE_SIZE);
 	ASSERT_TRUE(t, a && b && c);
 	EXPECT_EQ(t, a->va_start, TEST_BASE);
-	EXPECT_EQ(t, b->va_start, TEST_BASE + 4 * PG);
-	EXPECT_EQ(t, c->va_start, TEST_BASE + 12 * PG);
+	EXPECT_EQ(t, b->va_start, TEST_BASE + 4 * PAGE_SIZE);
+	EXPECT_EQ(t, c->va_start, TEST_BASE + 12 * PAGE_SIZE);
 	give_back(&s, b, false);                /* a hole of 8 pages at 4 */
-	d = take(&s, 9, PG);                    /* too big for the hole */
+	d = take(&s, 9, PAGE_SIZE);                    /* too big for the hole */
 	ASSERT_NOT_NULL(t, d);
-	EXPECT_EQ(t, d->va_start, TEST_BASE + 16 * PG);
-	e = take(&s, 3, PG);                    /* the hole's start */
+	EXPECT_EQ(t, d->va_start, TEST_BASE + 16 * PAGE_SIZE);
+	e = take(&s, 3, PAGE_SIZE);                    /* the hole's start */
 	ASSERT_NOT_NULL(t, e);
-	EXPECT_EQ(t, e->va_start, TEST_BASE + 4 * PG);
-	b = take(&s, 4, 4 * PG);                /* aligned: 8 in the hole's rest */
+	EXPECT_EQ(t, e->va_start, TEST_BASE + 4 * PAGE_SIZE);
+	b = take(&s, 4, 4 * PAGE_SIZE);                /* aligned: 8 in the hole's rest */
 	ASSERT_NOT_NULL(t, b);
-	EXPECT_EQ(t, b->va_start, TEST_BASE + 8 * PG);
+	EXPECT_EQ(t, b->va_start, TEST_BASE + 8 * PAGE_SIZE);
 	EXPECT_EQ(t, vmap_check(&s), 0);
 	space_done(t, &s);
 }
@@ -271,7 +251,7 @@ static void frees_merge_with_free_neighbours(struct ktest *t)
 
 	space_init(t, &s, 64);
 	for (int i = 0; i < 5; i++)
-		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PG));
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_free, 1);
 	for (unsigned i = 0; i < ARRAY_SIZE(steps); i++) {
@@ -280,7 +260,7 @@ static void frees_merge_with_free_neighbours(struct ktest *t)
 		EXPECT_EQ(t, st.nr_free, steps[i].nr_free);
 		EXPECT_EQ(t, vmap_check(&s), 0);
 	}
-	EXPECT_EQ(t, st.largest_free, 64 * PG);
+	EXPECT_EQ(t, st.largest_free, 64 * PAGE_SIZE);
 	space_done(t, &s);
 }
 
@@ -290,25 +270,25 @@ static void alignment_and_window_are_respected(struct ktest *t)
 	struct vmap_area *pad, *va;
 
 	space_init(t, &s, 8192);                        /* 32 MiB */
-	pad = take(&s, 1, PG);                          /* misaligns the rest */
+	pad = take(&s, 1, PAGE_SIZE);                          /* misaligns the rest */
 	ASSERT_NOT_NULL(t, pad);
-	for (unsigned long align = PG; align <= (4ul << 20); align <<= 1) {
-		va = alloc_vmap_area(&s, 3 * PG, align, s.start, s.end);
+	for (unsigned long align = PAGE_SIZE; align <= (4ul << 20); align <<= 1) {
+		va = alloc_vmap_area(&s, 3 * PAGE_SIZE, align, s.start, s.end);
 		ASSERT_NOT_NULL(t, va);
 		EXPECT_TRUE(t, IS_ALIGNED(va->va_start, align));
-		EXPECT_EQ(t, va->va_start, ALIGN_UP(TEST_BASE + PG, align));
+		EXPECT_EQ(t, va->va_start, ALIGN_UP(TEST_BASE + PAGE_SIZE, align));
 		give_back(&s, va, false);
 	}
 	/* A window: the lowest fit inside it, nothing outside it. */
-	va = alloc_vmap_area(&s, 2 * PG, PG, TEST_BASE + 100 * PG, TEST_BASE + 103 * PG);
+	va = alloc_vmap_area(&s, 2 * PAGE_SIZE, PAGE_SIZE, TEST_BASE + 100 * PAGE_SIZE, TEST_BASE + 103 * PAGE_SIZE);
 	ASSERT_NOT_NULL(t, va);
-	EXPECT_EQ(t, va->va_start, TEST_BASE + 100 * PG);
-	EXPECT_NULL(t, alloc_vmap_area(&s, 2 * PG, PG, TEST_BASE + 100 * PG,
-				       TEST_BASE + 103 * PG));
+	EXPECT_EQ(t, va->va_start, TEST_BASE + 100 * PAGE_SIZE);
+	EXPECT_NULL(t, alloc_vmap_area(&s, 2 * PAGE_SIZE, PAGE_SIZE, TEST_BASE + 100 * PAGE_SIZE,
+				       TEST_BASE + 103 * PAGE_SIZE));
 	give_back(&s, va, false);
 	/* Alignment larger than the window allows: no fit, no crash. */
-	EXPECT_NULL(t, alloc_vmap_area(&s, PG, 64ul << 20, s.start, s.end));
-	EXPECT_NULL(t, alloc_vmap_area(&s, PG, 1ul << 63, s.start, s.end));
+	EXPECT_NULL(t, alloc_vmap_area(&s, PAGE_SIZE, 64ul << 20, s.start, s.end));
+	EXPECT_NULL(t, alloc_vmap_area(&s, PAGE_SIZE, 1ul << 63, s.start, s.end));
 	give_back(&s, pad, false);
 	space_done(t, &s);
 }
@@ -320,12 +300,12 @@ static void lookup_finds_the_containing_area(struct ktest *t)
 	unsigned long irq;
 
 	space_init(t, &s, 64);
-	a = take(&s, 3, PG);
-	b = take(&s, 2, PG);
+	a = take(&s, 3, PAGE_SIZE);
+	b = take(&s, 2, PAGE_SIZE);
 	ASSERT_TRUE(t, a && b);
 	irq = spin_lock_irqsave(&s.lock);
 	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_start), a);
-	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_start + PG + 5), a);
+	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_start + PAGE_SIZE + 5), a);
 	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_end - 1), a);
 	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_end), b);
 	EXPECT_NULL(t, find_vmap_area_locked(&s, b->va_end));
@@ -346,24 +326,25 @@ static void lowest_fit_equals_brute_force(struct ktest *t)
 	enum { LIVE = 1500, OPS = 12000 };
 	struct vmap_area **live = kmalloc(LIVE * sizeof(*live));
 	unsigned long n = 0, mismatches = 0, placed = 0;
-	u64 rng = ktest_seed() * 2 + 1;
+	struct ktest_rand rng;
 	struct vmap_space s;
 
+	ktest_rand_init_seed(&rng, 0);
 	ASSERT_NOT_NULL(t, live);
 	ktest_log(t, "seed %llu", (unsigned long long)ktest_seed());
 	space_init(t, &s, 1ul << 22);                   /* 16 GiB */
 	for (unsigned op = 0; op < OPS; op++) {
-		u64 r = rng_next(&rng);
-		unsigned long size = (r % 64 + 1) * PG, align = PG << (r >> 8) % 11;
+		u64 r = ktest_rand(&rng);
+		unsigned long size = (r % 64 + 1) * PAGE_SIZE, align = PAGE_SIZE << (r >> 8) % 11;
 		unsigned long vs = s.start, ve = s.end, fast, slow;
 
 		if (r % 7 == 0)
-			size = (r % 2048 + 1) * PG;
+			size = (r % 2048 + 1) * PAGE_SIZE;
 		if ((r >> 56) % 16 == 0)                /* up to past the space's size */
-			align = PG << (20 + (r >> 44) % 15);
+			align = PAGE_SIZE << (20 + (r >> 44) % 15);
 		if ((r >> 16) % 5 == 0) {
-			vs = s.start + ((r >> 20) % (1ul << 22)) * PG;
-			ve = vs + ((r >> 40) % (1ul << 20) + 1) * PG;
+			vs = s.start + ((r >> 20) % (1ul << 22)) * PAGE_SIZE;
+			ve = vs + ((r >> 40) % (1ul << 20) + 1) * PAGE_SIZE;
 		}
 		if ((r >> 24) % 3 == 0 || n == LIVE) {
 			if (n) {
@@ -404,15 +385,15 @@ static void lazy_ranges_are_not_reused_before_the_purge(struct ktest *t)
 	unsigned long a_start;
 
 	space_init(t, &s, 256);
-	a = take(&s, 4, PG);
-	b = take(&s, 4, PG);
+	a = take(&s, 4, PAGE_SIZE);
+	b = take(&s, 4, PAGE_SIZE);
 	ASSERT_TRUE(t, a && b);
 	a_start = a->va_start;
 	give_back(&s, a, true);
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_lazy, 1);
-	EXPECT_EQ(t, st.lazy_bytes, 4 * PG);
-	c = take(&s, 4, PG);                    /* not into the lazy hole */
+	EXPECT_EQ(t, st.lazy_bytes, 4 * PAGE_SIZE);
+	c = take(&s, 4, PAGE_SIZE);                    /* not into the lazy hole */
 	ASSERT_NOT_NULL(t, c);
 	EXPECT_EQ(t, c->va_start, b->va_end);
 	EXPECT_EQ(t, vmap_check(&s), 0);
@@ -421,7 +402,7 @@ static void lazy_ranges_are_not_reused_before_the_purge(struct ktest *t)
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_lazy, 0);
 	EXPECT_EQ(t, st.nr_purges, 1);
-	c = take(&s, 4, PG);                    /* now the lowest fit again */
+	c = take(&s, 4, PAGE_SIZE);                    /* now the lowest fit again */
 	ASSERT_NOT_NULL(t, c);
 	EXPECT_EQ(t, c->va_start, a_start);
 	give_back(&s, c, false);
@@ -437,12 +418,12 @@ static void full_space_purges_and_retries(struct ktest *t)
 
 	space_init(t, &s, 16);
 	for (int i = 0; i < 4; i++)
-		ASSERT_NOT_NULL(t, v[i] = take(&s, 4, PG));
-	EXPECT_NULL(t, take(&s, 1, PG));        /* full, nothing lazy: fails */
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 4, PAGE_SIZE));
+	EXPECT_NULL(t, take(&s, 1, PAGE_SIZE));        /* full, nothing lazy: fails */
 	give_back(&s, v[2], true);
-	again = take(&s, 2, PG);                /* fits only after a purge */
+	again = take(&s, 2, PAGE_SIZE);                /* fits only after a purge */
 	ASSERT_NOT_NULL(t, again);
-	EXPECT_EQ(t, again->va_start, TEST_BASE + 8 * PG);
+	EXPECT_EQ(t, again->va_start, TEST_BASE + 8 * PAGE_SIZE);
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_purges, 1);
 	EXPECT_EQ(t, st.nr_lazy, 0);
@@ -460,9 +441,9 @@ static void lazy_threshold_triggers_a_purge(struct ktest *t)
 	struct vmap_space s;
 
 	space_init(t, &s, 256);
-	s.lazy_max = 10 * PG;
+	s.lazy_max = 10 * PAGE_SIZE;
 	for (int i = 0; i < 8; i++)
-		ASSERT_NOT_NULL(t, v[i] = take(&s, 4, PG));
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 4, PAGE_SIZE));
 	give_back(&s, v[0], true);
 	give_back(&s, v[1], true);              /* 8 pages: under the threshold */
 	vmap_get_stats(&s, &st);
@@ -489,10 +470,10 @@ static void failed_split_changes_nothing(struct ktest *t)
 	struct vmap_space s;
 
 	space_init(t, &s, 64);
-	a = take(&s, 8, PG);
+	a = take(&s, 8, PAGE_SIZE);
 	ASSERT_NOT_NULL(t, a);
 	give_back(&s, a, false);
-	a = take(&s, 1, PG);                    /* keeps the space from merging */
+	a = take(&s, 1, PAGE_SIZE);                    /* keeps the space from merging */
 	ASSERT_NOT_NULL(t, a);
 	vmap_get_stats(&s, &before);
 	/*
@@ -505,7 +486,7 @@ static void failed_split_changes_nothing(struct ktest *t)
 
 		ASSERT_EQ(t, fault_inject_set(FAULT_SLAB, &fail), 0);
 		fault_inject_begin();
-		b = alloc_vmap_area(&s, PG, 4 * PG, s.start, s.start + 8 * PG);
+		b = alloc_vmap_area(&s, PAGE_SIZE, 4 * PAGE_SIZE, s.start, s.start + 8 * PAGE_SIZE);
 		fault_inject_end();
 		fault_inject_get_stats(FAULT_SLAB, &fs);
 		fault_inject_clear(FAULT_SLAB);
@@ -517,9 +498,9 @@ static void failed_split_changes_nothing(struct ktest *t)
 		EXPECT_EQ(t, after.free_bytes, before.free_bytes);
 		EXPECT_EQ(t, vmap_check(&s), 0);
 	}
-	b = alloc_vmap_area(&s, PG, 4 * PG, s.start, s.start + 8 * PG);
+	b = alloc_vmap_area(&s, PAGE_SIZE, 4 * PAGE_SIZE, s.start, s.start + 8 * PAGE_SIZE);
 	ASSERT_NOT_NULL(t, b);
-	EXPECT_EQ(t, b->va_start, TEST_BASE + 4 * PG);
+	EXPECT_EQ(t, b->va_start, TEST_BASE + 4 * PAGE_SIZE);
 	give_back(&s, b, false);
 	give_back(&s, a, false);
 	space_done(t, &s);
@@ -535,31 +516,31 @@ static void checker_catches_broken_trees(struct ktest *t)
 	char buf[256];
 
 	space_init(t, &s, 64);
-	a = take(&s, 2, PG);
-	b = take(&s, 2, PG);
+	a = take(&s, 2, PAGE_SIZE);
+	b = take(&s, 2, PAGE_SIZE);
 	ASSERT_TRUE(t, a && b);
 	give_back(&s, a, false);
 	f = rb_entry(s.free.node, struct vmap_area, rb_node);
 
 	saved = f->subtree_max_size;                    /* a wrong cached maximum */
-	f->subtree_max_size = saved + PG;
+	f->subtree_max_size = saved + PAGE_SIZE;
 	ktest_capture_start(&cap, buf, sizeof(buf), true);
 	EXPECT_EQ(t, vmap_check(&s), -EINVAL);
 	EXPECT_EQ(t, ktest_capture_stop(&cap), 1);
 	EXPECT_TRUE(t, ktest_contains(buf, "maximum"));
 	f->subtree_max_size = saved;
 
-	b->va_end += PG;                                /* overlaps the free tail */
+	b->va_end += PAGE_SIZE;                                /* overlaps the free tail */
 	ktest_capture_start(&cap, buf, sizeof(buf), true);
 	EXPECT_EQ(t, vmap_check(&s), -EINVAL);
 	EXPECT_EQ(t, ktest_capture_stop(&cap), 1);
 	EXPECT_TRUE(t, ktest_contains(buf, "overlap"));
-	b->va_end -= 2 * PG;                            /* leaves a hole */
+	b->va_end -= 2 * PAGE_SIZE;                            /* leaves a hole */
 	ktest_capture_start(&cap, buf, sizeof(buf), true);
 	EXPECT_EQ(t, vmap_check(&s), -EINVAL);
 	EXPECT_EQ(t, ktest_capture_stop(&cap), 1);
 	EXPECT_TRUE(t, ktest_contains(buf, "hole"));
-	b->va_end += PG;
+	b->va_end += PAGE_SIZE;
 	EXPECT_EQ(t, vmap_check(&s), 0);
 	give_back(&s, b, false);
 	space_done(t, &s);

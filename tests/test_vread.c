@@ -8,6 +8,7 @@
  */
 #include "tests/ktest.h"
 #include "tests/mm_state.h"
+#include "tests/ktest_leak.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
@@ -17,29 +18,19 @@
 #include "mm/pgtable.h"
 #include "mm/vmalloc.h"
 
-#define PG      PAGE_SIZE
 #define SZ_512G (512ul << 30)
 #define WINDOW  (VMALLOC_START + 48 * SZ_512G)  /* a slot no allocation reaches */
 
-static struct mm_snapshot vr_base;
+static struct ktest_leak vr_leak;
 
 static int vr_init(struct ktest *t)
 {
-	vm_unmap_aliases();
-	mm_snapshot_take(&vr_base);
-	return 0;
+	return ktest_leak_begin(&vr_leak);
 }
 
 static void vr_exit(struct ktest *t)
 {
-	struct mm_snapshot now;
-
-	vm_unmap_aliases();
-	mm_snapshot_take(&now);
-	mm_snapshot_keep_vmalloc_tables(&vr_base, &now);
-	now.warnings = vr_base.warnings;
-	EXPECT_TRUE(t, mm_snapshot_equal(&vr_base, &now, t->name));
-	EXPECT_EQ(t, mm_check_all(), 0);
+	ktest_leak_end(t, &vr_leak, KTEST_LEAK_IGNORE_WARNINGS);
 }
 
 static u8 byte_of(unsigned long off, unsigned tag)
@@ -90,37 +81,37 @@ static void expect_bytes(struct ktest *t, const u8 *buf, unsigned long from, uns
 static void reads_bytes_gaps_and_sparse_zeros(struct ktest *t)
 {
 	static const struct span spans[] = {
-		{ 0, 3 * PG, 1 }, { 13 * PG, 14 * PG, 2 },
+		{ 0, 3 * PAGE_SIZE, 1 }, { 13 * PAGE_SIZE, 14 * PAGE_SIZE, 2 },
 	};
-	void *v = __vmalloc_node_range(3 * PG, PG, WINDOW, WINDOW + SZ_512G, 0, PROT_KERNEL_RW,
+	void *v = __vmalloc_node_range(3 * PAGE_SIZE, PAGE_SIZE, WINDOW, WINDOW + SZ_512G, 0, PROT_KERNEL_RW,
 				       0, (void *)THIS_IP);
-	struct vm_struct *s = __get_vm_area_node(4 * PG, PG, VM_SPARSE, WINDOW + 8 * PG,
+	struct vm_struct *s = __get_vm_area_node(4 * PAGE_SIZE, PAGE_SIZE, VM_SPARSE, WINDOW + 8 * PAGE_SIZE,
 						 WINDOW + SZ_512G, (void *)THIS_IP);
-	void *m = __vmalloc_node_range(PG, PG, WINDOW + 13 * PG, WINDOW + SZ_512G, 0,
+	void *m = __vmalloc_node_range(PAGE_SIZE, PAGE_SIZE, WINDOW + 13 * PAGE_SIZE, WINDOW + SZ_512G, 0,
 				       PROT_KERNEL_RW, 0, (void *)THIS_IP);
-	unsigned long from = 100, len = 15 * PG - 200;
+	unsigned long from = 100, len = 15 * PAGE_SIZE - 200;
 	struct page *frame = alloc_page(0);
-	u8 *buf = vmalloc(16 * PG);
+	u8 *buf = vmalloc(16 * PAGE_SIZE);
 
 	ASSERT_TRUE(t, v && s && m && frame && buf);
 	ASSERT_EQ(t, (unsigned long)v, WINDOW);
-	ASSERT_EQ(t, (unsigned long)s->addr, WINDOW + 8 * PG);
-	ASSERT_EQ(t, (unsigned long)m, WINDOW + 13 * PG);
-	fill(v, 3 * PG, 1);
-	fill(m, PG, 2);
-	memset(page_address(frame), 0xab, PG);
-	ASSERT_EQ(t, vm_area_map_pages(s, WINDOW + 9 * PG, WINDOW + 10 * PG, &frame), 0);
-	EXPECT_EQ(t, *(volatile u8 *)(WINDOW + 9 * PG), 0xab);  /* mapped, yet reads 0 */
-	memset(buf, 0xee, 16 * PG);
+	ASSERT_EQ(t, (unsigned long)s->addr, WINDOW + 8 * PAGE_SIZE);
+	ASSERT_EQ(t, (unsigned long)m, WINDOW + 13 * PAGE_SIZE);
+	fill(v, 3 * PAGE_SIZE, 1);
+	fill(m, PAGE_SIZE, 2);
+	memset(page_address(frame), 0xab, PAGE_SIZE);
+	ASSERT_EQ(t, vm_area_map_pages(s, WINDOW + 9 * PAGE_SIZE, WINDOW + 10 * PAGE_SIZE, &frame), 0);
+	EXPECT_EQ(t, *(volatile u8 *)(WINDOW + 9 * PAGE_SIZE), 0xab);  /* mapped, yet reads 0 */
+	memset(buf, 0xee, 16 * PAGE_SIZE);
 	EXPECT_EQ(t, vread(buf, (void *)(WINDOW + from), len), (long)len);
 	expect_bytes(t, buf, from, len, spans, ARRAY_SIZE(spans));
 	EXPECT_EQ(t, buf[len], 0xee);                           /* not one byte more */
 	/* One byte, and a read inside the gap only. */
-	EXPECT_EQ(t, vread(buf, (void *)(WINDOW + 2 * PG + 5), 1), 1);
-	EXPECT_EQ(t, buf[0], byte_of(2 * PG + 5, 1));
-	EXPECT_EQ(t, vread(buf, (void *)(WINDOW + 5 * PG), PG), (long)PG);
-	EXPECT_TRUE(t, mem_is_filled(buf, 0, PG));
-	vm_area_unmap_pages(s, WINDOW + 9 * PG, WINDOW + 10 * PG);
+	EXPECT_EQ(t, vread(buf, (void *)(WINDOW + 2 * PAGE_SIZE + 5), 1), 1);
+	EXPECT_EQ(t, buf[0], byte_of(2 * PAGE_SIZE + 5, 1));
+	EXPECT_EQ(t, vread(buf, (void *)(WINDOW + 5 * PAGE_SIZE), PAGE_SIZE), (long)PAGE_SIZE);
+	EXPECT_TRUE(t, mem_is_filled(buf, 0, PAGE_SIZE));
+	vm_area_unmap_pages(s, WINDOW + 9 * PAGE_SIZE, WINDOW + 10 * PAGE_SIZE);
 	free_vm_area(s);
 	vfree(v);
 	vfree(m);
@@ -132,20 +123,20 @@ static void reads_bytes_gaps_and_sparse_zeros(struct ktest *t)
 static void vmap_bytes_and_ioremap_zeros(struct ktest *t)
 {
 	struct page *pages[2] = { alloc_page(0), alloc_page(0) };
-	u8 *buf = vmalloc(2 * PG);
+	u8 *buf = vmalloc(2 * PAGE_SIZE);
 	void *plain, *io;
 
 	ASSERT_TRUE(t, pages[0] && pages[1] && buf);
-	fill(page_address(pages[0]), PG, 3);
-	fill(page_address(pages[1]), PG, 4);
+	fill(page_address(pages[0]), PAGE_SIZE, 3);
+	fill(page_address(pages[1]), PAGE_SIZE, 4);
 	plain = vmap(pages, 2, 0, PROT_KERNEL_RW);
 	io = vmap(pages, 2, VM_IOREMAP, PROT_KERNEL_RW);
 	ASSERT_TRUE(t, plain && io);
-	EXPECT_EQ(t, vread(buf, plain, 2 * PG), (long)(2 * PG));
-	EXPECT_EQ(t, memcmp(buf, page_address(pages[0]), PG), 0);
-	EXPECT_EQ(t, memcmp(buf + PG, page_address(pages[1]), PG), 0);
-	EXPECT_EQ(t, vread(buf, io, 2 * PG), (long)(2 * PG));
-	EXPECT_TRUE(t, mem_is_filled(buf, 0, 2 * PG));
+	EXPECT_EQ(t, vread(buf, plain, 2 * PAGE_SIZE), (long)(2 * PAGE_SIZE));
+	EXPECT_EQ(t, memcmp(buf, page_address(pages[0]), PAGE_SIZE), 0);
+	EXPECT_EQ(t, memcmp(buf + PAGE_SIZE, page_address(pages[1]), PAGE_SIZE), 0);
+	EXPECT_EQ(t, vread(buf, io, 2 * PAGE_SIZE), (long)(2 * PAGE_SIZE));
+	EXPECT_TRUE(t, mem_is_filled(buf, 0, 2 * PAGE_SIZE));
 	vunmap(plain);
 	vunmap(io);
 	vfree(buf);
@@ -156,27 +147,27 @@ static void vmap_bytes_and_ioremap_zeros(struct ktest *t)
 /* A freed area, not yet purged (its stale translations may be cached), reads as zeros. */
 static void freed_area_reads_zeros(struct ktest *t)
 {
-	u8 *p = vmalloc(2 * PG), buf[64];
+	u8 *p = vmalloc(2 * PAGE_SIZE), buf[64];
 
 	ASSERT_NOT_NULL(t, p);
-	memset(p, 0x77, 2 * PG);
-	EXPECT_EQ(t, vread(buf, p + PG, sizeof(buf)), (long)sizeof(buf));
+	memset(p, 0x77, 2 * PAGE_SIZE);
+	EXPECT_EQ(t, vread(buf, p + PAGE_SIZE, sizeof(buf)), (long)sizeof(buf));
 	EXPECT_TRUE(t, mem_is_filled(buf, 0x77, sizeof(buf)));
 	vfree(p);
-	EXPECT_EQ(t, vread(buf, p + PG, sizeof(buf)), (long)sizeof(buf));
+	EXPECT_EQ(t, vread(buf, p + PAGE_SIZE, sizeof(buf)), (long)sizeof(buf));
 	EXPECT_TRUE(t, mem_is_filled(buf, 0, sizeof(buf)));
 }
 
 /* The last pages of the space: a longer read is clipped at VMALLOC_END. */
 static void read_is_clipped_at_the_end_of_the_space(struct ktest *t)
 {
-	u8 *buf = vmalloc(4 * PG);
+	u8 *buf = vmalloc(4 * PAGE_SIZE);
 
 	ASSERT_NOT_NULL(t, buf);
-	memset(buf, 0xee, 4 * PG);
-	EXPECT_EQ(t, vread(buf, (void *)(VMALLOC_END - 2 * PG), 4 * PG), (long)(2 * PG));
-	EXPECT_TRUE(t, mem_is_filled(buf, 0, 2 * PG));
-	EXPECT_TRUE(t, mem_is_filled(buf + 2 * PG, 0xee, 2 * PG));
+	memset(buf, 0xee, 4 * PAGE_SIZE);
+	EXPECT_EQ(t, vread(buf, (void *)(VMALLOC_END - 2 * PAGE_SIZE), 4 * PAGE_SIZE), (long)(2 * PAGE_SIZE));
+	EXPECT_TRUE(t, mem_is_filled(buf, 0, 2 * PAGE_SIZE));
+	EXPECT_TRUE(t, mem_is_filled(buf + 2 * PAGE_SIZE, 0xee, 2 * PAGE_SIZE));
 	EXPECT_EQ(t, vread(buf, (void *)VMALLOC_START, 0), 0);
 	EXPECT_EQ(t, vread(NULL, (void *)VMALLOC_START, 0), 0);
 	vfree(buf);

@@ -43,8 +43,9 @@ HOST_ASM_SRCS := arch/x86_64/setjmp.asm
 # and the benchmarks (make bench).
 HOST_KERNEL_TESTS := $(filter-out tests/test_harness.c tests/bench_%.c,$(wildcard tests/*.c))
 HOST_TEST_SRCS := $(HOST_KERNEL_TESTS) \
-	$(filter-out tests/host/fuzz_libfuzzer.c,$(wildcard tests/host/*.c))
-FUZZ_SRCS := tests/host/fuzz_ops.c tests/host/fuzz_model.c tests/host/fuzz_libfuzzer.c
+	$(filter-out tests/host/fuzz_libfuzzer.c,$(wildcard tests/host/*.c)) $(MODEL_INPUTS_C)
+FUZZ_SRCS := tests/mm_model.c tests/mm_ops.c tests/ktest_rand.c tests/host/model_host.c \
+	tests/host/fuzz_libfuzzer.c
 
 # Kernel names that a C library also has: the kernel's own versions keep
 # their code but get these names on the host (format.c gives %pS, which
@@ -163,10 +164,9 @@ host-deps:
 host-build: $(HOST_DIR)/asan/mm-host-test $(HOST_DIR)/plain/mm-host-test
 
 # Every suite runs (the kernel-only cases say so as skips); the fuzz
-# inputs of the repository are replayed by the fuzz_replay suite.
+# inputs of the repository are replayed by the model_replay suite.
 HOST_KTEST_FILTER ?=
-HOST_RUN_ARGS = ktest host.machine=$(HOST_MACHINE) \
-	host.corpus=tests/host/corpus host.regressions=tests/host/regressions \
+HOST_RUN_ARGS = ktest host.machine=$(HOST_MACHINE) stress.ops=20000 \
 	$(if $(HOST_KTEST_FILTER),ktest.filter=$(HOST_KTEST_FILTER))
 
 # Each run is judged by scripts/ktest.py like a QEMU boot (the binary exits

@@ -36,7 +36,6 @@
 #define CALLGRIND_TOGGLE_COLLECT
 #endif
 
-#define PG      PAGE_SIZE
 
 /* Counts `n` operations of `fn` under callgrind as scenario `name`. */
 static void measure(const char *name, unsigned long n, void (*fn)(unsigned long n))
@@ -59,7 +58,7 @@ static void measure(const char *name, unsigned long n, void (*fn)(unsigned long 
 static void vmalloc_vfree(unsigned long n, unsigned long pages)
 {
 	for (unsigned long i = 0; i < n; i++) {
-		u8 *p = vmalloc(pages * PG);
+		u8 *p = vmalloc(pages * PAGE_SIZE);
 
 		if (!p)
 			panic("bench: vmalloc of %lu pages failed", pages);
@@ -91,8 +90,8 @@ static struct vm_struct *live[MAX_LIVE], *holes[MAX_LIVE];
 static void make_live(unsigned long n)
 {
 	for (unsigned long i = 0; i < n; i++) {
-		live[i] = get_vm_area(PG, 0);
-		holes[i] = get_vm_area(PG, 0);
+		live[i] = get_vm_area(PAGE_SIZE, 0);
+		holes[i] = get_vm_area(PAGE_SIZE, 0);
 		if (!live[i] || !holes[i])
 			panic("bench: no room for %lu live areas", n);
 	}
@@ -111,7 +110,7 @@ static void drop_live(unsigned long n)
 static void get_free(unsigned long n)
 {
 	for (unsigned long i = 0; i < n; i++) {
-		struct vm_struct *a = get_vm_area(2 * PG, 0);
+		struct vm_struct *a = get_vm_area(2 * PAGE_SIZE, 0);
 
 		if (!a)
 			panic("bench: get_vm_area failed");
@@ -139,7 +138,7 @@ static unsigned long sparse_pages;
  */
 static void sparse_run(unsigned long n, bool map_only)
 {
-	unsigned long va = (unsigned long)sparse->addr, end = va + sparse_pages * PG;
+	unsigned long va = (unsigned long)sparse->addr, end = va + sparse_pages * PAGE_SIZE;
 
 	for (unsigned long done = 0; done < n; done += sparse_pages) {
 		if (vm_area_map_pages(sparse, va, end, frames))
@@ -178,7 +177,7 @@ static void sparse_all(void)
 	for (unsigned i = 0; i < 512; i++)
 		if (!(frames[i] = alloc_page(0)))
 			panic("bench: no frames");
-	sparse = get_vm_area(512 * PG, VM_SPARSE);
+	sparse = get_vm_area(512 * PAGE_SIZE, VM_SPARSE);
 	if (!sparse)
 		panic("bench: no sparse area");
 	sparse_scenarios(1);

@@ -6,7 +6,7 @@
 
 /*
  * Records the machine and command line main() booted, so that a suite
- * that boots another machine (fuzz_replay) can boot this one again when
+ * that boots another machine (host_machine) can boot this one again when
  * it is done.
  */
 void host_tests_booted(const struct host_machine *m, const char *cmdline);

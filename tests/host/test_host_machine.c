@@ -28,7 +28,6 @@
 _Static_assert(DIRECT_MAP_BASE == 0x200000000000ul, "the host build needs the host's asm/layout.h");
 
 #define KPT             (&kernel_pgtable)
-#define PG              PAGE_SIZE
 #define SCRATCH         (DIRECT_MAP_BASE + DIRECT_MAP_SIZE + (8ul << 30))
 
 static struct page *scratch_page;
@@ -41,7 +40,7 @@ static int scratch_init(struct ktest *t)
 
 static void scratch_exit(struct ktest *t)
 {
-	pgtable_unmap(KPT, SCRATCH, 16 * PG, NULL, PGTABLE_FREE_TABLES);
+	pgtable_unmap(KPT, SCRATCH, 16 * PAGE_SIZE, NULL, PGTABLE_FREE_TABLES);
 	free_page(scratch_page);
 	EXPECT_EQ(t, sim_tlb_for_each_stale(NULL, NULL), 0);
 }
@@ -97,7 +96,7 @@ static void walk_agrees_with_the_tables(struct ktest *t)
 	bool w, x;
 
 	for (unsigned i = 0; i < ARRAY_SIZE(prots); i++) {
-		unsigned long va = SCRATCH + i * PG;
+		unsigned long va = SCRATCH + i * PAGE_SIZE;
 
 		ASSERT_EQ(t, pgtable_map_pages(KPT, va, &scratch_page, 1, prots[i]), 0);
 		ASSERT_EQ(t, sim_walk(va + 8, &pa, &w, &x), 0);
@@ -105,7 +104,7 @@ static void walk_agrees_with_the_tables(struct ktest *t)
 		EXPECT_EQ(t, w, !!(prots[i] & PROT_WRITE));
 		EXPECT_EQ(t, x, !!(prots[i] & PROT_EXEC));
 	}
-	EXPECT_EQ(t, sim_walk(SCRATCH + 3 * PG, &pa, &w, &x), -EFAULT);
+	EXPECT_EQ(t, sim_walk(SCRATCH + 3 * PAGE_SIZE, &pa, &w, &x), -EFAULT);
 }
 
 static void cpu_sets_accessed_and_dirty(struct ktest *t)
@@ -129,20 +128,20 @@ static void cpu_sets_accessed_and_dirty(struct ktest *t)
 /* The point of the model: without the flush the old translation still works. */
 static void stale_translation_lives_until_flushed(struct ktest *t)
 {
-	volatile u64 *p = (volatile u64 *)(SCRATCH + PG);
+	volatile u64 *p = (volatile u64 *)(SCRATCH + PAGE_SIZE);
 	u64 v = 0;
 
 	*(u64 *)page_address(scratch_page) = 0xfeed;
-	ASSERT_EQ(t, pgtable_map_pages(KPT, SCRATCH + PG, &scratch_page, 1, PROT_KERNEL_RW), 0);
+	ASSERT_EQ(t, pgtable_map_pages(KPT, SCRATCH + PAGE_SIZE, &scratch_page, 1, PROT_KERNEL_RW), 0);
 	EXPECT_EQ(t, *p, 0xfeedull);                           /* cached now */
-	ASSERT_EQ(t, pgtable_unmap_noflush(KPT, SCRATCH + PG, PG, NULL), 0);
+	ASSERT_EQ(t, pgtable_unmap_noflush(KPT, SCRATCH + PAGE_SIZE, PAGE_SIZE, NULL), 0);
 	EXPECT_EQ(t, *p, 0xfeedull);                           /* stale, still works */
-	EXPECT_EQ(t, probe_read_u64(SCRATCH + PG, &v), 0);
+	EXPECT_EQ(t, probe_read_u64(SCRATCH + PAGE_SIZE, &v), 0);
 	EXPECT_EQ(t, sim_tlb_for_each_stale(NULL, NULL), 1);
-	pgtable_flush_range(KPT, SCRATCH + PG, SCRATCH + 2 * PG);
+	pgtable_flush_range(KPT, SCRATCH + PAGE_SIZE, SCRATCH + 2 * PAGE_SIZE);
 	EXPECT_EQ(t, sim_tlb_for_each_stale(NULL, NULL), 0);
-	EXPECT_TRUE(t, read_faults(SCRATCH + PG));
-	EXPECT_EQ(t, probe_read_u64(SCRATCH + PG, &v), -EFAULT);
+	EXPECT_TRUE(t, read_faults(SCRATCH + PAGE_SIZE));
+	EXPECT_EQ(t, probe_read_u64(SCRATCH + PAGE_SIZE, &v), -EFAULT);
 }
 
 /*
@@ -157,10 +156,10 @@ static void vfree_leaves_the_flush_to_the_purge(struct ktest *t)
 	u8 *p;
 
 	vm_unmap_aliases();
-	p = vmalloc(pages * PG);
+	p = vmalloc(pages * PAGE_SIZE);
 	ASSERT_NOT_NULL(t, p);
 	for (unsigned long i = 0; i < pages; i++)
-		p[i * PG] = 1;
+		p[i * PAGE_SIZE] = 1;
 	host_cpu_get_stats(&before);
 	vfree(p);
 	host_cpu_get_stats(&after);
@@ -181,25 +180,25 @@ static void vfree_leaves_the_flush_to_the_purge(struct ktest *t)
 
 static void global_translations_survive_a_cr3_reload(struct ktest *t)
 {
-	volatile u64 *p = (volatile u64 *)(SCRATCH + 2 * PG);
+	volatile u64 *p = (volatile u64 *)(SCRATCH + 2 * PAGE_SIZE);
 
-	ASSERT_EQ(t, pgtable_map_pages(KPT, SCRATCH + 2 * PG, &scratch_page, 1, PROT_KERNEL_RW), 0);
+	ASSERT_EQ(t, pgtable_map_pages(KPT, SCRATCH + 2 * PAGE_SIZE, &scratch_page, 1, PROT_KERNEL_RW), 0);
 	(void)*p;
-	ASSERT_EQ(t, pgtable_unmap_noflush(KPT, SCRATCH + 2 * PG, PG, NULL), 0);
+	ASSERT_EQ(t, pgtable_unmap_noflush(KPT, SCRATCH + 2 * PAGE_SIZE, PAGE_SIZE, NULL), 0);
 	write_cr3(read_cr3());                  /* drops non-global entries only */
 	EXPECT_EQ(t, sim_tlb_for_each_stale(NULL, NULL), 1);
 	arch_local_flush_tlb_all();             /* CR4.PGE toggle: drops everything */
 	EXPECT_EQ(t, sim_tlb_for_each_stale(NULL, NULL), 0);
-	EXPECT_TRUE(t, read_faults(SCRATCH + 2 * PG));
+	EXPECT_TRUE(t, read_faults(SCRATCH + 2 * PAGE_SIZE));
 }
 
 static void unresolved_fault_gets_the_kernels_report(struct ktest *t)
 {
 	static struct ktest_fault fault;
 
-	ASSERT_TRUE(t, ktest_catch_fault(t, read_word, (void *)(SCRATCH + 5 * PG + 16), &fault));
+	ASSERT_TRUE(t, ktest_catch_fault(t, read_word, (void *)(SCRATCH + 5 * PAGE_SIZE + 16), &fault));
 	EXPECT_TRUE(t, fault.info.page_fault);
-	EXPECT_EQ(t, fault.info.addr, SCRATCH + 5 * PG + 16);
+	EXPECT_EQ(t, fault.info.addr, SCRATCH + 5 * PAGE_SIZE + 16);
 	EXPECT_FALSE(t, fault.info.present);
 	EXPECT_TRUE(t, ktest_contains(fault.report, "BUG: unable to handle page fault for address"));
 	EXPECT_TRUE(t, ktest_contains(fault.report, "read_word"));
