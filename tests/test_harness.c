@@ -7,7 +7,9 @@
 #include "arch/x86_64/cpu.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
+#include "kernel/panic.h"
 #include "mm/layout.h"
+#include "mm/pfa.h"
 
 /* An address nothing maps at any point: the first page of vmalloc space. */
 #define UNMAPPED_ADDR VMALLOC_START
@@ -141,6 +143,7 @@ static void fault_is_caught_and_reported(struct ktest *t)
 {
 	static struct ktest_fault f;
 
+	ktest_expect_fault(t, 1);
 	ASSERT_TRUE(t, ktest_catch_fault(t, read_unmapped, NULL, &f));
 	EXPECT_EQ(t, f.info.vector, 14);
 	EXPECT_TRUE(t, f.info.page_fault);
@@ -209,6 +212,24 @@ static void hangs_on_purpose(struct ktest *t)
 		cpu_halt();     /* interrupts on: the watchdog ends it */
 }
 
+static void warns_without_declaring(struct ktest *t)
+{
+	WARN(true, "a warning this case did not declare");
+}
+
+static struct page *kept_on_purpose;
+
+static void leaks_on_purpose(struct ktest *t)
+{
+	if (!kept_on_purpose)
+		kept_on_purpose = alloc_page(0);
+}
+
+static void declares_a_fault_it_never_takes(struct ktest *t)
+{
+	ktest_expect_fault(t, 1);
+}
+
 static void runs_after_failures(struct ktest *t)
 {
 	EXPECT_EQ(t, 2 + 2, 4);
@@ -219,6 +240,9 @@ static const struct ktest_case demo_cases[] = {
 	KTEST_CASE(asserts_on_purpose),
 	KTEST_CASE(faults_on_purpose),
 	KTEST_CASE_TIMEOUT(hangs_on_purpose, 2),
+	KTEST_CASE(warns_without_declaring),
+	KTEST_CASE(leaks_on_purpose),
+	KTEST_CASE(declares_a_fault_it_never_takes),
 	KTEST_CASE(runs_after_failures),
 	{}
 };
