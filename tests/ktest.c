@@ -194,12 +194,27 @@ static void print_counts(const char *indent, const char *name, const struct ktes
 		  c->pass, c->fail, c->skip, c->pass + c->fail + c->skip);
 }
 
+/*
+ * "# ktest: start <suite>.<case>[.<param>]", and " (timeout N s)" for a case
+ * that declares its own timeout: the host runner allows it that long silent.
+ */
+static void print_start(const char *indent, const struct ktest_suite *s,
+			const struct ktest_case *c, const char *param)
+{
+	char timeout[32] = "";
+
+	if (c->timeout_s)
+		snprintf(timeout, sizeof(timeout), " (timeout %u s)", c->timeout_s);
+	ktest_out("%s# ktest: start %s.%s%s%s%s\n", indent, s->name, c->name,
+		  param ? "." : "", param ? param : "", timeout);
+}
+
 static enum ktest_status run_plain(const struct ktest_suite *s, const struct ktest_case *c,
 				   struct ktest_counts *leaves, char *reason, size_t rsize)
 {
 	struct ktest t = { .suite = s->name, .name = c->name, .indent = IND1 };
 
-	ktest_out(IND1 "# ktest: start %s.%s\n", s->name, c->name);
+	print_start(IND1, s, c, NULL);
 	run_one(&t, s, c);
 	count(leaves, t.status);
 	snprintf(reason, rsize, "%s", t.skip_reason);
@@ -222,7 +237,7 @@ static enum ktest_status run_params(const struct ktest_suite *s, const struct kt
 		char this_desc[KTEST_DESC_MAX];
 
 		snprintf(this_desc, sizeof(this_desc), "%s", desc);
-		ktest_out(IND2 "# ktest: start %s.%s.%s\n", s->name, c->name, this_desc);
+		print_start(IND2, s, c, this_desc);
 		run_one(&t, s, c);
 		count(&mine, t.status);
 		print_result(IND2, ++i, this_desc, t.status, t.skip_reason);
