@@ -3,8 +3,10 @@
 
 `make test` boots the manual `ktest_demo*` suites (tests/test_harness.c),
 whose cases fail an expectation, fail an assertion, fault, hang with
-interrupts on (the in-kernel watchdog ends them), hang with interrupts off
-(only the host runner's timeout ends it) and triple-fault. For each boot it
+interrupts on (the in-kernel watchdog ends them), print a warning they did
+not declare, leak a frame, declare a fault they never take, hang with
+interrupts off (only the host runner's timeout ends it) and triple-fault,
+and a boot whose filter matches nothing. For each boot it
 reads what scripts/ktest.py printed and checks that the run was judged a
 failure and that every misbehaving test was named with the right reason.
 
@@ -40,6 +42,10 @@ EXPECTED = {
     "harness-demo-crash": [
         "crash: qemu exited with status 0",
         "ktest_demo_crash.triple_faults",
+    ],
+    "harness-demo-nothing": [   # ktest.filter=ktest_dmeo, a typo
+        "ktest: filter matched nothing: 'ktest_dmeo'",
+        "ktest: filter matched nothing: no case to run, failed",
     ],
 }
 

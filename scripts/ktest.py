@@ -759,7 +759,9 @@ def cmd_boot(args):
     def silence_limit():
         if not args.silence or parser.started is None:
             return None
-        return max(args.silence, (parser.started_timeout or 0) + SILENCE_MARGIN)
+        if parser.started_timeout is None:
+            return args.silence
+        return max(args.silence, parser.started_timeout + SILENCE_MARGIN)
 
     with open(args.log, "w", encoding="utf-8") as log:
         def on_line(line):

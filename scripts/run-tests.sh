@@ -117,11 +117,11 @@ fi
 # are meant to fail. check-demo.py turns them into one result that passes
 # when every misbehaving test was caught and named.
 if selected harness-demo; then
-	echo "== harness-demo: failing, faulting, hanging and crashing tests must be caught and named"
+	echo "== harness-demo: failing, faulting, warning, leaking, hanging and crashing tests, and a filter that matches nothing, must be caught and named"
 	demo=$build/demo
 	mkdir -p "$demo"
 	for d in "harness-demo|60|ktest_demo" "harness-demo-hang|8|ktest_demo_hang" \
-		 "harness-demo-crash|30|ktest_demo_crash"; do
+		 "harness-demo-crash|30|ktest_demo_crash" "harness-demo-nothing|30|ktest_dmeo"; do
 		IFS='|' read -r name timeout suite <<-EOD
 		$d
 		EOD
@@ -133,7 +133,8 @@ if selected harness-demo; then
 	$PYTHON scripts/check-demo.py "$results/harness-demo.json" \
 		"harness-demo=$demo/harness-demo.out:$demo/harness-demo.json" \
 		"harness-demo-hang=$demo/harness-demo-hang.out:$demo/harness-demo-hang.json" \
-		"harness-demo-crash=$demo/harness-demo-crash.out:$demo/harness-demo-crash.json"
+		"harness-demo-crash=$demo/harness-demo-crash.out:$demo/harness-demo-crash.json" \
+		"harness-demo-nothing=$demo/harness-demo-nothing.out:$demo/harness-demo-nothing.json"
 fi
 
 # mm/ built for the host (arch/host/host.mk, docs/host.md): the test suites

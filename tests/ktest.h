@@ -45,7 +45,7 @@ enum ktest_status { KTEST_PASS, KTEST_FAIL, KTEST_SKIP };
 /* Warnings and fault reports printed while a case runs, and those it declared. */
 struct ktest_reports {
 	unsigned warnings, faults;                      /* printed */
-	unsigned warnings_expected, faults_expected;    /* declared; KTEST_SOME: any >= 1 */
+	unsigned warnings_expected, faults_expected;    /* declared, or KTEST_SOME/ANY */
 	char undeclared[96];    /* the first one not declared: "WARNING at file:line" */
 };
 
@@ -221,13 +221,15 @@ void ktest_log(struct ktest *t, const char *fmt, ...) __printf(2, 3);
 
 /* --- warnings and faults a case prints on purpose --- */
 
-#define KTEST_SOME (~0u)
+#define KTEST_SOME (~0u)               /* one or more, however many */
+#define KTEST_ANY  (~0u - 1)          /* zero or more: replays of recorded inputs */
 
 /*
  * Declares that this case prints `n` more warnings (WARN/WARN_ON lines) or
  * fault reports (a fault caught by ktest_catch_fault()); call it before the
  * code that warns or faults. At the end of the case the numbers printed
- * must equal the numbers declared (KTEST_SOME: at least one); a warning or
+ * must equal the numbers declared (KTEST_SOME: at least one; KTEST_ANY:
+ * any number, for replaying inputs whose misuse is not known up front); a warning or
  * report beyond them, or one that was declared but not printed, fails the
  * case. Declared ones are printed with "[expected]" on each line, so
  * `grep -E 'BUG:|WARNING:|Oops:' log | grep -v expected` finds only the

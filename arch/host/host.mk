@@ -134,6 +134,7 @@ FUZZ_COVERAGE = $(if $(filter $(FUZZ_NO_COVERAGE),$(filter-out kernel/lib/rbtree
 	-fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp)
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS   := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(HOST_LIB_SRCS) tests/ktest.c tests/ktest_check.c \
+	tests/ktest_report.c tests/ktest_filter.c \
 	$(FUZZ_SRCS)) $(patsubst %.asm,$(FUZZ_DIR)/%.asm.o,$(HOST_ASM_SRCS))
 -include $(FUZZ_OBJS:.o=.d)
 
