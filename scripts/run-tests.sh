@@ -36,6 +36,7 @@ uefi|300|--uefi --mem 512M|ktest
 bios-6g|300|--mem 6G|ktest ktest.filter=boot*,probe*,traps*,memmap*,pfa*,paging*,pgtable*
 uefi-6g|300|--uefi --mem 6G|ktest ktest.filter=boot*,memmap*,pfa*,paging*
 bios-128m|300|--mem 128M|ktest ktest.filter=boot*,traps*,memmap*,pfa*,paging*,pgtable*
+bios-8m|120|--mem 8M|ktest ktest.filter=boot.kernel_image*,boot.command_line*,printk*,probe*,pfa.alloc_*
 "
 
 boot_config() {
