@@ -45,8 +45,11 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 
 # The object list, rewritten only when it changes: adding or removing a
 # source file relinks the kernel even when no object is newer than it.
+# (Not for `make clean`, which must not create what it removes.)
 OBJS_LIST := $(BUILD)/objs.list
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
 $(shell mkdir -p $(BUILD) && echo '$(OBJS)' | cmp -s - $(OBJS_LIST) || echo '$(OBJS)' > $(OBJS_LIST))
+endif
 
 KERNEL   := $(BUILD)/kernel.elf
 ISO      := $(BUILD)/kernel.iso

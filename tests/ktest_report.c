@@ -14,8 +14,19 @@
 /* The console prefixes of the running case's diagnostics, plain and marked. */
 static char plain_prefix[24], marked_prefix[40];
 
+/*
+ * The prefix of each report being printed, innermost last: a warning
+ * printed inside a fault report is judged on its own, and the report's
+ * remaining lines get the report's prefix back. A report cut short by a
+ * fault leaves its entry behind until the next case starts.
+ */
+#define NEST_MAX 4
+static const char *nest[NEST_MAX];
+static unsigned depth;
+
 void ktest_case_prefix_set(const char *indent)
 {
+	depth = 0;
 	snprintf(plain_prefix, sizeof(plain_prefix), "%s# ", indent);
 	snprintf(marked_prefix, sizeof(marked_prefix), "%s# " KTEST_EXPECTED_MARK " ", indent);
 	console_set_line_prefix(plain_prefix);
@@ -55,35 +66,53 @@ static bool within(unsigned seen, unsigned declared)
 	return open_ended(declared) || seen <= declared;
 }
 
-/* Faults outside ktest_catch_fault() are not counted: the case fails on them anyway. */
-static void watch_begin(enum report_kind kind, const char *where)
+/* Counts one report for the running case; returns the prefix for its lines. */
+static const char *judge_report(enum report_kind kind, const char *where)
 {
 	struct ktest *t = ktest_current;
 	struct ktest_reports *r;
 	bool declared;
 
-	if (!t || ktest_capture_is_quiet())
-		return;
+	if (!t)
+		return NULL;
+	if (ktest_capture_is_quiet())
+		return plain_prefix;
 	r = &t->reports;
-	if (kind == REPORT_WARNING) {
+	if (kind == REPORT_FAULT && !ktest_catching_fault())
+		return plain_prefix;    /* not caught: the case fails on it anyway */
+	if (kind == REPORT_WARNING)
 		declared = within(++r->warnings, r->warnings_expected);
-	} else {
-		if (!ktest_catching_fault())
-			return;
+	else
 		declared = within(++r->faults, r->faults_expected);
-	}
-	if (declared) {
-		console_set_line_prefix(marked_prefix);
-	} else if (!r->undeclared[0]) {
+	if (declared)
+		return marked_prefix;
+	if (!r->undeclared[0])
 		snprintf(r->undeclared, sizeof(r->undeclared), "%s (%s)",
 			 kind == REPORT_WARNING ? "WARNING" : "fault report", where);
-	}
+	return plain_prefix;
+}
+
+static void watch_begin(enum report_kind kind, const char *where)
+{
+	const char *prefix = judge_report(kind, where);
+
+	if (depth < NEST_MAX)
+		nest[depth] = prefix;
+	depth++;
+	if (prefix)
+		console_set_line_prefix(prefix);
 }
 
 static void watch_end(enum report_kind kind)
 {
+	const char *outer = NULL;
+
+	if (depth)
+		depth--;
+	if (depth && depth <= NEST_MAX)
+		outer = nest[depth - 1];
 	if (ktest_current)
-		console_set_line_prefix(plain_prefix);
+		console_set_line_prefix(outer ? outer : plain_prefix);
 }
 
 static const struct report_watcher watcher = {

@@ -94,8 +94,10 @@ HOST_OBJS_$(1) := $$(patsubst %.c,$(HOST_DIR)/$(1)/%.o,$$(HOST_LIB_SRCS) $$(HOST
 	$$(patsubst %.asm,$(HOST_DIR)/$(1)/%.asm.o,$$(HOST_ASM_SRCS))
 -include $$(HOST_OBJS_$(1):.o=.d)
 # Rewritten only when the list changes: an added or removed file relinks.
+ifeq ($$(filter clean,$$(MAKECMDGOALS)),)
 $$(shell mkdir -p $(HOST_DIR)/$(1) && echo '$$(HOST_OBJS_$(1))' | \
 	cmp -s - $(HOST_DIR)/$(1)/objs.list || echo '$$(HOST_OBJS_$(1))' > $(HOST_DIR)/$(1)/objs.list)
+endif
 
 # Two links, as for the kernel: the symbol table for %pS comes from the first.
 $(HOST_DIR)/$(1)/ksyms0.o: scripts/gen-ksyms.sh
@@ -182,6 +184,7 @@ host-test-asan: $(HOST_DIR)/asan/mm-host-test
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(PYTHON) scripts/ktest.py boot --name host-asan --timeout 120 \
 		--log $(BUILD)/logs/host-asan.log --result $(BUILD)/results/host-asan.json \
+		--junit $(BUILD)/junit/host-asan.xml \
 		-- $< $(HOST_RUN_ARGS)
 
 # Precise exceptions: the host's page-fault handler restarts the access
@@ -194,6 +197,7 @@ host-test-valgrind: $(HOST_DIR)/plain/mm-host-test
 	@mkdir -p $(BUILD)/logs $(BUILD)/results
 	@$(PYTHON) scripts/ktest.py boot --name host-valgrind --timeout 300 \
 		--log $(BUILD)/logs/host-valgrind.log --result $(BUILD)/results/host-valgrind.json \
+		--junit $(BUILD)/junit/host-valgrind.xml \
 		-- $(VALGRIND) $(VALGRIND_ARGS) $< $(HOST_RUN_ARGS) host.watchdog=off
 
 host-test: host-deps

@@ -446,6 +446,41 @@ exit 0
         self.assertIn("[host-asan] did not run", proc.stdout)
 
 
+class MakeBuildRules(KtestCase):
+    """The Makefile: relinking when the file list changes; clean honours BUILD."""
+
+    def make(self, *args):
+        proc = subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+        return proc.returncode, proc.stdout + proc.stderr
+
+    def test_clean_removes_only_build(self):
+        status, out = self.make("-n", "clean", "BUILD=build/clang")
+        self.assertEqual(status, 0, out)
+        self.assertIn("rm -rf build/clang", out)
+        self.assertNotIn("rm -rf build\n", out)
+        for bad in (".", "/", ""):
+            status, out = self.make("clean", f"BUILD={bad}")
+            self.assertNotEqual(status, 0, bad)
+            self.assertIn("make clean: refusing", out)
+
+    def test_link_depends_on_the_list_of_objects(self):
+        build = self.path("b")
+        status, out = self.make("-pn", f"BUILD={build}", f"{build}/kernel.pass1.elf")
+        rule = [l for l in out.splitlines() if l.startswith(f"{build}/kernel.pass1.elf:")]
+        self.assertTrue(rule, out[-2000:])
+        self.assertIn(f"{build}/objs.list", rule[0])
+        with open(os.path.join(build, "objs.list")) as f:
+            listed = f.read().split()
+        self.assertIn(f"{build}/tests/ktest.o", listed)
+        self.assertIn(f"{build}/mm/vmalloc.o", listed)
+        before = os.stat(os.path.join(build, "objs.list")).st_mtime_ns
+        time.sleep(0.05)
+        self.make("-n", f"BUILD={build}", "kernel")
+        self.assertEqual(os.stat(os.path.join(build, "objs.list")).st_mtime_ns, before,
+                         "an unchanged list must not be rewritten (it would relink)")
+
+
 class Total(KtestCase):
     def results(self, *logs):
         paths = []
