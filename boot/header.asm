@@ -7,6 +7,7 @@ MB2_MAGIC       equ 0xe85250d6
 MB2_ARCH_I386   equ 0
 MB2_TAG_END     equ 0
 MB2_TAG_INFOREQ equ 1
+MB2_TAG_FRAMEBUFFER equ 5
 MB2_TAG_OPTIONAL equ 1
 
 section .multiboot2 align=8
@@ -30,6 +31,17 @@ mb2_header_start:
         dd 15           ; ACPI 2.0 RSDP
         dd 17           ; EFI memory map
 .inforeq_end:
+
+        ; A framebuffer of any mode is fine (the kernel talks only to the
+        ; serial port). Without this tag GRUB on UEFI, which has no text mode
+        ; to hand over, prints "WARNING: no console will be available to OS"
+        ; into every serial log. On BIOS, grub.cfg keeps text mode.
+        align 8
+        dw MB2_TAG_FRAMEBUFFER, MB2_TAG_OPTIONAL
+        dd 20
+        dd 0            ; width: no preference
+        dd 0            ; height
+        dd 0            ; depth
 
         align 8
         dw MB2_TAG_END, 0

@@ -1,32 +1,49 @@
 /* Command-line storage and key lookup. */
 #include "kernel/cmdline.h"
 #include "kernel/lib/string.h"
+#include "kernel/panic.h"
 
-#define CMDLINE_MAX 1024
-#define CMDLINE_MAX_WORDS 64
 
 static char raw[CMDLINE_MAX];
 static char words_buf[CMDLINE_MAX];
 static const char *words[CMDLINE_MAX_WORDS];
 static unsigned nr_words;
 
-void cmdline_init(const char *line)
+/* Splits words_buf into words; warns if there are more than it keeps. */
+static void split_words(void)
 {
-	size_t n = line ? strnlen(line, CMDLINE_MAX - 1) : 0;
+	char *p = words_buf;
 
-	memcpy(raw, line ? line : "", n);
-	raw[n] = '\0';
-	memcpy(words_buf, raw, n + 1);
 	nr_words = 0;
-	for (char *p = words_buf; *p && nr_words < CMDLINE_MAX_WORDS; ) {
+	while (*p) {
 		while (*p == ' ')
 			*p++ = '\0';
 		if (!*p)
 			break;
+		if (nr_words == CMDLINE_MAX_WORDS) {
+			WARN(true, "cmdline: more than %d words, ignored from '%.32s'",
+			     CMDLINE_MAX_WORDS, raw + (p - words_buf));
+			break;
+		}
 		words[nr_words++] = p;
 		while (*p && *p != ' ')
 			p++;
 	}
+}
+
+void cmdline_init(const char *line)
+{
+	size_t n = line ? strnlen(line, CMDLINE_MAX) : 0;
+
+	if (n == CMDLINE_MAX) {
+		n = CMDLINE_MAX - 1;
+		WARN(true, "cmdline: longer than %d bytes, cut after '...%.24s'",
+		     CMDLINE_MAX - 1, line + n - 24);
+	}
+	memcpy(raw, line ? line : "", n);
+	raw[n] = '\0';
+	memcpy(words_buf, raw, n + 1);
+	split_words();
 }
 
 const char *cmdline_raw(void)

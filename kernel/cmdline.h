@@ -7,7 +7,14 @@
 
 #include "kernel/types.h"
 
-/* Copies and splits `line` (may be NULL). Later calls replace the old line. */
+#define CMDLINE_MAX 1024                /* bytes kept, with the NUL */
+#define CMDLINE_MAX_WORDS 64
+
+/*
+ * Copies and splits `line` (may be NULL). Later calls replace the old line.
+ * A longer line or one with more words is cut, with one warning naming
+ * where ("cmdline: longer than 1023 bytes" / "cmdline: more than 64 words").
+ */
 void cmdline_init(const char *line);
 
 /* The whole command line as given. */

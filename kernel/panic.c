@@ -13,6 +13,24 @@
 #define BACKTRACE_MAX_FRAMES 32
 
 static unsigned long warnings;
+static const struct report_watcher *watcher;
+
+void report_set_watcher(const struct report_watcher *w)
+{
+	watcher = w;
+}
+
+void report_begin(enum report_kind kind, const char *where)
+{
+	if (watcher)
+		watcher->begin(kind, where);
+}
+
+void report_end(enum report_kind kind)
+{
+	if (watcher)
+		watcher->end(kind);
+}
 
 unsigned long warn_count(void)
 {
@@ -51,14 +69,17 @@ void dump_backtrace(unsigned long rbp)
 
 void warn_at(const char *file, int line, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], where[96];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	warnings++;
+	snprintf(where, sizeof(where), "%s:%d", file, line);
+	report_begin(REPORT_WARNING, where);
 	printk("WARNING: %s:%d: %s\n", file, line, msg);
+	report_end(REPORT_WARNING);
 }
 
 void warn_call_at(const char *file, int line, const char *fn, unsigned long caller,

@@ -61,4 +61,25 @@ unsigned long warn_count(void);
 /* Prints the call chain starting at frame pointer `rbp`, symbolized. */
 void dump_backtrace(unsigned long rbp);
 
+/*
+ * A watcher of warnings and fault reports (the test harness counts them
+ * per case and marks the ones a case expects). begin() is called before
+ * the first line of a warning or of a fault report, with where it comes
+ * from ("file:line" of the WARN; "<exception> at <symbol+off>" for a
+ * fault), end() after its last line. The kernel does
+ * not depend on one being set.
+ */
+enum report_kind { REPORT_WARNING, REPORT_FAULT };
+struct report_watcher {
+	void (*begin)(enum report_kind kind, const char *where);
+	void (*end)(enum report_kind kind);
+};
+
+/* Sets (or, with NULL, removes) the watcher. */
+void report_set_watcher(const struct report_watcher *w);
+
+/* Brackets one warning or fault report for the watcher (warn_at, trap_report). */
+void report_begin(enum report_kind kind, const char *where);
+void report_end(enum report_kind kind);
+
 #endif

@@ -3,10 +3,12 @@
 
 `make test` boots the manual `ktest_demo*` suites (tests/test_harness.c),
 whose cases fail an expectation, fail an assertion, fault, hang with
-interrupts on (the in-kernel watchdog ends them), hang with interrupts off
-(only the host runner's timeout ends it) and triple-fault, and a two-CPU
-boot with the TLB-shootdown IPI left out (`smp_skip_shootdown`), whose smp
-cases must see the other CPU's stale TLB and fail. For each boot it
+interrupts on (the in-kernel watchdog ends them), print a warning they did
+not declare, leak a frame, declare a fault they never take, hang with
+interrupts off (only the host runner's timeout ends it) and triple-fault,
+a boot whose filter matches nothing, and a two-CPU boot with the
+TLB-shootdown IPI left out (`smp_skip_shootdown`), whose smp cases must
+see the other CPU's stale TLB and fail. For each boot it
 reads what scripts/ktest.py printed and checks that the run was judged a
 failure and that every misbehaving test was named with the right reason.
 
@@ -27,10 +29,16 @@ EXPECTED = {
         "unexpected page fault at faults_on_purpose",
         "not ok ktest_demo.hangs_on_purpose",
         "timed out, case aborted by the watchdog",
-        "1 passed, 4 failed",   # and the case after them still ran
+        "not ok ktest_demo.warns_without_declaring",
+        "printed a WARNING (tests/test_harness.c:",
+        "not ok ktest_demo.leaks_on_purpose",
+        "leak check of ktest_demo.leaks_on_purpose: free_frames",
+        "not ok ktest_demo.declares_a_fault_it_never_takes",
+        "declared 1 fault reports, printed 0",
+        "1 passed, 7 failed",   # and the case after them still ran
     ],
-    "harness-demo-hang": [
-        "hang: timed out after",
+    "harness-demo-hang": [       # 5 s of silence, not the 300 s timeout
+        "silent: no console output for 5s while a test ran",
         "last test started: ktest_demo_hang.hangs_with_interrupts_off",
     ],
     "smp-demo-skip-shootdown": [
@@ -46,6 +54,10 @@ EXPECTED = {
     "harness-demo-crash": [
         "crash: qemu exited with status 0",
         "ktest_demo_crash.triple_faults",
+    ],
+    "harness-demo-nothing": [   # ktest.filter=ktest_dmeo, a typo
+        "ktest: filter matched nothing: 'ktest_dmeo'",
+        "ktest: filter matched nothing: no case to run, failed",
     ],
 }
 

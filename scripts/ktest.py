@@ -33,10 +33,24 @@ parsing, and kept in the saved log.
 
 QEMU exit status (isa-debug-exit): 33 = the kernel says PASS, 35 = it says FAIL; any other
 status is a crash (triple fault or reset with -no-reboot, or a QEMU error).
+
+Beyond KTAP, for CI (docs/testing.md):
+
+  * A line with `BUG:`, `WARNING:` or `Oops:` that lacks the word `expected` fails the run:
+    the kernel prints `[expected]` on every line of a warning or fault report the running
+    case declared, so this is exactly `grep -E 'BUG:|WARNING:|Oops:' log | grep -v expected`.
+  * `ktest: filter matched nothing` (a `ktest.filter` item that selects no case) fails it.
+  * `--expected FILE` (tests/expected/<config>.txt): every `suite.case` listed must have a
+    result in the log; cases the list lacks are reported as notes.
+  * `boot --silence S`: once the first case has started, S seconds without a console line
+    stop QEMU and fail the run naming the case (a case that declares a longer timeout, shown
+    as `(timeout N s)` on its start marker, gets N + 30 s).
+  * `--junit FILE` writes JUnit XML; RESULT.json lists every leaf case with its status.
 """
 
 import argparse
 import json
+import xml.etree.ElementTree as ET
 import os
 import queue
 import re
@@ -47,13 +61,18 @@ import threading
 import time
 
 INDENT = 4
+SILENCE_MARGIN = 30
 EXIT_PASS = 33
 EXIT_FAIL = 35
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 
 ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_]|c)")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-START_RE = re.compile(r"\s*# ktest: start (\S+)")
+START_RE = re.compile(r"\s*# ktest: start (\S+)(?: \(timeout (\d+) s\))?")
+REPORT_RE = re.compile(r"BUG:|WARNING:|Oops:")
+EXPECTED_WORD = "expected"
+FILTER_NOTHING = "ktest: filter matched nothing"
+MAX_REPORTED_LINES = 5
 LINE_KINDS = (
     ("version", re.compile(r"( *)KTAP version (\S+)")),
     ("subtest", re.compile(r"( *)# Subtest: (.*)")),
@@ -108,9 +127,9 @@ class Tally:
 class Result:
     """One result line; `block` is the nested block it closes, None for a leaf test."""
 
-    def __init__(self, number, name, status, block, diags):
+    def __init__(self, number, name, status, block, diags, reason=""):
         self.number, self.name, self.status = number, name, status
-        self.block, self.diags = block, diags
+        self.block, self.diags, self.reason = block, diags, reason
 
     def leaf_tally(self):
         """Return the leaf results under this result (itself when it is a leaf)."""
@@ -189,6 +208,12 @@ class KtapParser:
         self.malformed = None     # first "malformed: ..." problem
         self.panic = None
         self.totals_seen = False
+        self.started_timeout = None  # seconds declared on the last start marker, if any
+        self.cases = []           # every leaf: {"name", "status", ...}
+        self.case_names = []      # every `suite.case` with a result, in log order
+        self.unexpected = []      # "unexpected report: ..." problems
+        self.unexpected_count = 0
+        self.filter_problems = []
 
     # -- input ---------------------------------------------------------------------------
 
@@ -198,9 +223,11 @@ class KtapParser:
         text = clean(raw)
         if "Kernel panic" in text and self.panic is None:
             self.panic = f"panic: line {self.lineno}: '{text.strip()}'"
+        self._watch_reports(text)
         marker = START_RE.fullmatch(text)
         if marker:
             self.started = marker[1]
+            self.started_timeout = int(marker[2]) if marker[2] else None
             self.buffer = []
             return
         if self.malformed:
@@ -209,6 +236,17 @@ class KtapParser:
             self._line(text)
         except MalformedLog as err:
             self.malformed = f"malformed: line {self.lineno}: {err}"
+
+    def _watch_reports(self, text):
+        """Record warning/fault lines a case did not declare, and an empty filter."""
+        if REPORT_RE.search(text) and EXPECTED_WORD not in text:
+            self.unexpected_count += 1
+            if len(self.unexpected) < MAX_REPORTED_LINES:
+                self.unexpected.append(
+                    f"unexpected report: line {self.lineno}: '{text.strip()}'; "
+                    f"last test started: {self.last_started()}")
+        if FILTER_NOTHING in text:
+            self.filter_problems.append(f"filter: line {self.lineno}: '{text.strip()}'")
 
     def finish(self):
         """Apply the end-of-log rules (call once, after the last line)."""
@@ -234,6 +272,10 @@ class KtapParser:
         found += self.failures
         if self.panic:
             found.append(f"{self.panic}; last test started: {self.last_started()}")
+        found += self.filter_problems + self.unexpected
+        more = self.unexpected_count - len(self.unexpected)
+        if more > 0:
+            found.append(f"unexpected report: {more} more such lines")
         return found
 
     def truncation(self):
@@ -355,6 +397,7 @@ class KtapParser:
     def _result(self, b, m, text, diags):
         self._check_header_done(b)
         number, name, status = int(m[3]), (m[4] or "").strip(), result_status(m)
+        reason = skip_reason(m) if status == SKIP else ""
         if number != len(b.results) + 1:
             raise MalformedLog(f"result number {number} in {b.label()}, "
                                f"expected {len(b.results) + 1}")
@@ -363,7 +406,7 @@ class KtapParser:
         child = b.child
         if child is not None:
             self._check_block_result(b, child, name, status, text)
-        result = Result(number, name, status, child, diags)
+        result = Result(number, name, status, child, diags, reason)
         b.results.append(result)
         b.child = None
         self._record(b.path() + [name], result)
@@ -381,9 +424,12 @@ class KtapParser:
 
     def _record(self, path, result):
         name = ".".join(path)
+        if len(path) == 2:
+            self.case_names.append(name)
         if result.block is None:
             self.leaves += Tally([result.status])
             self.last_leaf = name
+            self._add_case(name, result)
         if result.status != FAIL:
             return
         if result.block is None:
@@ -391,6 +437,15 @@ class KtapParser:
             self.events.case_failed(name, result)
         elif not result.block.has_failure():
             self.failures.append(f"not ok: {name} (reported not ok, but none of its results)")
+
+    def _add_case(self, name, result):
+        case = {"name": name, "status": result.status}
+        if result.reason:
+            case["reason"] = result.reason
+        if result.status == FAIL:
+            margin = min((len(d) - len(d.lstrip()) for d in result.diags), default=0)
+            case["diagnostics"] = [d[margin:] for d in result.diags]
+        self.cases.append(case)
 
     def _counts(self, b, m, text, diags):
         got = Tally([PASS] * int(m[3]) + [FAIL] * int(m[4]) + [SKIP] * int(m[5]))
@@ -421,6 +476,11 @@ class KtapParser:
         if got != want:
             raise MalformedLog(f"'{text.strip()}' disagrees with the leaf results parsed: {want}")
         self.totals_seen = True
+
+
+def skip_reason(m):
+    """Return the reason of a `# SKIP <reason>` directive."""
+    return (m[5] or "").strip()[len("SKIP"):].strip()
 
 
 def result_status(m):
@@ -476,44 +536,123 @@ def exit_problems(status, parser):
     return []
 
 
-def judge(name, parser, status=None, hang=None, error=None):
+def read_expected(path):
+    """Return the `suite.case` names of an expected list (blank lines, # comments skipped)."""
+    with open(path) as f:
+        lines = (line.split("#", 1)[0].strip() for line in f)
+        return [line for line in lines if line]
+
+
+def expected_problems(parser, path):
+    """Return (problems, notes) comparing the cases in the log with an expected list."""
+    try:
+        want = read_expected(path)
+    except OSError as err:
+        return [f"expected: cannot read the expected list {path}: {err} "
+                "(make test-update-expected writes it)"], []
+    seen = set(parser.case_names)
+    missing = [c for c in want if c not in seen]
+    known = set(want)
+    new = [c for c in parser.case_names if c not in known]
+    problems = [f"expected: {c} has no result (listed in {path})" for c in missing]
+    notes = [f"new: {c} is not in {path} (make test-update-expected)" for c in new]
+    return problems, notes
+
+
+def judge(name, parser, status=None, hang=None, error=None, expected=None, silent=None):
     """Return the RESULT dict for one configuration.
 
     `status` is QEMU's exit status (None: not checked), `hang` the timeout in seconds if
-    it expired, `error` a message if the command could not run.  A failing run with no
-    failing leaf test still counts one failure.
+    it expired, `silent` the silence limit in seconds if that expired, `error` a message
+    if the command could not run, `expected` the path of an expected list of cases.  A
+    failing run with no failing leaf test still counts one failure.
     """
     parser.finish()
-    problems = parser.problems()
+    problems, notes = parser.problems(), []
     if error:
         problems.append(error)
-    if hang is not None:
+    if silent is not None:
+        problems.append(f"silent: no console output for {silent:g}s while a test ran; "
+                        f"last test started: {parser.last_started()}")
+    elif hang is not None:
         problems.append(f"hang: timed out after {hang:g}s; "
                         f"last test started: {parser.last_started()}")
     elif status is not None:
         problems += exit_problems(status, parser)
     # A hang, crash or unreadable log already explains why the log stops early.
-    crashed = (hang is not None or error is not None
+    crashed = (hang is not None or silent is not None or error is not None
                or status not in (None, EXIT_PASS, EXIT_FAIL))
     truncated = parser.truncation()
-    if truncated and not parser.malformed and not crashed:
+    nothing_ran = parser.filter_problems and parser.top is None
+    if truncated and not parser.malformed and not crashed and not nothing_ran:
         problems.append(truncated)
+    if expected:
+        more, notes = expected_problems(parser, expected)
+        problems += more
     n = parser.leaves.n
     failed = n[FAIL] if n[FAIL] or not problems else 1
     return {"name": name, "passed": n[PASS], "failed": failed, "skipped": n[SKIP],
-            "ok": not problems, "problems": problems}
+            "ok": not problems, "problems": problems, "notes": notes,
+            "cases": parser.cases}
 
 
-def report(result, result_path):
+def report(result, result_path, junit_path=None):
     """Print the problems and the final count line, write RESULT.json; return exit code."""
     progress = Progress(result["name"])
+    for note in result.get("notes", []):
+        progress.say(f"note: {note}")
     for problem in result["problems"]:
         progress.say(problem)
     progress.say(f"{result['passed']} passed, {result['failed']} failed, "
                  f"{result['skipped']} skipped")
     if result_path:
         write_json(result_path, result)
+    if junit_path:
+        write_junit(junit_path, result)
     return 0 if result["ok"] else 1
+
+
+def junit_tree(result):
+    """Return a JUnit XML tree: one <testsuite> per kernel suite, one <testcase> per leaf.
+
+    Problems that belong to no case (a crash, a hang, a malformed log, an unexpected
+    warning) are one failing <testcase> named `run` in a <testsuite> named after the
+    configuration.
+    """
+    config = result["name"]
+    root = ET.Element("testsuites", name=config)
+    suites = {}
+    for case in result.get("cases", []):
+        suite, _, rest = case["name"].partition(".")
+        if suite not in suites:
+            suites[suite] = ET.SubElement(root, "testsuite", name=f"{config}.{suite}")
+        tc = ET.SubElement(suites[suite], "testcase", classname=f"{config}.{suite}",
+                           name=rest or suite)
+        if case["status"] == FAIL:
+            failure = ET.SubElement(tc, "failure", message=f"not ok {case['name']}")
+            failure.text = "\n".join(case.get("diagnostics", []))
+        elif case["status"] == SKIP:
+            ET.SubElement(tc, "skipped", message=case.get("reason", ""))
+    other = [p for p in result["problems"] if not p.startswith("not ok: ")]
+    run = ET.SubElement(root, "testsuite", name=config)
+    tc = ET.SubElement(run, "testcase", classname=config, name="run")
+    if other:
+        failure = ET.SubElement(tc, "failure", message=other[0])
+        failure.text = "\n".join(other)
+    for suite in root:
+        cases = suite.findall("testcase")
+        suite.set("tests", str(len(cases)))
+        suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
+        suite.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
+    return ET.ElementTree(root)
+
+
+def write_junit(path, result):
+    """Write the JUnit XML for one configuration's RESULT dict."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tree = junit_tree(result)
+    ET.indent(tree)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
 
 
 def write_json(path, data):
@@ -527,12 +666,14 @@ def write_json(path, data):
 # -- running QEMU ----------------------------------------------------------------------
 
 
-def run_command(cmd, timeout, on_line):
+def run_command(cmd, timeout, on_line, silence=None):
     """Run cmd (stdin /dev/null, own process group) and call on_line(text) per stdout line.
 
-    Returns (status, timed_out).  status is the exit status (negative: killed by that
-    signal), None if the wall-clock timeout expired; the whole process group is then
-    killed and the lines already written are still delivered.
+    Returns (status, why).  status is the exit status (negative: killed by that signal),
+    or None if it was stopped: why is then "timeout" (the wall clock) or "silence"
+    (`silence()` returned a number of seconds and that long passed without a line; it
+    returns None while silence does not count).  The whole process group is killed and
+    the lines already written are still delivered.
     """
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             start_new_session=True)
@@ -540,14 +681,15 @@ def run_command(cmd, timeout, on_line):
     threading.Thread(target=pump_lines, args=(proc.stdout, lines), daemon=True).start()
     deadline = time.monotonic() + timeout
     try:
-        if deliver_lines(lines, on_line, deadline):
+        why = deliver_lines(lines, on_line, deadline, silence)
+        if why is None:
             try:
-                return proc.wait(timeout=max(0.0, deadline - time.monotonic())), False
+                return proc.wait(timeout=max(0.0, deadline - time.monotonic())), None
             except subprocess.TimeoutExpired:
-                pass
+                why = "timeout"
         kill_group(proc)
         deliver_lines(lines, on_line, time.monotonic() + 1.0)
-        return None, True
+        return None, why
     finally:
         kill_group(proc)
 
@@ -559,18 +701,26 @@ def pump_lines(stream, lines):
     lines.put(None)
 
 
-def deliver_lines(lines, on_line, deadline):
-    """Pass queued lines to on_line until end of file (return True) or deadline (False)."""
+def deliver_lines(lines, on_line, deadline, silence=None):
+    """Pass queued lines to on_line until end of file (return None), the deadline
+    ("timeout") or, with a `silence` function, a silence longer than it allows ("silence").
+    """
+    last = time.monotonic()
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False
+        now = time.monotonic()
+        limit = silence() if silence else None
+        quiet_end = last + limit if limit is not None else deadline
+        if now >= deadline:
+            return "timeout"
+        if now >= quiet_end:
+            return "silence"
         try:
-            line = lines.get(timeout=remaining)
+            line = lines.get(timeout=min(deadline, quiet_end) - now)
         except queue.Empty:
-            return False
+            continue
         if line is None:
-            return True
+            return None
+        last = time.monotonic()
         on_line(line)
 
 
@@ -604,18 +754,28 @@ def cmd_boot(args):
         sys.exit("ktest boot: no command given after --")
     parser = KtapParser(Progress(args.name))
     os.makedirs(os.path.dirname(os.path.abspath(args.log)), exist_ok=True)
-    status = hang = error = None
+    status = hang = error = silent = None
+
+    def silence_limit():
+        if not args.silence or parser.started is None:
+            return None
+        if parser.started_timeout is None:
+            return args.silence
+        return max(args.silence, parser.started_timeout + SILENCE_MARGIN)
+
     with open(args.log, "w", encoding="utf-8") as log:
         def on_line(line):
             log.write(line + "\n")
             log.flush()
             parser.feed(line)
         try:
-            status, timed_out = run_command(cmd, args.timeout, on_line)
-            hang = args.timeout if timed_out else None
+            status, why = run_command(cmd, args.timeout, on_line, silence_limit)
+            hang = args.timeout if why == "timeout" else None
+            silent = silence_limit() if why == "silence" else None
         except OSError as err:
             error = f"crash: cannot run {cmd[0]}: {err}"
-    return report(judge(args.name, parser, status, hang, error), args.result)
+    result = judge(args.name, parser, status, hang, error, args.expected, silent)
+    return report(result, args.result, args.junit)
 
 
 def cmd_parse(args):
@@ -628,7 +788,8 @@ def cmd_parse(args):
         return report(judge(name, parser, error=f"error: cannot read log: {err}"), args.result)
     for line in lines:
         parser.feed(line)
-    return report(judge(name, parser, args.exit_status), args.result)
+    result = judge(name, parser, args.exit_status, expected=args.expected)
+    return report(result, args.result, args.junit)
 
 
 def load_result(path):
@@ -668,6 +829,12 @@ def cmd_total(args):
     return 0 if all(r["ok"] and r["failed"] == 0 for r in results) else 1
 
 
+def add_common(sub):
+    """Options boot and parse share."""
+    sub.add_argument("--junit", help="also write JUnit XML here")
+    sub.add_argument("--expected", help="list of suite.case that must have a result")
+
+
 def build_cli():
     """Return the argument parser for the three subcommands."""
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -678,6 +845,9 @@ def build_cli():
     boot.add_argument("--timeout", type=float, required=True, help="wall-clock seconds")
     boot.add_argument("--log", required=True, help="where to save the console log")
     boot.add_argument("--result", required=True, help="where to write RESULT.json")
+    boot.add_argument("--silence", type=float, default=0,
+                      help="seconds without output while a test runs that fail the run")
+    add_common(boot)
     boot.add_argument("cmd", nargs=argparse.REMAINDER, help="-- qemu-system-x86_64 ...")
     boot.set_defaults(func=cmd_boot)
 
@@ -686,6 +856,7 @@ def build_cli():
     parse.add_argument("--name")
     parse.add_argument("--result")
     parse.add_argument("--exit-status", type=int, help="also check this QEMU exit status")
+    add_common(parse)
     parse.set_defaults(func=cmd_parse)
 
     total = sub.add_parser("total", help="sum RESULT.json files")

@@ -3,7 +3,7 @@
 #
 #   qemu.sh --kernel ELF --build DIR [--name NAME] [--uefi] [--mem SIZE]
 #           [--cmdline "KERNEL ARGS"] [--smp N] [--interactive] [--gdb] [--kvm]
-#           [-- QEMU ARGS]
+#           [--verdict] [-- QEMU ARGS]
 #
 # Each configuration NAME gets its own ISO under DIR/boot-config/NAME with
 # the kernel command line baked into its GRUB menu (scripts/mkiso.sh; it
@@ -15,9 +15,14 @@
 # /dev/kvm is usable, and falls back to TCG with a note otherwise. --smp N
 # (or SMP=N in the environment) gives the machine N CPUs (default 1); under
 # TCG each runs on its own host thread (MTTCG).
+# --verdict (make run) waits for QEMU instead of becoming it, prints
+# "PASSED" or "FAILED" when the kernel ended QEMU through isa-debug-exit
+# and exits 0 or 1 (0 also when QEMU was quit by hand; any other status is
+# passed on, with a line saying the machine crashed). $QEMU names the
+# QEMU binary (default qemu-system-x86_64).
 set -eu
 
-kernel= build=build name=run uefi=0 mem=512M cmdline= interactive=0 gdb=0 accel=tcg
+kernel= build=build name=run uefi=0 mem=512M cmdline= interactive=0 gdb=0 accel=tcg verdict=0
 smp=${SMP:-1}
 [ "${KVM:-0}" = 1 ] && accel=kvm
 while [ $# -gt 0 ]; do
@@ -32,6 +37,7 @@ while [ $# -gt 0 ]; do
 	--interactive) interactive=1; shift ;;
 	--gdb) gdb=1; shift ;;
 	--kvm) accel=kvm; shift ;;
+	--verdict) verdict=1; shift ;;
 	--) shift; break ;;
 	*) echo "qemu.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -72,4 +78,15 @@ else
 fi
 [ "$gdb" = 1 ] && set -- "$@" -s -S
 
-exec qemu-system-x86_64 "$@"
+[ "$verdict" = 1 ] || exec "${QEMU:-qemu-system-x86_64}" "$@"
+
+# isa-debug-exit makes QEMU exit with (value << 1) | 1: 33 and 35 (arch/x86_64/qemu.h).
+status=0
+"${QEMU:-qemu-system-x86_64}" "$@" || status=$?
+case $status in
+33) echo "qemu.sh: PASSED (the kernel reported success, isa-debug-exit 33)"; exit 0 ;;
+35) echo "qemu.sh: FAILED (the kernel reported failure, isa-debug-exit 35)"; exit 1 ;;
+0) exit 0 ;;
+*) echo "qemu.sh: FAILED: QEMU exited with status $status (triple fault, reset or QEMU error)"
+   exit "$status" ;;
+esac

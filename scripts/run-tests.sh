@@ -4,15 +4,22 @@
 # that a deliberately failing, faulting and hanging test is caught and
 # named. The last line is the summary `N passed, M failed[, K skipped]`.
 #
-#   run-tests.sh --build DIR --kernel ELF [--only NAME]
+#   run-tests.sh --build DIR --kernel ELF [--only NAME] [--update-expected]
+#
+# Each configuration's log must have a result for every case listed in
+# tests/expected/<name>.txt; --update-expected rewrites those lists from
+# the kernel's own `ktest.list` (make test-update-expected). KTEST_SILENCE
+# (default 60) is how many seconds a running case may print nothing.
+# JUnit XML: DIR/junit/<name>.xml.
 set -u
 
-build=build kernel= only=
+build=build kernel= only= update=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
+	--update-expected) update=1; shift ;;
 	*) echo "run-tests.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -31,12 +38,15 @@ uefi-6g|300|--uefi --mem 6G|ktest ktest.filter=boot*,memmap*,pfa*,paging*
 bios-128m|300|--mem 128M|ktest ktest.filter=boot*,traps*,memmap*,pfa*,paging*,pgtable*
 bios-smp4|400|--mem 512M --smp 4|ktest
 uefi-smp2|400|--uefi --mem 512M --smp 2|ktest
+bios-8m|120|--mem 8M|ktest ktest.filter=boot.kernel_image*,boot.command_line*,printk*,probe*,pfa.alloc_*
 "
 
 boot_config() {
 	name=$1 timeout=$2 opts=$3 cmdline=$4
 	# shellcheck disable=SC2086
 	$PYTHON scripts/ktest.py boot --name "$name" --timeout "$timeout" \
+		--silence "${KTEST_SILENCE:-60}" --expected "tests/expected/$name.txt" \
+		--junit "$build/junit/$name.xml" \
 		--log "$logs/$name.log" --result "$results/$name.json" -- \
 		sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name "$name" \
 		$opts --cmdline "$cmdline"
@@ -52,6 +62,46 @@ if selected layers; then
 	$PYTHON scripts/check-layers.py "$build" --result "$results/layers.json"
 fi
 
+
+# tests/expected/<name>.txt: the cases the kernel lists for each configuration.
+if [ "$update" = 1 ]; then
+	echo "$configs" | while IFS='|' read -r name timeout opts cmdline; do
+		[ -n "$name" ] && selected "$name" || continue
+		# shellcheck disable=SC2086
+		sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name "$name-list" \
+			$opts --cmdline "$cmdline ktest.list" < /dev/null 2> /dev/null |
+			tr -d '\r' | sed -n 's/^ktest: \([a-z0-9_]*\.[a-z0-9_]*\)$/\1/p' > "$logs/$name.list"
+		[ -s "$logs/$name.list" ] || { echo "run-tests.sh: $name listed no case"; exit 1; }
+		{ echo "# The cases of configuration $name (scripts/run-tests.sh); regenerate"
+		  echo "# with: make test-update-expected"
+		  cat "$logs/$name.list"; } > "tests/expected/$name.txt"
+		echo "tests/expected/$name.txt: $(wc -l < "$logs/$name.list") cases"
+	done
+	exit $?
+fi
+
+# The CI check docs/testing.md gives, run as written over every log of a
+# configuration that must be green: no warning or fault report that a case
+# did not declare (declared ones carry the word "expected").
+ci_grep() {
+	hits=0 clean=0 problems=
+	for log in "$@"; do
+		[ -f "$log" ] || continue
+		found=$(grep -E 'BUG:|WARNING:|Oops:' "$log" | grep -v expected)
+		if [ -n "$found" ]; then
+			hits=$((hits + 1))
+			echo "[ci-grep] $log:"; echo "$found" | head -n 5 | sed 's/^/[ci-grep]     /'
+			problems="$problems, \"$(basename "$log"): $(echo "$found" | wc -l) undeclared report lines\""
+		else
+			clean=$((clean + 1))
+		fi
+	done
+	ok=true; [ "$hits" = 0 ] || ok=false
+	printf '{"name": "ci-grep", "passed": %d, "failed": %d, "skipped": 0, "ok": %s, "problems": [%s]}\n' \
+		"$clean" "$hits" "$ok" "${problems#, }" > "$results/ci-grep.json"
+	echo "[ci-grep] $clean clean logs, $hits with undeclared BUG:/WARNING:/Oops: lines"
+}
+
 if selected runner; then
 	echo "== runner self-tests (canned logs)"
 	$PYTHON tests/runner/test_runner.py --result "$results/runner.json" > "$logs/runner.log" 2>&1
@@ -65,19 +115,29 @@ echo "$configs" | while IFS='|' read -r name timeout opts cmdline; do
 	boot_config "$name" "$timeout" "$opts" "$cmdline"
 done
 
+green_logs=$(echo "$configs" | while IFS='|' read -r name rest; do
+	[ -n "$name" ] && selected "$name" && echo "$logs/$name.log"; done)
+if [ -n "$green_logs" ]; then
+	echo "== ci-grep: grep -E 'BUG:|WARNING:|Oops:' <log> | grep -v expected finds nothing"
+	# shellcheck disable=SC2086
+	ci_grep $green_logs
+fi
+
 # Demo boots write their runner verdicts under demo/, not results/: they
 # are meant to fail. check-demo.py turns them into one result that passes
 # when every misbehaving test was caught and named.
 if selected harness-demo; then
-	echo "== harness-demo: failing, faulting, hanging and crashing tests must be caught and named"
+	echo "== harness-demo: failing, faulting, warning, leaking, hanging and crashing tests, and a filter that matches nothing, must be caught and named"
 	demo=$build/demo
 	mkdir -p "$demo"
-	for d in "harness-demo|60|ktest_demo" "harness-demo-hang|8|ktest_demo_hang" \
-		 "harness-demo-crash|30|ktest_demo_crash"; do
-		IFS='|' read -r name timeout suite <<-EOD
+	# name | timeout | silence (0: off) | suite. The hang with interrupts off
+	# is ended by the silence limit, long before the 300 s timeout.
+	for d in "harness-demo|60|0|ktest_demo" "harness-demo-hang|300|5|ktest_demo_hang" \
+		 "harness-demo-crash|30|0|ktest_demo_crash" "harness-demo-nothing|30|0|ktest_dmeo"; do
+		IFS='|' read -r name timeout silence suite <<-EOD
 		$d
 		EOD
-		$PYTHON scripts/ktest.py boot --name "$name" --timeout "$timeout" \
+		$PYTHON scripts/ktest.py boot --name "$name" --timeout "$timeout" --silence "$silence" \
 			--log "$logs/$name.log" --result "$demo/$name.json" -- \
 			sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name "$name" \
 			--mem 128M --cmdline "ktest ktest.filter=$suite" > "$demo/$name.out" 2>&1
@@ -96,7 +156,8 @@ if selected harness-demo; then
 		"$name=$demo/$name.out:$demo/$name.json" \
 		"harness-demo=$demo/harness-demo.out:$demo/harness-demo.json" \
 		"harness-demo-hang=$demo/harness-demo-hang.out:$demo/harness-demo-hang.json" \
-		"harness-demo-crash=$demo/harness-demo-crash.out:$demo/harness-demo-crash.json"
+		"harness-demo-crash=$demo/harness-demo-crash.out:$demo/harness-demo-crash.json" \
+		"harness-demo-nothing=$demo/harness-demo-nothing.out:$demo/harness-demo-nothing.json"
 fi
 
 # mm/ built for the host (arch/host/host.mk, docs/host.md): the test suites

@@ -89,41 +89,12 @@ bool ktest_glob_match(const char *p, const char *s)
 	return *s == '\0';
 }
 
-/*
- * ktest.filter=<suite glob>[.<case glob>][,...]; no filter selects every
- * suite but the manual ones, which run only when named without a glob.
- */
-static bool filter_selects(const struct ktest_suite *s, const char *test)
-{
-	const char *f = cmdline_get("ktest.filter");
-	char item[128];
-
-	if (!f || !*f)
-		return !s->manual;
-	while (*f) {
-		size_t n = 0;
-
-		while (f[n] && f[n] != ',')
-			n++;
-		snprintf(item, sizeof(item), "%.*s", (int)n, f);
-		f += f[n] ? n + 1 : n;
-		char *dot = strchr(item, '.');
-		if (dot)
-			*dot = '\0';
-		bool suite_ok = s->manual ? !strcmp(item, s->name)
-					  : ktest_glob_match(item, s->name);
-		if (suite_ok && (!dot || !test || ktest_glob_match(dot + 1, test)))
-			return true;
-	}
-	return false;
-}
-
 static unsigned selected_cases(const struct ktest_suite *s)
 {
 	unsigned n = 0;
 
 	for (const struct ktest_case *c = s->cases; c->name; c++)
-		n += filter_selects(s, c->name);
+		n += ktest_filter_selects(s, c->name);
 	return n;
 }
 
@@ -151,17 +122,37 @@ static void case_timed_out(void)
 	klongjmp(&t->abort, 3);
 }
 
-/* Runs one case (or one parameter of it) to completion, fault or timeout. */
+extern const struct ktest_case_hook *const __ktest_hooks_start[];
+extern const struct ktest_case_hook *const __ktest_hooks_end[];
+
+/* One hook, under the case's abort point: a fault in it fails the case. */
+static __noinline void run_hook(struct ktest *t, void (*fn)(struct ktest *))
+{
+	if (fn && ksetjmp(&t->abort) == 0)
+		fn(t);
+}
+
+/* The registered checks around every case (tests/ktest.h), before or after it. */
+static void run_case_hooks(struct ktest *t, bool after)
+{
+	for (const struct ktest_case_hook *const *h = __ktest_hooks_start; h < __ktest_hooks_end; h++)
+		run_hook(t, after ? (*h)->after : (*h)->before);
+}
+
+/*
+ * Runs one case (or one parameter of it) to completion, fault or timeout,
+ * between the registered hooks, then judges the warnings and fault
+ * reports it printed.
+ */
 static void run_one(struct ktest *t, const struct ktest_suite *s, const struct ktest_case *c)
 {
-	char prefix[16];
 	unsigned timeout = c->timeout_s ? c->timeout_s : KTEST_DEFAULT_TIMEOUT_S;
 
-	snprintf(prefix, sizeof(prefix), "%s# ", t->indent);
 	ktest_current = t;
-	console_set_line_prefix(prefix);
+	ktest_case_prefix_set(t->indent);
 	ktest_arm_fault_catcher();
 	irq_enable();
+	run_case_hooks(t, false);
 	timer_set_watchdog(timer_ticks() + (u64)timeout * TIMER_HZ, case_timed_out);
 	if (ksetjmp(&t->abort) == 0) {
 		if (s->init && s->init(t))
@@ -173,9 +164,12 @@ static void run_one(struct ktest *t, const struct ktest_suite *s, const struct k
 	if (s->exit && ksetjmp(&t->abort) == 0)
 		s->exit(t);
 	timer_set_watchdog(0, NULL);
+	irq_enable();
+	run_case_hooks(t, true);
+	ktest_reports_verdict(t);
 	ktest_current = NULL;
 	ktest_arm_fault_catcher();
-	console_set_line_prefix(NULL);
+	ktest_case_prefix_clear();
 }
 
 static void print_result(const char *indent, unsigned n, const char *name,
@@ -203,12 +197,27 @@ static void print_counts(const char *indent, const char *name, const struct ktes
 		  c->pass, c->fail, c->skip, c->pass + c->fail + c->skip);
 }
 
+/*
+ * "# ktest: start <suite>.<case>[.<param>]", and " (timeout N s)" for a case
+ * that declares its own timeout: the host runner allows it that long silent.
+ */
+static void print_start(const char *indent, const struct ktest_suite *s,
+			const struct ktest_case *c, const char *param)
+{
+	char timeout[32] = "";
+
+	if (c->timeout_s)
+		snprintf(timeout, sizeof(timeout), " (timeout %u s)", c->timeout_s);
+	ktest_out("%s# ktest: start %s.%s%s%s%s\n", indent, s->name, c->name,
+		  param ? "." : "", param ? param : "", timeout);
+}
+
 static enum ktest_status run_plain(const struct ktest_suite *s, const struct ktest_case *c,
 				   struct ktest_counts *leaves, char *reason, size_t rsize)
 {
 	struct ktest t = { .suite = s->name, .name = c->name, .indent = IND1 };
 
-	ktest_out(IND1 "# ktest: start %s.%s\n", s->name, c->name);
+	print_start(IND1, s, c, NULL);
 	run_one(&t, s, c);
 	count(leaves, t.status);
 	snprintf(reason, rsize, "%s", t.skip_reason);
@@ -231,7 +240,7 @@ static enum ktest_status run_params(const struct ktest_suite *s, const struct kt
 		char this_desc[KTEST_DESC_MAX];
 
 		snprintf(this_desc, sizeof(this_desc), "%s", desc);
-		ktest_out(IND2 "# ktest: start %s.%s.%s\n", s->name, c->name, this_desc);
+		print_start(IND2, s, c, this_desc);
 		run_one(&t, s, c);
 		count(&mine, t.status);
 		print_result(IND2, ++i, this_desc, t.status, t.skip_reason);
@@ -261,7 +270,7 @@ static bool run_suite(const struct ktest_suite *s, unsigned index, struct ktest_
 		char reason[96] = "";
 		enum ktest_status st;
 
-		if (!filter_selects(s, c->name))
+		if (!ktest_filter_selects(s, c->name))
 			continue;
 		if (init_err) {
 			ktest_out(IND1 "# %s: suite init failed (%d)\n", c->name, init_err);
@@ -287,28 +296,45 @@ static void list_tests(void)
 {
 	for (const struct ktest_suite *const *s = __ktest_suites_start; s < __ktest_suites_end; s++)
 		for (const struct ktest_case *c = (*s)->cases; c->name; c++)
-			if (filter_selects(*s, c->name))
+			if (ktest_filter_selects(*s, c->name))
 				ktest_out("ktest: %s.%s\n", (*s)->name, c->name);
+}
+
+/* Runs the selected suites; returns false if a case failed. */
+static bool run_selected(unsigned nsuites)
+{
+	struct ktest_counts all = { 0 };
+	unsigned index = 0;
+	bool ok = true;
+
+	ktest_out("ktest: seed=%llu (replay with ktest.seed=%llu)\n",
+		  (unsigned long long)ktest_seed(), (unsigned long long)ktest_seed());
+	ktest_out("KTAP version 1\n1..%u\n", nsuites);
+	ktest_reports_watch(true);
+	for (const struct ktest_suite *const *s = __ktest_suites_start; s < __ktest_suites_end; s++)
+		if (selected_cases(*s))
+			ok &= run_suite(*s, ++index, &all);
+	ktest_reports_watch(false);
+	print_counts("", "Totals", &all);
+	return ok;
 }
 
 bool ktest_run_all(void)
 {
-	struct ktest_counts all = { 0 };
-	unsigned nsuites = 0, index = 0;
-	bool ok = true;
+	unsigned nsuites = 0;
+	bool filter_ok;
 
+	ktest_check_cmdline();
+	filter_ok = ktest_filter_items_match();
 	if (cmdline_has("ktest.list")) {
 		list_tests();
-		return true;
+		return filter_ok;
 	}
 	for (const struct ktest_suite *const *s = __ktest_suites_start; s < __ktest_suites_end; s++)
 		nsuites += selected_cases(*s) > 0;
-	ktest_out("ktest: seed=%llu (replay with ktest.seed=%llu)\n",
-		  (unsigned long long)ktest_seed(), (unsigned long long)ktest_seed());
-	ktest_out("KTAP version 1\n1..%u\n", nsuites);
-	for (const struct ktest_suite *const *s = __ktest_suites_start; s < __ktest_suites_end; s++)
-		if (selected_cases(*s))
-			ok &= run_suite(*s, ++index, &all);
-	print_counts("", "Totals", &all);
-	return ok;
+	if (!nsuites) {
+		ktest_out("ktest: filter matched nothing: no case to run, failed\n");
+		return false;
+	}
+	return run_selected(nsuites) && filter_ok;
 }

@@ -20,6 +20,12 @@
  * EXPECT_* records a failure and goes on; ASSERT_* ends the case. A case
  * that faults is reported and marked failed, and the run goes on; one that
  * runs past its timeout is stopped by the timer watchdog.
+ *
+ * Every case is also checked for what it leaves behind (the hooks below:
+ * tests/ktest_leak.c compares the memory subsystem's counters before and
+ * after) and for the warnings and fault reports it prints: each one must
+ * be declared with ktest_expect_warning()/ktest_expect_fault(), and the
+ * lines of a declared one carry the word "[expected]" (docs/testing.md).
  */
 #ifndef TESTS_KTEST_H
 #define TESTS_KTEST_H
@@ -36,6 +42,13 @@
 
 enum ktest_status { KTEST_PASS, KTEST_FAIL, KTEST_SKIP };
 
+/* Warnings and fault reports printed while a case runs, and those it declared. */
+struct ktest_reports {
+	unsigned warnings, faults;                      /* printed */
+	unsigned warnings_expected, faults_expected;    /* declared, or KTEST_SOME/ANY */
+	char undeclared[96];    /* the first one not declared: "WARNING at file:line" */
+};
+
 struct ktest {
 	const char *suite;
 	const char *name;               /* the case */
@@ -45,6 +58,9 @@ struct ktest {
 	const char *indent;             /* of this case's result line */
 	char skip_reason[96];
 	struct kjmp_buf abort;          /* where ASSERT_*, faults and timeouts land */
+	struct ktest_reports reports;
+	bool no_leak_check;             /* ktest_no_leak_check() */
+	const char *no_leak_reason;
 };
 
 /*
@@ -101,6 +117,22 @@ struct ktest_suite {
 		.name = #sname, .cases = (case_array),                          \
 	};                                                                      \
 	KTEST_SUITE_REGISTER(__ktest_suite_##sname)
+
+/*
+ * A check around every case: before() runs ahead of the suite's init,
+ * after() once its exit has run (also after a failed case) and fails the
+ * case (KTEST_FAIL) when something is wrong. tests/ktest_leak.c registers
+ * the memory subsystem's leak check; the runner does not depend on mm/.
+ */
+struct ktest_case_hook {
+	const char *name;
+	void (*before)(struct ktest *t);
+	void (*after)(struct ktest *t);
+};
+
+#define KTEST_CASE_HOOK_REGISTER(var)                                           \
+	static const struct ktest_case_hook *const __ktest_hook_ptr_##var      \
+		__section(".ktest_hooks") __used = &(var)
 
 /* --- running (called by kmain) --- */
 
@@ -186,6 +218,31 @@ void ktest_log(struct ktest *t, const char *fmt, ...) __printf(2, 3);
 #define ASSERT_STREQ(t, a, b)   __KTEST_STREQ(t, KTEST_ASSERT, a, b)
 
 #define KTEST_FAIL(t, ...)      ktest_fail_msg(t, KTEST_EXPECT, __FILE__, __LINE__, __VA_ARGS__)
+
+/* --- warnings and faults a case prints on purpose --- */
+
+#define KTEST_SOME (~0u)               /* one or more, however many */
+#define KTEST_ANY  (~0u - 1)          /* zero or more: replays of recorded inputs */
+
+/*
+ * Declares that this case prints `n` more warnings (WARN/WARN_ON lines) or
+ * fault reports (a fault caught by ktest_catch_fault()); call it before the
+ * code that warns or faults. At the end of the case the numbers printed
+ * must equal the numbers declared (KTEST_SOME: at least one; KTEST_ANY:
+ * any number, for replaying inputs whose misuse is not known up front); a warning or
+ * report beyond them, or one that was declared but not printed, fails the
+ * case. Declared ones are printed with "[expected]" on each line, so
+ * `grep -E 'BUG:|WARNING:|Oops:' log | grep -v expected` finds only the
+ * others. Warnings kept off the console by a quiet capture are not counted.
+ */
+void ktest_expect_warning(struct ktest *t, unsigned n);
+void ktest_expect_fault(struct ktest *t, unsigned n);
+
+/*
+ * Turns the leak check off for this case, with the reason (for a case
+ * whose purpose is to keep something, e.g. a boot-time reservation).
+ */
+void ktest_no_leak_check(struct ktest *t, const char *reason);
 
 /* --- faults and console capture --- */
 

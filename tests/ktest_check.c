@@ -106,22 +106,37 @@ static bool capture_tap(const char *text, size_t len, void *ctx)
 	return cap->quiet;
 }
 
+static const struct ktest_capture *capturing;
+
 void ktest_capture_start(struct ktest_capture *cap, char *buf, size_t size, bool quiet)
 {
 	*cap = (struct ktest_capture){ .buf = buf, .size = size, .quiet = quiet };
 	buf[0] = '\0';
+	capturing = cap;
 	console_set_tap(capture_tap, cap);
 }
 
 unsigned ktest_capture_stop(struct ktest_capture *cap)
 {
 	console_set_tap(NULL, NULL);
+	capturing = NULL;
 	return cap->lines;
+}
+
+bool ktest_capture_is_quiet(void)
+{
+	return capturing && capturing->quiet;
 }
 
 /* State of the one ktest_catch_fault() in progress. */
 static struct kjmp_buf catch_point;
 static struct ktest_fault *catch_out;
+static bool catching;
+
+bool ktest_catching_fault(void)
+{
+	return catching;
+}
 
 static void catch_fault_landing(const struct fault_info *info)
 {
@@ -142,11 +157,13 @@ bool ktest_catch_fault(struct ktest *t, void (*fn)(void *arg), void *arg,
 	ktest_capture_start(&cap, fault->report, sizeof(fault->report), false);
 	if (ksetjmp(&catch_point) == 0) {
 		fault_set_catcher(catch_fault_landing);
+		catching = true;
 		fn(arg);
 		faulted = false;
 	} else {
 		faulted = true;
 	}
+	catching = false;
 	ktest_capture_stop(&cap);
 	fault->report_len = cap.len;
 	ktest_arm_fault_catcher();

@@ -5,7 +5,9 @@
  * ranges purged, with the page tables vmalloc keeps for the next area
  * allowed (mm_snapshot_keep_vmalloc_tables), and every invariant must
  * hold (mm_check_all). A suite's init calls ktest_leak_begin(), its exit
- * ktest_leak_end().
+ * ktest_leak_end(). The harness also runs the same comparison around every
+ * case of every suite (without the invariant checkers), unless the case
+ * calls ktest_no_leak_check().
  */
 #ifndef TESTS_KTEST_LEAK_H
 #define TESTS_KTEST_LEAK_H

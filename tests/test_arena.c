@@ -246,6 +246,7 @@ static void other_faults_are_reported_naming_the_arena(struct ktest *t)
 	unsigned long addr;
 
 	ASSERT_TRUE(t, plain && lazy);
+	ktest_expect_fault(t, 3);
 	addr = page_at(plain, 3) + 8;
 	ASSERT_TRUE(t, ktest_catch_fault(t, read_word, (void *)addr, &f));
 	expect_report(t, &f, plain, addr, "no ARENA_FAULT_IN");
@@ -273,6 +274,7 @@ static void fault_in_out_of_memory_is_reported(struct ktest *t)
 
 	ASSERT_NOT_NULL(t, a);
 	ASSERT_EQ(t, fault_inject_set(FAULT_PAGE_ALLOC, &first), 0);
+	ktest_expect_fault(t, 1);
 	fault_inject_begin();
 	faulted = ktest_catch_fault(t, read_word, (void *)page_at(a, 2), &f);
 	fault_inject_end();
@@ -324,6 +326,7 @@ static void bpf_geometry_4g_64k(struct ktest *t)
 	*(volatile u64 *)last = 0xfeed;
 	EXPECT_FALSE(t, ktest_catch_fault(t, write_word, (void *)(a->start + SZ_4G / 2), &f));
 	EXPECT_EQ(t, *(volatile u64 *)(a->start + SZ_4G / 2), 0x600d);
+	ktest_expect_fault(t, 1);
 	ASSERT_TRUE(t, ktest_catch_fault(t, read_word, (void *)(a->start + size), &f));
 	expect_report(t, &f, a, a->start + size, "guard page");
 	EXPECT_EQ(t, a->nr_allocated, 3);
@@ -535,6 +538,8 @@ static void every_failure_point_leaves_no_trace(struct ktest *t)
 	c.flags = pc->flags;
 	if (pc->op.op != op_create)
 		ASSERT_NOT_NULL(t, c.arena = arena_create(pc->size, ARENA_FAULT_IN));
+	if (pc->op.op == op_fault_in)
+		ktest_expect_fault(t, KTEST_SOME);     /* one report per failure point */
 	EXPECT_EQ(t, fault_inject_each_point(&pc->op, &c, &pts), 0);
 	EXPECT_GE(t, pts.total, pc->min_points);
 	EXPECT_EQ(t, pts.absorbed, 0);

@@ -103,6 +103,40 @@ static void command_line_parsing(struct ktest *t)
 	EXPECT_STREQ(t, cmdline_raw(), saved);
 }
 
+/* Runs cmdline_init(line) with the console captured; returns what it printed. */
+static unsigned init_captured(const char *line, char *out, size_t size)
+{
+	struct ktest_capture cap;
+
+	ktest_capture_start(&cap, out, size, true);
+	cmdline_init(line);
+	return ktest_capture_stop(&cap);
+}
+
+/* A line the kernel cannot keep whole is cut with one warning, never silently. */
+static void command_line_too_long_is_cut_with_a_warning(struct ktest *t)
+{
+	static char saved[CMDLINE_MAX], line[CMDLINE_MAX + 200], out[512];
+	size_t n = 0;
+
+	snprintf(saved, sizeof(saved), "%s", cmdline_raw());
+	while (n + 8 < sizeof(line) - 1)
+		n += snprintf(line + n, sizeof(line) - n, "k%05zu ", n);
+	EXPECT_EQ(t, init_captured(line, out, sizeof(out)), 2);   /* too long, too many words */
+	EXPECT_TRUE(t, ktest_contains(out, "WARNING: kernel/cmdline.c:"));
+	EXPECT_TRUE(t, ktest_contains(out, "cmdline: longer than 1023 bytes"));
+	EXPECT_EQ(t, strlen(cmdline_raw()), CMDLINE_MAX - 1);
+	/* 1023 bytes of 7-byte words: also more than 64 words, said once more. */
+	line[CMDLINE_MAX - 1] = '\0';
+	EXPECT_EQ(t, init_captured(line, out, sizeof(out)), 1);
+	EXPECT_TRUE(t, ktest_contains(out, "cmdline: more than 64 words, ignored from 'k00448"));
+	EXPECT_TRUE(t, cmdline_has("k00441"));
+	EXPECT_FALSE(t, cmdline_has("k00448"));
+	EXPECT_EQ(t, init_captured("a b c", out, sizeof(out)), 0);
+	EXPECT_EQ(t, init_captured(saved, out, sizeof(out)), 0);
+	EXPECT_STREQ(t, cmdline_raw(), saved);
+}
+
 static const struct ktest_case boot_cases[] = {
 	KTEST_CASE(memory_map_is_present_and_sane),
 	KTEST_CASE(kernel_image_lies_in_available_memory),
@@ -111,6 +145,7 @@ static const struct ktest_case boot_cases[] = {
 	KTEST_CASE(acpi_rsdp_has_its_signature),
 	KTEST_CASE(efi_memory_map_on_uefi_boots),
 	KTEST_CASE(command_line_parsing),
+	KTEST_CASE(command_line_too_long_is_cut_with_a_warning),
 	{}
 };
 KTEST_SUITE(boot, boot_cases);

@@ -280,6 +280,7 @@ static void bad_settings_are_refused(struct ktest *t)
 	struct fault_attr got, ok = { .mode = FAULT_MODE_EVERY, .n = 2 };
 	unsigned long warns = warn_count();
 
+	ktest_expect_warning(t, 3);
 	ASSERT_EQ(t, fault_inject_set(FAULT_SLAB, &ok), 0);
 	EXPECT_EQ(t, fault_inject_set(FAULT_SLAB, &nth0), -EINVAL);
 	EXPECT_EQ(t, fault_inject_set(FAULT_SLAB, &prob), -EINVAL);

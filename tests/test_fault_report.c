@@ -76,6 +76,7 @@ static unsigned count_of(const char *haystack, const char *needle)
 static void expect_report(struct ktest *t, void (*fn)(void *), unsigned long addr,
 			  const char *want)
 {
+	ktest_expect_fault(t, 1);
 	ASSERT_TRUE(t, ktest_catch_fault(t, fn, (void *)addr, &fr_fault));
 	EXPECT_TRUE(t, fr_fault.info.page_fault);
 	EXPECT_EQ(t, fr_fault.info.addr, addr);
@@ -339,6 +340,7 @@ static void busy_vmap_lock_is_not_waited_for(struct ktest *t)
 	char want[96];
 	bool faulted;
 
+	ktest_expect_fault(t, 1);
 	irq = spin_lock_irqsave(&s->lock);     /* as if the faulting code held it */
 	faulted = ktest_catch_fault(t, read_at, (void *)a, &fr_fault);
 	spin_unlock_irqrestore(&s->lock, irq);
@@ -350,6 +352,7 @@ static void busy_vmap_lock_is_not_waited_for(struct ktest *t)
 
 static void fault_outside_the_range_has_no_vmalloc_line(struct ktest *t)
 {
+	ktest_expect_fault(t, 2);
 	ASSERT_TRUE(t, ktest_catch_fault(t, read_at, (void *)(VMALLOC_START - PAGE_SIZE), &fr_fault));
 	EXPECT_EQ(t, count_of(fr_fault.report, "vmalloc: "), 0);
 	ASSERT_TRUE(t, ktest_catch_fault(t, read_at, (void *)VMALLOC_END, &fr_fault));

@@ -3,11 +3,14 @@
  * fail, fault, hang and crash on purpose so `make test` can prove the
  * harness and the host runner catch and name each of them.
  */
-#include "tests/ktest.h"
+#include "tests/ktest_internal.h"
 #include "asm/cpu.h"
+#include "kernel/cmdline.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
+#include "kernel/panic.h"
 #include "mm/layout.h"
+#include "mm/pfa.h"
 
 /* An address nothing maps at any point: the first page of vmalloc space. */
 #define UNMAPPED_ADDR VMALLOC_START
@@ -141,6 +144,7 @@ static void fault_is_caught_and_reported(struct ktest *t)
 {
 	static struct ktest_fault f;
 
+	ktest_expect_fault(t, 1);
 	ASSERT_TRUE(t, ktest_catch_fault(t, read_unmapped, NULL, &f));
 	EXPECT_EQ(t, f.info.vector, 14);
 	EXPECT_TRUE(t, f.info.page_fault);
@@ -171,6 +175,62 @@ static void no_fault_returns_false(struct ktest *t)
 	EXPECT_EQ(t, f.report_len, 0);
 }
 
+/* Runs fn() under command line `line`, output captured; gives the line back. */
+static unsigned under_cmdline(const char *line, bool (*fn)(void), bool *ret,
+			      char *out, size_t size)
+{
+	static char saved[CMDLINE_MAX];
+	struct ktest_capture cap;
+
+	snprintf(saved, sizeof(saved), "%s", cmdline_raw());
+	ktest_capture_start(&cap, out, size, true);
+	cmdline_init(line);
+	*ret = fn();
+	cmdline_init(saved);
+	return ktest_capture_stop(&cap);
+}
+
+static bool check_cmdline(void)
+{
+	ktest_check_cmdline();
+	return true;
+}
+
+static void bad_switches_warn(struct ktest *t)
+{
+	static char out[1024];
+	bool ret;
+
+	EXPECT_EQ(t, under_cmdline("ktest ktest.seed=abc ktest.exit=2 ktest.filtr=pfa "
+				   "ktest.filter= ktest.list=yes ktestx=1", check_cmdline,
+				   &ret, out, sizeof(out)), 5);
+	EXPECT_TRUE(t, ktest_contains(out, "ktest.seed='abc' is not a number"));
+	EXPECT_TRUE(t, ktest_contains(out, "ktest.exit='2' is neither 0 nor 1"));
+	EXPECT_TRUE(t, ktest_contains(out, "unknown switch 'ktest.filtr=pfa'"));
+	EXPECT_TRUE(t, ktest_contains(out, "ktest.filter is empty"));
+	EXPECT_TRUE(t, ktest_contains(out, "ktest.list takes no value"));
+	EXPECT_FALSE(t, ktest_contains(out, "ktestx"));
+	EXPECT_EQ(t, under_cmdline("ktest ktest.seed=0x10 ktest.exit=0 ktest.filter=pfa* "
+				   "ktest.list", check_cmdline, &ret, out, sizeof(out)), 0);
+}
+
+static void filter_item_that_matches_nothing_is_named(struct ktest *t)
+{
+	static char out[512];
+	bool ok;
+
+	EXPECT_EQ(t, under_cmdline("ktest.filter=ktest.glob_*,nosuch*,ktest.nosuch,ktest_demo",
+				   ktest_filter_items_match, &ok, out, sizeof(out)), 2);
+	EXPECT_FALSE(t, ok);
+	EXPECT_TRUE(t, ktest_contains(out, "ktest: filter matched nothing: 'nosuch*'"));
+	EXPECT_TRUE(t, ktest_contains(out, "ktest: filter matched nothing: 'ktest.nosuch'"));
+	EXPECT_EQ(t, under_cmdline("ktest.filter=ktest.glob_*,,ktest_demo_hang", ktest_filter_items_match,
+				   &ok, out, sizeof(out)), 0);
+	EXPECT_TRUE(t, ok);
+	EXPECT_EQ(t, under_cmdline("ktest", ktest_filter_items_match, &ok, out, sizeof(out)), 0);
+	EXPECT_TRUE(t, ok);
+}
+
 static const struct ktest_case harness_cases[] = {
 	KTEST_CASE(expect_records_and_continues),
 	KTEST_CASE(assert_ends_the_case),
@@ -181,6 +241,8 @@ static const struct ktest_case harness_cases[] = {
 	KTEST_CASE(glob_matching),
 	KTEST_CASE(fault_is_caught_and_reported),
 	KTEST_CASE(no_fault_returns_false),
+	KTEST_CASE(bad_switches_warn),
+	KTEST_CASE(filter_item_that_matches_nothing_is_named),
 	{}
 };
 KTEST_SUITE(ktest, harness_cases);
@@ -209,6 +271,24 @@ static void hangs_on_purpose(struct ktest *t)
 		cpu_halt();     /* interrupts on: the watchdog ends it */
 }
 
+static void warns_without_declaring(struct ktest *t)
+{
+	WARN(true, "a warning this case did not declare");
+}
+
+static struct page *kept_on_purpose;
+
+static void leaks_on_purpose(struct ktest *t)
+{
+	if (!kept_on_purpose)
+		kept_on_purpose = alloc_page(0);
+}
+
+static void declares_a_fault_it_never_takes(struct ktest *t)
+{
+	ktest_expect_fault(t, 1);
+}
+
 static void runs_after_failures(struct ktest *t)
 {
 	EXPECT_EQ(t, 2 + 2, 4);
@@ -219,6 +299,9 @@ static const struct ktest_case demo_cases[] = {
 	KTEST_CASE(asserts_on_purpose),
 	KTEST_CASE(faults_on_purpose),
 	KTEST_CASE_TIMEOUT(hangs_on_purpose, 2),
+	KTEST_CASE(warns_without_declaring),
+	KTEST_CASE(leaks_on_purpose),
+	KTEST_CASE(declares_a_fault_it_never_takes),
 	KTEST_CASE(runs_after_failures),
 	{}
 };

@@ -80,6 +80,7 @@ static void exception_is_caught_and_reported(struct ktest *t)
 	static struct ktest_fault f;
 	u64 sink;
 
+	ktest_expect_fault(t, 1);
 	ASSERT_TRUE(t, ktest_catch_fault(t, c->fn, &sink, &f));
 	EXPECT_EQ(t, f.info.vector, c->vector);
 	for (unsigned i = 0; i < ARRAY_SIZE(c->report) && c->report[i]; i++)
@@ -111,6 +112,7 @@ static void stack_overflow_reaches_the_double_fault_handler(struct ktest *t)
 
 	if (probe_read(&probe, boot_stack_guard, sizeof(probe)) == 0)
 		ktest_skip(t, "the boot stack guard page is mapped");
+	ktest_expect_fault(t, 1);
 	ASSERT_TRUE(t, ktest_catch_fault(t, overflow_the_stack, &sink, &f));
 	EXPECT_EQ(t, f.info.vector, 8);
 	EXPECT_TRUE(t, ktest_contains(f.report, "double fault: kernel stack overflow?"));

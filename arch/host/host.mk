@@ -95,13 +95,19 @@ $(HOST_DIR)/$(1)/%.asm.o: %.asm
 HOST_OBJS_$(1) := $$(patsubst %.c,$(HOST_DIR)/$(1)/%.o,$$(HOST_LIB_SRCS) $$(HOST_TEST_SRCS)) \
 	$$(patsubst %.asm,$(HOST_DIR)/$(1)/%.asm.o,$$(HOST_ASM_SRCS))
 -include $$(HOST_OBJS_$(1):.o=.d)
+# Rewritten only when the list changes: an added or removed file relinks.
+ifeq ($$(filter clean,$$(MAKECMDGOALS)),)
+$$(shell mkdir -p $(HOST_DIR)/$(1) && echo '$$(HOST_OBJS_$(1))' | \
+	cmp -s - $(HOST_DIR)/$(1)/objs.list || echo '$$(HOST_OBJS_$(1))' > $(HOST_DIR)/$(1)/objs.list)
+endif
 
 # Two links, as for the kernel: the symbol table for %pS comes from the first.
 $(HOST_DIR)/$(1)/ksyms0.o: scripts/gen-ksyms.sh
 	@mkdir -p $$(dir $$@)
 	@sh scripts/gen-ksyms.sh $(NM) > $$(@:.o=.asm)
 	@$(NASM) -f elf64 $$(@:.o=.asm) -o $$@
-$(HOST_DIR)/$(1)/mm-host-test.pass1: $$(HOST_OBJS_$(1)) $(HOST_DIR)/$(1)/ksyms0.o arch/host/host.ld
+$(HOST_DIR)/$(1)/mm-host-test.pass1: $$(HOST_OBJS_$(1)) $(HOST_DIR)/$(1)/ksyms0.o arch/host/host.ld \
+		$(HOST_DIR)/$(1)/objs.list
 	@echo "  HOSTLD  $$@"
 	@$(2) $$(HOST_LDFLAGS_COMMON) $$(HOST_FLAVOUR_LDFLAGS_$(1)) -o $$@ $$(HOST_OBJS_$(1)) $(HOST_DIR)/$(1)/ksyms0.o
 $(HOST_DIR)/$(1)/ksyms.o: $(HOST_DIR)/$(1)/mm-host-test.pass1
@@ -131,7 +137,8 @@ FUZZ_NO_COVERAGE := mm/init.c mm/memmap.c mm/bootmem.c mm/pfa_init.c mm/pfa_debu
 FUZZ_COVERAGE = $(if $(filter $(FUZZ_NO_COVERAGE),$(filter-out kernel/lib/rbtree.c,$<)),,\
 	-fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp)
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_OBJS   := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(HOST_LIB_SRCS) tests/ktest.c tests/ktest_check.c tests/mm_state.c \
+FUZZ_OBJS   := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(HOST_LIB_SRCS) tests/ktest.c tests/ktest_check.c \
+	tests/ktest_report.c tests/ktest_filter.c tests/mm_state.c \
 	$(FUZZ_SRCS)) $(patsubst %.asm,$(FUZZ_DIR)/%.asm.o,$(HOST_ASM_SRCS))
 -include $(FUZZ_OBJS:.o=.d)
 
@@ -178,6 +185,7 @@ host-test-asan: $(HOST_DIR)/asan/mm-host-test
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(PYTHON) scripts/ktest.py boot --name host-asan --timeout 120 \
 		--log $(BUILD)/logs/host-asan.log --result $(BUILD)/results/host-asan.json \
+		--junit $(BUILD)/junit/host-asan.xml \
 		-- $< $(HOST_RUN_ARGS)
 
 # Precise exceptions: the host's page-fault handler restarts the access
@@ -190,6 +198,7 @@ host-test-valgrind: $(HOST_DIR)/plain/mm-host-test
 	@mkdir -p $(BUILD)/logs $(BUILD)/results
 	@$(PYTHON) scripts/ktest.py boot --name host-valgrind --timeout 300 \
 		--log $(BUILD)/logs/host-valgrind.log --result $(BUILD)/results/host-valgrind.json \
+		--junit $(BUILD)/junit/host-valgrind.xml \
 		-- $(VALGRIND) $(VALGRIND_ARGS) $< $(HOST_RUN_ARGS) host.watchdog=off
 
 host-test: host-deps
@@ -210,19 +219,31 @@ fuzz-smoke: $(FUZZ_DIR)/mm-fuzz
 	@sh arch/host/run-fuzz.sh $(FUZZ_DIR)/mm-fuzz $(FUZZ_SMOKE_SECONDS) host-fuzz \
 		$(BUILD)/logs/host-fuzz-smoke.log $(BUILD)/results/host-fuzz.json $(FUZZ_DIR)/smoke-corpus
 
-# What `make test` runs (scripts/run-tests.sh): the three builds in
-# parallel, the ASan run, then Valgrind and a short fuzz run side by side.
-# Three results: host-asan, host-valgrind, host-fuzz; or host-build, if the
-# tools are missing or the build fails.
+# What `make test` runs (scripts/run-tests.sh): the builds in parallel,
+# the ASan run, then Valgrind and a short fuzz run side by side. Every
+# stage runs even when one before it failed, and each leaves a result:
+# host-asan, host-valgrind, host-fuzz, plus host-build if a build failed;
+# a stage that could not run (its build failed) is a failed result saying
+# so. Exits non-zero if anything failed.
+HOST_STAGES := host-asan host-valgrind host-fuzz
 host-check:
 	@mkdir -p $(BUILD)/results
-	@{ sh scripts/install-host-deps.sh && $(HOST_MAKE) -s -j2 host-build $(FUZZ_DIR)/mm-fuzz; } || { \
-		printf '{"name": "host-build", "passed": 0, "failed": 1, "skipped": 0, "ok": false, %s}\n' \
+	@rm -f $(foreach s,$(HOST_STAGES) host-build,$(BUILD)/results/$(s).json)
+	@rc=0; \
+	{ sh scripts/install-host-deps.sh && $(HOST_MAKE) -s -k -j2 host-build $(FUZZ_DIR)/mm-fuzz; } || { \
+		rc=1; printf '{"name": "host-build", "passed": 0, "failed": 1, "skipped": 0, "ok": false, %s}\n' \
 			'"problems": ["the host build failed (make host-deps host-build)"]' \
-			> $(BUILD)/results/host-build.json; exit 1; }
-	@$(HOST_MAKE) -s host-test-asan
-	@echo "== host-valgrind and host-fuzz ($(FUZZ_SMOKE_SECONDS) s) side by side"
-	@$(HOST_MAKE) -s -j2 host-test-valgrind fuzz-smoke
+			> $(BUILD)/results/host-build.json; }; \
+	$(HOST_MAKE) -s host-test-asan || rc=1; \
+	echo "== host-valgrind and host-fuzz ($(FUZZ_SMOKE_SECONDS) s) side by side"; \
+	$(HOST_MAKE) -s -k -j2 host-test-valgrind fuzz-smoke || rc=1; \
+	for s in $(HOST_STAGES); do \
+		[ -f $(BUILD)/results/$$s.json ] && continue; rc=1; \
+		echo "[$$s] did not run (its build failed, see above)"; \
+		printf '{"name": "%s", "passed": 0, "failed": 1, "skipped": 0, "ok": false, %s}\n' \
+			"$$s" '"problems": ["did not run: its build failed"]' > $(BUILD)/results/$$s.json; \
+	done; \
+	exit $$rc
 
 # Instructions per operation under callgrind (tests/host/bench_host.c).
 host-bench: host-deps $(HOST_DIR)/bench/mm-host-test

@@ -14,6 +14,7 @@
 #include "kernel/fault.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/lib/format.h"
 
 static irq_handler_fn irq_handlers[16];
 static unsigned long oops_count;
@@ -95,8 +96,11 @@ static void report_registers(const struct trap_frame *f)
 void trap_report(const struct trap_frame *f)
 {
 	struct fault_info info;
+	char where[96];
 
 	fault_info_from_frame(f, &info);
+	snprintf(where, sizeof(where), "%s at %pS", trap_name((unsigned)f->vector), (void *)f->rip);
+	report_begin(REPORT_FAULT, where);
 	if (info.page_fault)
 		report_page_fault(&info);
 	if (f->vector == TRAP_DF && gdt_on_double_fault_stack((unsigned long)&info))
@@ -108,6 +112,7 @@ void trap_report(const struct trap_frame *f)
 	report_registers(f);
 	fault_explain(&info);
 	dump_backtrace(f->rbp);
+	report_end(REPORT_FAULT);
 }
 
 static void handle_irq(struct trap_frame *f)

@@ -10,11 +10,13 @@ import argparse
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -209,6 +211,274 @@ class BootFakeQemu(KtestCase):
                                  "--result", result, "--", self.path("no-such-qemu"))
         self.assertEqual(status, 1)
         self.assertIn("crash: cannot run", out)
+
+
+class ReportsAndFilter(KtestCase):
+    """Warnings and fault reports a case did not declare; an empty filter."""
+
+    def test_declared_reports_marked_expected_pass(self):
+        status, out, result = self.parse("expected_reports.log")
+        self.assertEqual(status, 0, out)
+        self.assertEqual(result["problems"], [])
+
+    def test_undeclared_warning_fails_naming_line_and_test(self):
+        status, _, result = self.parse("unexpected_warning.log")
+        self.assertEqual(status, 1)
+        n = line_of("unexpected_warning.log", "WARNING: mm/vmalloc.c:51")
+        self.assertEqual(len(result["problems"]), 1)
+        self.assertProblem(result, f"unexpected report: line {n}: 'WARNING: mm/vmalloc.c:51: ")
+        self.assertProblem(result, "last test started: pgtable.protect_readonly")
+        self.assertCounts(result, 9, 1, 1)
+
+    def ci_grep(self, log):
+        """Run the CI line of docs/testing.md on a canned log; return what it prints."""
+        proc = subprocess.run(["sh", "-c", "grep -E 'BUG:|WARNING:|Oops:' \"$1\" | "
+                               "grep -v expected", "sh", log_path(log)],
+                              capture_output=True, text=True, timeout=10)
+        return proc.stdout
+
+    def test_ci_grep_finds_nothing_in_green_log_and_the_bug_in_the_other(self):
+        with open(log_path("expected_reports.log")) as f:
+            self.assertIn("BUG:", f.read())
+        self.assertEqual(self.ci_grep("expected_reports.log"), "")
+        self.assertIn("WARNING: mm/vmalloc.c:51", self.ci_grep("unexpected_warning.log"))
+
+    def test_filter_matched_nothing_fails(self):
+        status, _, result = self.parse("filter_nothing.log", "--exit-status", "35")
+        self.assertEqual(status, 1)
+        n = line_of("filter_nothing.log", "'vmallc*'")
+        self.assertEqual(result["problems"], [
+            f"filter: line {n}: 'ktest: filter matched nothing: 'vmallc*' "
+            "(ktest.list prints the names)'",
+            f"filter: line {n + 1}: 'ktest: filter matched nothing: no case to run, failed'"])
+        self.assertEqual(result["failed"], 1)
+
+
+class ExpectedCases(KtestCase):
+    """--expected: every listed suite.case must have a result."""
+
+    def expected(self, *names):
+        path = self.path("expected.txt")
+        with open(path, "w") as f:
+            f.write("# a comment\n\n" + "".join(n + "\n" for n in names))
+        return path
+
+    PASS_CASES = ["pfa.alloc_returns_aligned_frame", "pfa.free_then_alloc_reuses_frame",
+                  "pfa.high_memory", "vmap.reserve_and_free", "vmap.align_sweep",
+                  "vmap.guard_page", "pgtable.map_unmap_4k", "pgtable.protect_readonly"]
+
+    def test_all_listed_cases_present_passes(self):
+        status, out, result = self.parse("pass.log", "--expected", self.expected(*self.PASS_CASES))
+        self.assertEqual(status, 0, out)
+        self.assertEqual(result["notes"], [])
+
+    def test_missing_case_and_missing_suite_fail(self):
+        path = self.expected(*self.PASS_CASES, "vmap.gone_case", "slab.whole_suite_gone")
+        status, _, result = self.parse("pass.log", "--expected", path)
+        self.assertEqual(status, 1)
+        self.assertEqual(result["problems"], [
+            f"expected: vmap.gone_case has no result (listed in {path})",
+            f"expected: slab.whole_suite_gone has no result (listed in {path})"])
+        self.assertEqual(result["failed"], 1)
+
+    def test_new_case_is_a_note_not_a_failure(self):
+        path = self.expected(*self.PASS_CASES[1:])
+        status, out, result = self.parse("pass.log", "--expected", path)
+        self.assertEqual(status, 0, out)
+        self.assertEqual(result["notes"], [
+            f"new: pfa.alloc_returns_aligned_frame is not in {path} (make test-update-expected)"])
+        self.assertIn("note: new: pfa.alloc_returns_aligned_frame", out)
+
+    def test_missing_list_fails(self):
+        _, _, result = self.parse("pass.log", "--expected", self.path("none.txt"))
+        self.assertProblem(result, "expected: cannot read the expected list")
+
+    def test_checked_in_lists_are_sorted_by_nothing_but_valid(self):
+        for name in os.listdir(os.path.join(ROOT, "tests", "expected")):
+            names = ktest.read_expected(os.path.join(ROOT, "tests", "expected", name))
+            self.assertTrue(names, name)
+            for case in names:
+                self.assertRegex(case, r"^[a-z0-9_]+\.[a-z0-9_]+$", name)
+            self.assertEqual(len(names), len(set(names)), f"{name} lists a case twice")
+
+
+class CasesJunitAndJson(KtestCase):
+    def test_result_json_lists_every_leaf_case(self):
+        _, _, result = self.parse("fail.log")
+        names = [c["name"] for c in result["cases"]]
+        self.assertEqual(len(names), 10)
+        self.assertIn("vmap.align_sweep.align_8192", names)
+        bad = {c["name"]: c for c in result["cases"] if c["status"] == "fail"}
+        self.assertEqual(set(bad), {"vmap.align_sweep.align_8192", "vmap.guard_page"})
+        self.assertIn("Expected fault_addr == guard, but",
+                      "\n".join(bad["vmap.guard_page"]["diagnostics"]))
+        skipped = [c for c in result["cases"] if c["status"] == "skip"]
+        self.assertEqual(skipped[0]["reason"], "no memory above 4 GiB")
+
+    def junit(self, log, *extra):
+        path = self.path(log + ".xml")
+        status, out = self.ktest("parse", log_path(log), "--junit", path, *extra)
+        return status, ET.parse(path).getroot()
+
+    def test_junit_has_a_testcase_per_leaf_with_failures_and_skips(self):
+        _, root = self.junit("fail.log")
+        cases = root.findall("./testsuite/testcase")
+        self.assertEqual(len(cases), 10 + 1)          # the leaves, and `run`
+        failed = [c.get("name") for c in cases if c.find("failure") is not None]
+        self.assertEqual(sorted(failed), ["align_sweep.align_8192", "guard_page"])
+        vmap = root.find("./testsuite[@name='fail.vmap']")
+        self.assertEqual((vmap.get("tests"), vmap.get("failures")), ("5", "2"))
+        self.assertEqual(len(root.findall(".//skipped")), 1)
+        guard = root.find(".//testcase[@name='guard_page']/failure")
+        self.assertIn("ASSERTION FAILED at mm/tests/test_vmalloc.c:88", guard.text)
+
+    def test_junit_run_case_carries_problems_of_no_case(self):
+        _, root = self.junit("panic.log")
+        run = root.find("./testsuite[@name='panic']/testcase[@name='run']/failure")
+        self.assertIn("Kernel panic", run.get("message"))
+        _, root = self.junit("pass.log")
+        self.assertIsNone(root.find(".//testcase[@name='run']/failure"))
+
+
+class SilenceTimeout(KtestCase):
+    def boot_silent(self, script, timeout=30, silence="1"):
+        result, log = self.path("s/result.json"), self.path("s/console.log")
+        start = time.monotonic()
+        status, out = self.ktest("boot", "--name", "fake", "--timeout", str(timeout),
+                                 "--silence", silence, "--log", log, "--result", result,
+                                 "--", "sh", "-c", script)
+        with open(result) as f:
+            return status, json.load(f), time.monotonic() - start
+
+    def test_silent_case_is_stopped_and_named_long_before_the_timeout(self):
+        status, result, took = self.boot_silent(
+            f"cat {log_path('hang.log')}; sleep 100")
+        self.assertEqual(status, 1)
+        self.assertLess(took, 8)
+        self.assertEqual(result["problems"], [
+            "silent: no console output for 1s while a test ran; "
+            "last test started: pgtable.map_unmap_4k"])
+
+    def test_silence_before_the_first_case_is_not_counted(self):
+        status, result, took = self.boot_silent(
+            f"echo SeaBIOS; sleep 2; cat {log_path('pass.log')}; exit 33")
+        self.assertEqual(status, 0, result["problems"])
+
+    def test_case_with_longer_timeout_gets_it(self):
+        status, result, _ = self.boot_silent(
+            f"head -n 16 {log_path('pass.log')}; "
+            "echo '    # ktest: start pfa.slow (timeout 2 s)'; sleep 2; "
+            f"tail -n +17 {log_path('pass.log')}; exit 33", silence="0.5")
+        self.assertEqual(status, 0, result["problems"])
+        parser = ktest.KtapParser()
+        parser.feed("    # ktest: start pfa.slow (timeout 120 s)")
+        self.assertEqual((parser.started, parser.started_timeout), ("pfa.slow", 120))
+
+    def test_steady_output_is_not_silence(self):
+        status, result, _ = self.boot_silent(
+            "head -n 16 " + log_path("pass.log") + "; for i in 1 2 3 4; do echo "
+            "'    # tick'; sleep 0.4; done; tail -n +17 " + log_path("pass.log") + "; exit 33")
+        self.assertEqual(status, 0, result["problems"])
+
+
+class MakeRunVerdict(KtestCase):
+    """scripts/qemu.sh --verdict (make run): isa-debug-exit codes become 0/1 and a word."""
+
+    def run_qemu_sh(self, qemu_status):
+        fake = self.path("fake-qemu")
+        with open(fake, "w") as f:
+            f.write(f"#!/bin/sh\necho serial output\nexit {qemu_status}\n")
+        os.chmod(fake, 0o755)
+        env = dict(os.environ, QEMU=fake)
+        kernel = self.path("kernel.elf")
+        open(kernel, "w").close()
+        proc = subprocess.run(["sh", "scripts/qemu.sh", "--kernel", kernel, "--build",
+                               self.path("b"), "--verdict"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+        return proc.returncode, proc.stdout
+
+    @unittest.skipUnless(shutil.which("grub-mkrescue"), "needs grub-mkrescue")
+    def test_exit_codes(self):
+        for qemu_status, want, word in ((33, 0, "PASSED"), (35, 1, "FAILED"), (0, 0, ""),
+                                         (1, 1, "FAILED: QEMU exited with status 1")):
+            status, out = self.run_qemu_sh(qemu_status)
+            self.assertEqual(status, want, (qemu_status, out))
+            self.assertIn("serial output", out)
+            if word:
+                self.assertIn(word, out)
+            else:
+                self.assertNotIn("PASSED", out)
+                self.assertNotIn("FAILED", out)
+
+
+class HostStagesGoOn(KtestCase):
+    """make host-check: a failing stage does not stop the ones after it."""
+
+    def test_later_stages_run_and_every_stage_is_reported(self):
+        build = self.path("build")
+        fake = self.path("fake-make.sh")
+        with open(fake, "w") as f:
+            f.write("""#!/bin/sh
+# Stands in for the recursive make of host-check: the ASan run fails without a
+# result (its build broke), the Valgrind run passes; fuzz-smoke fails.
+for arg; do
+	case $arg in
+	host-test-asan) exit 2 ;;
+	host-test-valgrind) echo '{"name": "host-valgrind", "passed": 3, "failed": 0,'\\
+		'"skipped": 0, "ok": true, "problems": []}' > "$RESULTS/host-valgrind.json" ;;
+	fuzz-smoke) exit 2 ;;
+	esac
+done
+exit 0
+""")
+        env = dict(os.environ, RESULTS=os.path.join(build, "results"))
+        proc = subprocess.run(["make", "-s", "--no-print-directory", "host-check",
+                               f"BUILD={build}", f"HOST_MAKE=sh {fake}"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(proc.returncode, 0, proc.stdout)
+        results = {}
+        for name in ("host-asan", "host-valgrind", "host-fuzz"):
+            with open(os.path.join(build, "results", name + ".json")) as f:
+                results[name] = json.load(f)
+        self.assertTrue(results["host-valgrind"]["ok"])
+        self.assertEqual(results["host-asan"]["problems"], ["did not run: its build failed"])
+        self.assertFalse(results["host-fuzz"]["ok"])
+        self.assertIn("[host-asan] did not run", proc.stdout)
+
+
+class MakeBuildRules(KtestCase):
+    """The Makefile: relinking when the file list changes; clean honours BUILD."""
+
+    def make(self, *args):
+        proc = subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+        return proc.returncode, proc.stdout + proc.stderr
+
+    def test_clean_removes_only_build(self):
+        status, out = self.make("-n", "clean", "BUILD=build/clang")
+        self.assertEqual(status, 0, out)
+        self.assertIn("rm -rf build/clang", out)
+        self.assertNotIn("rm -rf build\n", out)
+        for bad in (".", "/", ""):
+            status, out = self.make("clean", f"BUILD={bad}")
+            self.assertNotEqual(status, 0, bad)
+            self.assertIn("make clean: refusing", out)
+
+    def test_link_depends_on_the_list_of_objects(self):
+        build = self.path("b")
+        status, out = self.make("-pn", f"BUILD={build}", f"{build}/kernel.pass1.elf")
+        rule = [l for l in out.splitlines() if l.startswith(f"{build}/kernel.pass1.elf:")]
+        self.assertTrue(rule, out[-2000:])
+        self.assertIn(f"{build}/objs.list", rule[0])
+        with open(os.path.join(build, "objs.list")) as f:
+            listed = f.read().split()
+        self.assertIn(f"{build}/tests/ktest.o", listed)
+        self.assertIn(f"{build}/mm/vmalloc.o", listed)
+        before = os.stat(os.path.join(build, "objs.list")).st_mtime_ns
+        time.sleep(0.05)
+        self.make("-n", f"BUILD={build}", "kernel")
+        self.assertEqual(os.stat(os.path.join(build, "objs.list")).st_mtime_ns, before,
+                         "an unchanged list must not be rewritten (it would relink)")
 
 
 class Total(KtestCase):
