@@ -56,13 +56,6 @@ selected() {
 	[ -z "$only" ] || [ "$only" = "$1" ]
 }
 
-# mm/ is layered: no file includes or calls a layer above it (scripts/check-layers.py).
-if selected layers; then
-	echo "== layers: mm/ calls and includes only downwards"
-	$PYTHON scripts/check-layers.py "$build" --result "$results/layers.json"
-fi
-
-
 # tests/expected/<name>.txt: the cases the kernel lists for each configuration.
 if [ "$update" = 1 ]; then
 	echo "$configs" | while IFS='|' read -r name timeout opts cmdline; do
@@ -101,6 +94,12 @@ ci_grep() {
 		"$clean" "$hits" "$ok" "${problems#, }" > "$results/ci-grep.json"
 	echo "[ci-grep] $clean clean logs, $hits with undeclared BUG:/WARNING:/Oops: lines"
 }
+
+# mm/ is layered: no file includes or calls a layer above it (scripts/check-layers.py).
+if selected layers; then
+	echo "== layers: mm/ calls and includes only downwards"
+	$PYTHON scripts/check-layers.py "$build" --result "$results/layers.json"
+fi
 
 if selected runner; then
 	echo "== runner self-tests (canned logs)"
