@@ -16,18 +16,8 @@
 #ifndef ARCH_HOST_ASM_CPU_H
 #define ARCH_HOST_ASM_CPU_H
 
+#include "arch/x86_64/include/asm/cpu_bits.h"
 #include "kernel/types.h"
-
-#define X86_EFLAGS_IF   (1ul << 9)
-#define X86_CR4_PAE     (1ul << 5)      /* physical address extension (long mode) */
-#define X86_CR4_PGE     (1ul << 7)      /* global pages */
-#define X86_CR4_SMEP    (1ul << 20)     /* no supervisor fetch from user pages */
-#define X86_CR4_SMAP    (1ul << 21)     /* no supervisor access to user pages */
-#define X86_CPUID_STRUCT_EXT    7u      /* leaf 7 subleaf 0: structured extended features */
-#define X86_CPUID7_EBX_SMEP     (1u << 7)
-#define X86_CPUID7_EBX_SMAP     (1u << 20)
-#define MSR_EFER        0xc0000080u
-#define EFER_NXE        (1ull << 11)
 
 /* The simulated CPU (arch/host/cpu.c). */
 extern unsigned long host_cpu_rflags;
