@@ -8,6 +8,8 @@
 ;   0xffffffff80000000 + 1 GiB  the kernel image (physical 0 + 1 GiB)
 ; The C kernel replaces all of this with its own tables (mm/kernel_map.c).
 
+%include "boot/long_mode.inc"
+
 KERNEL_VMA      equ 0xffffffff80000000
 MB2_BOOT_MAGIC  equ 0x36d76289
 
@@ -15,12 +17,6 @@ PTE_P           equ 1 << 0          ; present
 PTE_W           equ 1 << 1          ; writable
 PTE_PS          equ 1 << 7          ; page size (2 MiB leaf in a PD)
 
-CR0_WP          equ 1 << 16
-CR0_PG          equ 1 << 31
-CR4_PAE         equ 1 << 5
-MSR_EFER        equ 0xc0000080
-EFER_LME        equ 1 << 8
-EFER_NXE        equ 1 << 11
 CPUID_EXT_LM    equ 1 << 29         ; CPUID 0x80000001 EDX
 CPUID_EXT_NX    equ 1 << 20
 
@@ -78,19 +74,9 @@ _start:
         call cpu_has_long_mode
         call build_boot_tables
 
-        ; Exactly PAE: nothing the firmware left on (UEFI: OSFXSR, MCE...)
-        ; survives; arch/x86_64/mmu.c writes the final value.
-        mov eax, CR4_PAE
-        mov cr4, eax
-        mov eax, boot_pml4
-        mov cr3, eax
-        mov ecx, MSR_EFER
-        rdmsr
-        or eax, EFER_LME | EFER_NXE
-        wrmsr
-        mov eax, cr0
-        or eax, CR0_PG | CR0_WP
-        mov cr0, eax
+        ; CR4 exactly PAE: nothing the firmware left on (UEFI: OSFXSR,
+        ; MCE...) survives.
+        ENABLE_PAGING boot_pml4
 
         lgdt [boot_gdt_ptr]
         jmp 0x08:long_mode_entry

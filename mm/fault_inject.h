@@ -155,6 +155,4 @@ int fault_inject_setup(enum fault_site site, const char *value);
  */
 void fault_inject_init(void);
 
-/* --- every failure point of an operation --------------------------------- */
-
 #endif

@@ -15,17 +15,13 @@
 ;   ap_entry64         switches to the kernel's own CR3, its own stack, and
 ;                      calls smp_ap_main(cpu)
 ;
-; smp.c fills the data block (struct tramp_data) before each start-up.
+; kernel/smp_boot.c fills the data block (struct tramp_data) before each start-up.
+
+%include "boot/long_mode.inc"
 
 CR0_PE          equ 1 << 0
-CR0_WP          equ 1 << 16
 CR0_NW          equ 1 << 29
 CR0_CD          equ 1 << 30
-CR0_PG          equ 1 << 31
-CR4_PAE         equ 1 << 5
-MSR_EFER        equ 0xc0000080
-EFER_LME        equ 1 << 8
-EFER_NXE        equ 1 << 11
 TRAMP_STACK     equ 0x1000          ; top of the trampoline's own frame
 
 extern smp_ap_main
@@ -65,18 +61,7 @@ pm32:
         mov fs, ax
         mov gs, ax
         lea esp, [ebx + TRAMP_STACK]
-        mov eax, cr4
-        or eax, CR4_PAE
-        mov cr4, eax
-        mov eax, [ebx + td_pml4 - tramp_start]
-        mov cr3, eax
-        mov ecx, MSR_EFER
-        rdmsr
-        or eax, EFER_LME | EFER_NXE
-        wrmsr
-        mov eax, cr0
-        or eax, CR0_PG | CR0_WP
-        mov cr0, eax
+        ENABLE_PAGING [ebx + td_pml4 - tramp_start]
         lea eax, [ebx + lm64 - tramp_start]
         push dword 0x18
         push eax
