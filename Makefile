@@ -4,7 +4,7 @@
 #   make run        boot it in QEMU, serial console on this terminal
 #   make test       every test configuration, then the summary line
 #   make debug      boot halted with a GDB stub and attach GDB
-#   make bench      benchmarks (see docs/bench.md)
+#   make bench      benchmarks (see docs/testing.md, "Benchmarks")
 #   make clean
 #
 # Variables: CC=clang, CROSS=x86_64-elf- (a cross toolchain prefix),
@@ -149,11 +149,11 @@ ktap-compat:
 	@sh scripts/check-ktap-compat.sh $(BUILD)
 
 # Benchmarks: a separate build with the debug checkers and poisoning off
-# (DEBUG=0), booted under TCG with fixed conditions (docs/bench.md). The
+# (DEBUG=0), booted under TCG with fixed conditions (docs/testing.md). The
 # serial log, with one `# bench:` line per figure, is kept in
 # $(BUILD)/logs/bench.log. BENCH_FILTER=pfa runs one group; BENCH_SMP=2
 # boots with two CPUs (the smp group measures shootdowns). 3 GiB of RAM
-# instead of bench.md's 1 GiB: the order-9 batch scenario holds 2 GiB.
+# rather than 1 GiB: the order-9 batch scenario holds 2 GiB.
 BENCH_MEM    ?= 3G
 BENCH_FILTER ?=
 BENCH_SMP    ?= 1

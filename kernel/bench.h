@@ -5,7 +5,7 @@
  *
  *   # bench: name=<scenario> metric=<metric> value=<number> [n=<iterations>] [unit=<unit>]
  *
- * (shared/docs/bench.md) and keeps it for the table printed at the end.
+ * (docs/testing.md, "Benchmarks") and keeps it for the table printed at the end.
  * Time comes from the TSC, calibrated once at boot; warm up before timing,
  * and report the median of several runs where one run is short.
  */

@@ -2,7 +2,7 @@
 """Host-side test runner: boot the kernel in QEMU, check its KTAP serial log, give a verdict.
 
 The kernel prints its test results on COM1 in KTAP version 1, shaped the way KUnit prints
-them (see docs/ktap.md).  This script reads that log, live from QEMU's stdout (`boot`) or
+them (docs/testing.md, "The log").  This script reads that log, live from QEMU's stdout (`boot`) or
 from a saved file (`parse`), and fails the configuration on anything but a clean run.
 
 KTAP rules checked (line numbers count every line of the log, boot messages included):

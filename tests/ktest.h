@@ -1,7 +1,7 @@
 /*
  * ktest: the in-kernel test harness. Suites register themselves with
  * KTEST_SUITE() next to their cases; kmain runs them after boot and prints
- * KTAP v1 on the console (shared/docs/ktap.md), which scripts/ktest.py
+ * KTAP v1 on the console (docs/testing.md, "The log"), which scripts/ktest.py
  * turns into a verdict.
  *
  *   static void alloc_is_aligned(struct ktest *t)
