@@ -11,6 +11,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 #include "kernel/spinlock.h"
 
 unsigned int fault_inject_armed;
@@ -29,7 +30,8 @@ struct site_state {
 static struct {
 	spinlock_t lock;
 	struct site_state site[FAULT_NR_SITES];
-	unsigned depth;                 /* open scopes */
+	unsigned depth[SMP_MAX_CPUS];   /* open scopes of each CPU */
+	unsigned open;                  /* their sum */
 } fi = { .lock = SPINLOCK_INIT("fault_inject") };
 
 static const char *const site_names[FAULT_NR_SITES] = {
@@ -64,7 +66,7 @@ static void update_armed_locked(void)
 	for (unsigned s = 0; s < FAULT_NR_SITES; s++) {
 		const struct fault_attr *a = &fi.site[s].attr;
 
-		if (a->mode != FAULT_MODE_OFF && (a->global || fi.depth))
+		if (a->mode != FAULT_MODE_OFF && (a->global || fi.open))
 			armed |= FAULT_SITE_BIT(s);
 	}
 	WRITE_ONCE(fault_inject_armed, armed);
@@ -93,8 +95,12 @@ bool fault_inject_should_fail_slow(enum fault_site site)
 	unsigned long irq = spin_lock_irqsave(&fi.lock);
 	bool fail = false;
 
-	/* Re-checked under the lock: the scope may have closed meanwhile. */
-	if (READ_ONCE(fault_inject_armed) & FAULT_SITE_BIT(site)) {
+	/*
+	 * Re-checked under the lock (the scope may have closed meanwhile), and
+	 * a scoped setting acts only on the CPU whose scope is open.
+	 */
+	if ((READ_ONCE(fault_inject_armed) & FAULT_SITE_BIT(site)) &&
+	    (st->attr.global || fi.depth[smp_processor_id()])) {
 		st->stats.calls++;
 		fail = decide_locked(st);
 		st->stats.injected += fail;
@@ -195,7 +201,8 @@ void fault_inject_clear_all(void)
 
 	for (unsigned s = 0; s < FAULT_NR_SITES; s++)
 		fi.site[s] = (struct site_state){ .attr.mode = FAULT_MODE_OFF };
-	fi.depth = 0;
+	memset(fi.depth, 0, sizeof(fi.depth));
+	fi.open = 0;
 	update_armed_locked();
 	spin_unlock_irqrestore(&fi.lock, irq);
 }
@@ -219,7 +226,8 @@ void fault_inject_begin(void)
 {
 	unsigned long irq = spin_lock_irqsave(&fi.lock);
 
-	fi.depth++;
+	fi.depth[smp_processor_id()]++;
+	fi.open++;
 	update_armed_locked();
 	spin_unlock_irqrestore(&fi.lock, irq);
 }
@@ -227,10 +235,13 @@ void fault_inject_begin(void)
 void fault_inject_end(void)
 {
 	unsigned long irq = spin_lock_irqsave(&fi.lock);
-	bool open = fi.depth > 0;
+	unsigned *depth = &fi.depth[smp_processor_id()];
+	bool open = *depth > 0;
 
-	if (open)
-		fi.depth--;
+	if (open) {
+		(*depth)--;
+		fi.open--;
+	}
 	update_armed_locked();
 	spin_unlock_irqrestore(&fi.lock, irq);
 	WARN_CALL(!open, "fault_inject_end", RET_IP, "no scope is open");
@@ -238,7 +249,7 @@ void fault_inject_end(void)
 
 bool fault_inject_in_scope(void)
 {
-	return READ_ONCE(fi.depth) > 0;
+	return READ_ONCE(fi.depth[smp_processor_id()]) > 0;
 }
 
 /* --- the command line ---------------------------------------------------- */

@@ -25,10 +25,11 @@
  * global and one predictable branch. The slow path runs only for a site
  * that is armed (set, and in scope or global).
  *
- * Locking: one spinlock covers the settings, the counters and the scope;
+ * Locking: one spinlock covers the settings, the counters and the scopes;
  * it is a leaf (nothing else is taken under it), so the hooks may be
- * called with any allocator's lock held. The scope is global, not per
- * CPU: with SMP it must become per-CPU (or per-thread) state.
+ * called with any allocator's lock held. Scopes are per CPU: a test that
+ * opens one makes only its own CPU's allocations fail, never another
+ * CPU's running at the same time (a global setting acts on every CPU).
  */
 #ifndef MM_FAULT_INJECT_H
 #define MM_FAULT_INJECT_H
@@ -118,15 +119,15 @@ const char *fault_site_name(enum fault_site site);
 /* --- scope --------------------------------------------------------------- */
 
 /*
- * Opens a scope: settings that are not global act until the matching
- * fault_inject_end(). Scopes nest.
+ * Opens a scope on the calling CPU: settings that are not global act on
+ * this CPU until the matching fault_inject_end(). Scopes nest.
  */
 void fault_inject_begin(void);
 
-/* Closes the innermost scope; one warning if none is open. */
+/* Closes this CPU's innermost scope; one warning if none is open. */
 void fault_inject_end(void);
 
-/* True inside a scope. */
+/* True inside a scope of the calling CPU. */
 bool fault_inject_in_scope(void);
 
 /* --- the command line ---------------------------------------------------- */

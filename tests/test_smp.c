@@ -18,6 +18,7 @@
 #include "kernel/smp.h"
 #include "kernel/spinlock.h"
 #include "mm/arch_mmu.h"
+#include "mm/fault_inject.h"
 #include "mm/pfa.h"
 #include "mm/pgtable.h"
 #include "mm/vmalloc.h"
@@ -286,6 +287,37 @@ static void a_fault_on_another_cpu_is_reported_with_its_number(struct ktest *t)
 	EXPECT_TRUE(t, smp_cpu_online(OTHER_CPU));
 }
 
+/* --- fault injection is per CPU ------------------------------------------------ */
+
+static void alloc_succeeds_here(struct ktest *t, void *arg)
+{
+	struct page *page = alloc_page(0);
+
+	EXPECT_NOT_NULL(t, page);
+	EXPECT_FALSE(t, fault_inject_in_scope());
+	free_page(page);
+}
+
+/*
+ * A scope opened on CPU 0 fails CPU 0's allocations only: CPU 1, allocating
+ * at the same time, is not the test's subject and must not fail.
+ */
+static void fault_injection_scope_is_per_cpu(struct ktest *t)
+{
+	struct fault_attr every = { .mode = FAULT_MODE_EVERY, .n = 1 };
+	struct fault_stats st;
+
+	ASSERT_EQ(t, fault_inject_set(FAULT_PAGE_ALLOC, &every), 0);
+	fault_inject_begin();
+	EXPECT_NULL(t, alloc_page(0));
+	EXPECT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, alloc_succeeds_here, NULL), 0);
+	EXPECT_NULL(t, alloc_page(0));
+	fault_inject_end();
+	fault_inject_get_stats(FAULT_PAGE_ALLOC, &st);
+	EXPECT_EQ(t, st.injected, 2);
+	fault_inject_clear(FAULT_PAGE_ALLOC);
+}
+
 static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(every_cpu_runs_on_its_own_stack_and_area),
 	KTEST_CASE(ap_stacks_have_a_guard_page_below),
@@ -297,6 +329,7 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(lazy_purge_is_one_shootdown_per_batch),
 	KTEST_CASE(cpus_flushing_at_the_same_time_do_not_deadlock),
 	KTEST_CASE(a_fault_on_another_cpu_is_reported_with_its_number),
+	KTEST_CASE(fault_injection_scope_is_per_cpu),
 	{}
 };
 
