@@ -6,7 +6,8 @@
  * CPU spinning with interrupts off never blocks a flush the holder waits
  * for. The lock records its holder's CPU and where it was taken, which
  * catches, in every build: a recursive acquire on the same CPU, an unlock
- * of a free lock and an unlock by another CPU than the holder.
+ * of a free lock and an unlock by another CPU than the holder. Debug
+ * builds also check the lock order of kernel/lock_order.h at each acquire.
  * spin_lock_irqsave disables interrupts first, as allocator locks need.
  */
 #ifndef KERNEL_SPINLOCK_H
@@ -21,9 +22,19 @@ typedef struct spinlock {
 	volatile u32 owner;             /* holder's CPU id + 1; 0 when free */
 	const char *name;
 	unsigned long holder_ip;        /* where it was taken; 0 when free */
+	unsigned order;                 /* enum lock_order; 0: not checked */
 } spinlock_t;
 
 #define SPINLOCK_INIT(n) { .locked = 0, .owner = 0, .name = (n), .holder_ip = 0 }
+/* A lock with its place `o` (LOCK_ORDER_*) in the order of kernel/lock_order.h. */
+#define SPINLOCK_INIT_ORDERED(n, o) \
+	{ .locked = 0, .owner = 0, .name = (n), .holder_ip = 0, .order = (o) }
+
+/* Bit o set: this CPU holds a lock of order o (debug builds). */
+extern u32 lock_order_held[];
+
+/* Stops with both locks' orders named (or calls spin_lock_fail_hook). */
+void spin_lock_out_of_order(spinlock_t *lock, u32 held, unsigned long ip);
 
 /* Panics with the lock's name, `why`, `ip` and where the holder took it. */
 void spin_lock_failed(spinlock_t *lock, const char *why, unsigned long ip);
@@ -40,6 +51,8 @@ static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 
 	if (lock->owner == me)
 		spin_lock_failed(lock, "recursive acquire", ip);
+	if (KCONFIG_DEBUG && lock->order && lock_order_held[me - 1] >> lock->order)
+		spin_lock_out_of_order(lock, lock_order_held[me - 1], ip);
 	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
 		while (lock->locked) {
 			cpu_relax();
@@ -48,6 +61,8 @@ static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 	}
 	lock->owner = me;
 	lock->holder_ip = ip;
+	if (KCONFIG_DEBUG && lock->order)
+		lock_order_held[me - 1] |= 1u << lock->order;
 }
 
 static inline void spin_lock(spinlock_t *lock)
@@ -63,6 +78,8 @@ static inline void spin_unlock(spinlock_t *lock)
 		spin_lock_failed(lock, "unlock of a free lock", ip);
 	if (lock->owner != arch_cpu_id() + 1)
 		spin_lock_failed(lock, "unlock by a CPU that does not hold it", ip);
+	if (KCONFIG_DEBUG && lock->order)
+		lock_order_held[arch_cpu_id()] &= ~(1u << lock->order);
 	lock->owner = 0;
 	lock->holder_ip = 0;
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
@@ -79,6 +96,8 @@ static inline bool spin_trylock(spinlock_t *lock)
 		return false;
 	lock->owner = arch_cpu_id() + 1;
 	lock->holder_ip = (unsigned long)__builtin_return_address(0);
+	if (KCONFIG_DEBUG && lock->order)
+		lock_order_held[arch_cpu_id()] |= 1u << lock->order;
 	return true;
 }
 

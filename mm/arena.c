@@ -17,6 +17,7 @@
  * noticed (arena_check(), and a warning instead of a wrong free).
  */
 #include "mm/arena.h"
+#include "kernel/lock_order.h"
 #include "kernel/errno.h"
 #include "kernel/fault.h"
 #include "kernel/lib/format.h"
@@ -35,7 +36,7 @@ static struct {
 	spinlock_t lock;                /* covers `first` and every arena's `next` */
 	struct arena *first;
 	bool hooks;                     /* resolver and explainer registered */
-} arenas = { .lock = SPINLOCK_INIT("arenas") };
+} arenas = { .lock = SPINLOCK_INIT_ORDERED("arenas", LOCK_ORDER_ARENAS) };
 
 /* --- the bitmap ----------------------------------------------------------- */
 
@@ -292,7 +293,7 @@ static struct arena *create(unsigned long size, unsigned flags, unsigned long ca
 
 	if (!a)
 		return NULL;
-	a->lock = (spinlock_t)SPINLOCK_INIT("arena");
+	a->lock = (spinlock_t)SPINLOCK_INIT_ORDERED("arena", LOCK_ORDER_ARENA);
 	a->nr_pages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT;
 	a->flags = flags;
 	a->caller = (const void *)caller;

@@ -5,6 +5,7 @@
  * an operation through every failure point is tests/fault_points.c).
  */
 #include "mm/fault_inject.h"
+#include "kernel/lock_order.h"
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
@@ -32,7 +33,7 @@ static struct {
 	struct site_state site[FAULT_NR_SITES];
 	unsigned depth[SMP_MAX_CPUS];   /* open scopes of each CPU */
 	unsigned open;                  /* their sum */
-} fi = { .lock = SPINLOCK_INIT("fault_inject") };
+} fi = { .lock = SPINLOCK_INIT_ORDERED("fault_inject", LOCK_ORDER_FAULT_INJECT) };
 
 static const char *const site_names[FAULT_NR_SITES] = {
 	[FAULT_PAGE_ALLOC] = "page_alloc", [FAULT_SLAB] = "slab", [FAULT_PGTABLE] = "pgtable",

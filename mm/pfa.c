@@ -10,6 +10,7 @@
  * buddy while it is a free block of the same order. Both are O(MAX_ORDER).
  */
 #include "mm/pfa_internal.h"
+#include "kernel/lock_order.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/panic.h"
@@ -17,7 +18,7 @@
 #include "mm/fault_inject.h"
 #include "mm/memmap.h"
 
-struct buddy pfa = { .lock = SPINLOCK_INIT("pfa") };
+struct buddy pfa = { .lock = SPINLOCK_INIT_ORDERED("pfa", LOCK_ORDER_PFA) };
 
 const char *page_state_name(enum page_state state)
 {

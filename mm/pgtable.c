@@ -4,6 +4,7 @@
  * Mapping is in pgtable_map.c, unmapping and protection in pgtable_unmap.c.
  */
 #include "mm/pgtable_internal.h"
+#include "kernel/lock_order.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/panic.h"
@@ -11,7 +12,7 @@
 #include "mm/fault_inject.h"
 #include "mm/pfa.h"
 
-struct pgtable kernel_pgtable = { .lock = SPINLOCK_INIT("kernel_pgtable") };
+struct pgtable kernel_pgtable = { .lock = SPINLOCK_INIT_ORDERED("kernel_pgtable", LOCK_ORDER_PGTABLE) };
 
 /* Across all trees; each tree's own count is under its lock. */
 static unsigned long total_tables;
@@ -70,8 +71,9 @@ int pgtable_init(struct pgtable *pt)
 {
 	struct page *root;
 
-	*pt = (struct pgtable){ .lock = SPINLOCK_INIT(pt == &kernel_pgtable ? "kernel_pgtable"
-									 : "pgtable") };
+	*pt = (struct pgtable){ .lock = SPINLOCK_INIT_ORDERED(pt == &kernel_pgtable ?
+							      "kernel_pgtable" : "pgtable",
+							      LOCK_ORDER_PGTABLE) };
 	root = pt_table_alloc(pt, 0);
 	if (!root)
 		return -ENOMEM;

@@ -4,6 +4,7 @@
  * and whole frame blocks for large kmalloc requests.
  */
 #include "mm/slab.h"
+#include "kernel/lock_order.h"
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
@@ -39,11 +40,11 @@ static struct kmem_cache kmem_cache_cache;      /* where kmem_cache_create() tak
  * counts frames.
  */
 static struct kmem_cache kmalloc_large = {
-	.lock = SPINLOCK_INIT("kmalloc-large"), .name = "kmalloc-large",
+	.lock = SPINLOCK_INIT_ORDERED("kmalloc-large", LOCK_ORDER_SLAB), .name = "kmalloc-large",
 };
 
 /* The list of every cache, for slab_check(). */
-static spinlock_t slab_caches_lock = SPINLOCK_INIT("slab_caches");
+static spinlock_t slab_caches_lock = SPINLOCK_INIT_ORDERED("slab_caches", LOCK_ORDER_SLAB_CACHES);
 static struct kmem_cache *slab_caches;          /* covered by slab_caches_lock */
 
 /* --- layout ---------------------------------------------------------- */
@@ -67,7 +68,7 @@ static void cache_setup(struct kmem_cache *c, const char *name, unsigned size,
 	unsigned objs;
 
 	align = MAX(align, KMALLOC_MIN_ALIGN);
-	c->lock = (spinlock_t)SPINLOCK_INIT(name);
+	c->lock = (spinlock_t)SPINLOCK_INIT_ORDERED(name, LOCK_ORDER_SLAB);
 	c->name = name;
 	c->object_size = size;
 	c->align = align;

@@ -4,6 +4,7 @@
  * and the lazy purge. docs/vmalloc.md draws the trees and the cases.
  */
 #include "mm/vmap_area.h"
+#include "kernel/lock_order.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -424,7 +425,7 @@ int vmap_space_init(struct vmap_space *s, const char *name, unsigned long start,
 		      start, end))
 		return -EINVAL;
 	*s = (struct vmap_space){
-		.lock = SPINLOCK_INIT("vmap"), .lazy_max = VMAP_LAZY_MAX,
+		.lock = SPINLOCK_INIT_ORDERED("vmap", LOCK_ORDER_VMAP), .lazy_max = VMAP_LAZY_MAX,
 		.start = start, .end = end, .flush_tlb = flush_tlb, .name = name,
 	};
 	va = new_area();

@@ -14,6 +14,7 @@
 #include "arch/x86_64/percpu.h"
 #include "kernel/errno.h"
 #include "kernel/irqflags.h"
+#include "kernel/lock_order.h"
 #include "kernel/probe.h"
 #include "kernel/smp.h"
 #include "kernel/spinlock.h"
@@ -415,6 +416,30 @@ static void unlock_by_another_cpu_is_caught(struct ktest *t)
 	EXPECT_FALSE(t, spin_is_locked(&lock));
 }
 
+/*
+ * The lock order (kernel/lock_order.h), debug builds: a pfa-order lock then
+ * a vmap-order one is refused on the second acquire, naming both orders,
+ * and nothing is left held; the right order passes.
+ */
+static void out_of_order_acquire_is_caught(struct ktest *t)
+{
+	spinlock_t outer = SPINLOCK_INIT_ORDERED("test-vmap", LOCK_ORDER_VMAP);
+	spinlock_t inner = SPINLOCK_INIT_ORDERED("test-pfa", LOCK_ORDER_PFA);
+
+	if (!KCONFIG_DEBUG)
+		ktest_skip(t, "the lock order is checked in debug builds");
+	EXPECT_NULL(t, lock_misuse(lock_it, &outer));
+	EXPECT_NULL(t, lock_misuse(lock_it, &inner));          /* vmap -> pfa: the order */
+	EXPECT_NULL(t, lock_misuse(unlock_it, &inner));
+	EXPECT_NULL(t, lock_misuse(unlock_it, &outer));
+	EXPECT_NULL(t, lock_misuse(lock_it, &inner));
+	EXPECT_STREQ(t, lock_misuse(lock_it, &outer),
+		     "taken out of order: a vmap lock while holding a pfa lock");
+	EXPECT_FALSE(t, spin_is_locked(&outer));
+	EXPECT_NULL(t, lock_misuse(unlock_it, &inner));
+	EXPECT_EQ(t, lock_order_held[smp_processor_id()], 0);
+}
+
 static volatile unsigned long shared_counter;
 static spinlock_t counter_lock = SPINLOCK_INIT("counter");
 
@@ -446,6 +471,7 @@ static const struct ktest_case spinlock_cases[] = {
 	KTEST_CASE(recursive_acquire_is_caught),
 	KTEST_CASE(unlock_of_a_free_lock_is_caught),
 	KTEST_CASE(unlock_by_another_cpu_is_caught),
+	KTEST_CASE(out_of_order_acquire_is_caught),
 	KTEST_CASE(every_cpu_incrementing_under_the_lock_loses_nothing),
 	{}
 };
