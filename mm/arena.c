@@ -17,11 +17,11 @@
  * noticed (arena_check(), and a warning instead of a wrong free).
  */
 #include "mm/arena.h"
-#include "kernel/lock_order.h"
 #include "kernel/errno.h"
 #include "kernel/fault.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
+#include "kernel/lock_order.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "mm/pfa.h"

@@ -5,11 +5,11 @@
  * an operation through every failure point is tests/fault_points.c).
  */
 #include "mm/fault_inject.h"
-#include "kernel/lock_order.h"
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
+#include "kernel/lock_order.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"

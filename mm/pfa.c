@@ -10,9 +10,9 @@
  * buddy while it is a free block of the same order. Both are O(MAX_ORDER).
  */
 #include "mm/pfa_internal.h"
-#include "kernel/lock_order.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
+#include "kernel/lock_order.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "mm/fault_inject.h"

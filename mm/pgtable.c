@@ -4,9 +4,9 @@
  * Mapping is in pgtable_map.c, unmapping and protection in pgtable_unmap.c.
  */
 #include "mm/pgtable_internal.h"
-#include "kernel/lock_order.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
+#include "kernel/lock_order.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "mm/fault_inject.h"

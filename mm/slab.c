@@ -4,9 +4,9 @@
  * and whole frame blocks for large kmalloc requests.
  */
 #include "mm/slab.h"
-#include "kernel/lock_order.h"
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
+#include "kernel/lock_order.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "mm/fault_inject.h"

@@ -4,8 +4,8 @@
  * and the lazy purge. docs/vmalloc.md draws the trees and the cases.
  */
 #include "mm/vmap_area.h"
-#include "kernel/lock_order.h"
 #include "kernel/errno.h"
+#include "kernel/lock_order.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "mm/arch_mmu.h"
