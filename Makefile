@@ -152,8 +152,8 @@ ktap-compat:
 # (DEBUG=0), booted under TCG with fixed conditions (docs/bench.md). The
 # serial log, with one `# bench:` line per figure, is kept in
 # $(BUILD)/logs/bench.log. BENCH_FILTER=pfa runs one group; BENCH_SMP=2
-# boots with two CPUs (the smp group measures shootdowns). 3 GiB of RAM
-# instead of bench.md's 1 GiB: the order-9 batch scenario holds 2 GiB.
+# boots with two CPUs (the smp group measures shootdowns). 3 GiB of RAM:
+# the order-9 batch scenario holds 2 GiB.
 # BENCH_VMALLOC: Linux's test_vmalloc parameters for the vmalloc group
 # (short by default; `make bench-linux-params` runs Linux's defaults);
 # BENCH_ARGS: more command-line words (e.g. bench.clock_max_spread_ppm=5000).

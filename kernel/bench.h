@@ -5,7 +5,7 @@
  *
  *   # bench: name=<scenario> metric=<metric> value=<number> [n=<iterations>] [unit=<unit>]
  *
- * (shared/docs/bench.md) and keeps it for the table printed at the end.
+ * (docs/bench.md) and keeps it for the table printed at the end.
  * Time comes from the TSC, calibrated again before the benchmarks over
  * about a second (arch/x86_64/tsc_calibrate.h); the runner refuses to run
  * them when that calibration is not consistent. Report the median of
