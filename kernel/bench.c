@@ -123,10 +123,11 @@ static bool calibrate_clock(void)
 	unsigned windows = cmdline_get_u64("bench.clock_windows", CLOCK_WINDOWS);
 	unsigned window_ms = cmdline_get_u64("bench.clock_window_ms", CLOCK_WINDOW_MS);
 	u64 limit = cmdline_get_u64("bench.clock_max_spread_ppm", CLOCK_MAX_SPREAD);
+	bool pit = cmdline_has("bench.clock_pit");
 	struct tsc_calibration c, best = { .spread_ppm = ~0u };
 
 	for (unsigned i = 0; i < CLOCK_ATTEMPTS && best.spread_ppm > limit; i++) {
-		tsc_calibrate_long(&c, windows, window_ms);
+		tsc_calibrate_long(&c, windows, window_ms, pit);
 		if (c.spread_ppm < best.spread_ppm)
 			best = c;
 	}

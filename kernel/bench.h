@@ -42,7 +42,8 @@ u64 bench_median(u64 *v, unsigned n);
 
 /*
  * Calibrates the clock (bench.clock_windows=9, bench.clock_window_ms=100,
- * bench.clock_max_spread_ppm=2000), prints it, then runs every registered
+ * bench.clock_max_spread_ppm=2000; bench.clock_pit: against the PIT even
+ * with a PM timer), prints it, then runs every registered
  * benchmark allowed by `bench.filter`, prints the table and "bench: done".
  * With the spread over the limit it prints "bench: clock refused: ..."
  * and runs nothing (no "bench: done").

@@ -92,7 +92,8 @@ static u64 window_hz(unsigned ms)
 }
 
 /* The host's version: windows against CLOCK_MONOTONIC, the middle half kept. */
-void tsc_calibrate_long(struct tsc_calibration *c, unsigned windows, unsigned window_ms)
+void tsc_calibrate_long(struct tsc_calibration *c, unsigned windows, unsigned window_ms,
+			bool pit)
 {
 	u64 hz[TSC_CAL_MAX_WINDOWS];
 	unsigned kept, first;

@@ -43,15 +43,22 @@ static void pm_sample(const struct pm_timer *pm, u32 *ticks, u64 *tsc)
 	}
 }
 
-/* TSC ticks per second over one window of at least `ms` PM-timer time. */
+/*
+ * TSC ticks per second over one window of at least `ms` PM-timer time; 0
+ * if the timer did not get there in four times as long by the boot
+ * estimate (a FADT naming a timer that does not count).
+ */
 static u64 pm_window_hz(const struct pm_timer *pm, unsigned ms)
 {
 	u32 want = (u32)((u64)PM_TIMER_HZ * ms / 1000), t0, t1;
-	u64 c0, c1;
+	u64 c0, c1, give_up = rdtsc() + tsc_hz() / 1000 * ms * 4;
 
 	pm_sample(pm, &t0, &c0);
-	while (((inl(pm->port) - t0) & pm->mask) < want)
+	while (((inl(pm->port) - t0) & pm->mask) < want) {
+		if (rdtsc() > give_up)
+			return 0;
 		cpu_relax();
+	}
 	pm_sample(pm, &t1, &c1);
 	u32 elapsed = (t1 - t0) & pm->mask;
 
@@ -83,10 +90,11 @@ static void keep_middle(struct tsc_calibration *c, u64 *hz, unsigned n)
 	c->spread_ppm = c->hz ? (u32)((c->hi_hz - c->lo_hz) * 1000000ull / c->hz) : ~0u;
 }
 
-void tsc_calibrate_long(struct tsc_calibration *c, unsigned windows, unsigned window_ms)
+void tsc_calibrate_long(struct tsc_calibration *c, unsigned windows, unsigned window_ms,
+			bool pit)
 {
 	const struct acpi_info *acpi = acpi_info();
-	struct pm_timer pm = { acpi->pm_timer_port,
+	struct pm_timer pm = { pit ? 0 : acpi->pm_timer_port,
 			       acpi->pm_timer_32bit ? 0xffffffffu : 0xffffffu };
 	u64 hz[TSC_CAL_MAX_WINDOWS];
 
@@ -96,10 +104,12 @@ void tsc_calibrate_long(struct tsc_calibration *c, unsigned windows, unsigned wi
 		windows = TSC_CAL_MAX_WINDOWS;
 	if (!window_ms)
 		window_ms = 1;
-	if (!pm.port && window_ms > PIT_MAX_MS)
-		window_ms = PIT_MAX_MS;
 	if (pm.port && window_ms > 4000)
 		window_ms = 4000;       /* a 24-bit timer wraps after 4.69 s */
+	if (pm.port && !pm_window_hz(&pm, 1))
+		pm.port = 0;            /* it does not count: the PIT then */
+	if (!pm.port && window_ms > PIT_MAX_MS)
+		window_ms = PIT_MAX_MS;
 	*c = (struct tsc_calibration){
 		.windows = windows, .window_ms = window_ms, .port = pm.port,
 		.reference = pm.port ? "ACPI PM timer" : "PIT channel 2",

@@ -26,11 +26,14 @@ struct tsc_calibration {
  * Measures the TSC rate over `windows` (1..TSC_CAL_MAX_WINDOWS) windows of
  * `window_ms` each, against the ACPI PM timer when the FADT names one
  * (a free-running 3.579545 MHz counter, each end read between two timer
- * reads, the tightest of several tries), else against PIT channel-2
- * one-shots (windows cut to 50 ms). Sorts the windows and keeps the
- * middle half: `hz` is their median, `spread_ppm` their range. Busy-waits
- * about windows * window_ms; interrupts may stay on.
+ * reads, the tightest of several tries), else (or when that timer does
+ * not count) against PIT channel-2 one-shots (windows cut to 50 ms).
+ * `pit` true uses the PIT even when there is a PM timer (a comparison).
+ * Sorts the windows and keeps the middle half: `hz` is their median,
+ * `spread_ppm` their range. Busy-waits about windows * window_ms;
+ * interrupts may stay on.
  */
-void tsc_calibrate_long(struct tsc_calibration *c, unsigned windows, unsigned window_ms);
+void tsc_calibrate_long(struct tsc_calibration *c, unsigned windows, unsigned window_ms,
+			bool pit);
 
 #endif
