@@ -5,9 +5,11 @@
  *
  *   # bench: name=<scenario> metric=<metric> value=<number> [n=<iterations>] [unit=<unit>]
  *
- * (docs/testing.md, "Benchmarks") and keeps it for the table printed at the end.
- * Time comes from the TSC, calibrated once at boot; warm up before timing,
- * and report the median of several runs where one run is short.
+ * (docs/bench.md) and keeps it for the table printed at the end.
+ * Time comes from the TSC, calibrated again before the benchmarks over
+ * about a second (arch/x86_64/tsc_calibrate.h); the runner refuses to run
+ * them when that calibration is not consistent. Report the median of
+ * several runs where one run is short.
  */
 #ifndef KERNEL_BENCH_H
 #define KERNEL_BENCH_H
@@ -38,7 +40,14 @@ u64 bench_cycles_to_ns(u64 cycles);
 /* The median of `n` values (sorts `v` in place). */
 u64 bench_median(u64 *v, unsigned n);
 
-/* Runs every registered benchmark allowed by `bench.filter` and prints the table. */
+/*
+ * Calibrates the clock (bench.clock_windows=9, bench.clock_window_ms=100,
+ * bench.clock_max_spread_ppm=2000; bench.clock_pit: against the PIT even
+ * with a PM timer), prints it, then runs every registered
+ * benchmark allowed by `bench.filter`, prints the table and "bench: done".
+ * With the spread over the limit it prints "bench: clock refused: ..."
+ * and runs nothing (no "bench: done").
+ */
 void bench_run_all(void);
 
 #endif

@@ -1,28 +1,13 @@
 /*
- * vmalloc benchmarks (`bench bench.filter=vmalloc`).
- *
- * 1. The scenarios of Linux's lib/test_vmalloc.c, each run `repeat` times
- *    with `loops` iterations and reported the way that module reports
- *    them: one line per scenario,
- *
- *      Summary: fix_size_alloc_test passed: 1 failed: 0 repeat: 3 loops: 2000 avg: 12345 usec
- *
- *    (avg: the mean time of one whole run of `loops` iterations), plus
- *    bench lines vmalloc_<scenario> in usec (one run) and ns_per_op (one
- *    iteration). align_shift_alloc_test fails by design, as in Linux: it
- *    raises the alignment until nothing can fit.
- *
- * 2. Scaling: the cost of one get_vm_area + free_vm_area pair with N live
- *    areas, N = 10 ... 100000 (vmap_get_free_live_N, ns_per_op). The live
- *    areas are 1 page + guard with a 2-page hole after each, so the free
- *    tree holds N ranges too, all too small for the 2-page requests: the
- *    search has to skip every hole, which the subtree maxima let it do in
- *    O(log N). The frees go to the lazy tree and are purged every 32 MiB,
- *    which is part of the cost.
- *
- * Memory: the long busy list holds 15000 pages (60 MiB) and full_fit
- * 16384 (64 MiB); 100000 live areas need about 20 MiB of slab. The
- * default 1 GiB of `make bench` is plenty.
+ * vmalloc scaling benchmark (bench group `vmalloc_scaling`, after Linux's
+ * test_vmalloc scenarios of tests/bench_test_vmalloc.c): the cost of one
+ * get_vm_area + free_vm_area pair with N live areas, N = 10 ... 100000
+ * (vmap_get_free_live_N, ns_per_op). The live areas are 1 page + guard
+ * with a 2-page hole after each, so the free tree holds N ranges too, all
+ * too small for the 2-page requests: the search has to skip every hole,
+ * which the subtree maxima let it do in O(log N). The frees go to the lazy
+ * tree and are purged every 32 MiB, which is part of the cost. 100000 live
+ * areas need about 20 MiB of slab.
  */
 #include "kernel/bench.h"
 #include "kernel/lib/format.h"
@@ -30,193 +15,6 @@
 #include "mm/pfa.h"
 #include "mm/vmalloc.h"
 #include "mm/vmap_area.h"
-
-#define REPEAT          3
-
-static unsigned test_loop_count;
-static u64 rng_state = 0x9e3779b97f4a7c15ull;
-
-static u64 rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-/* --- Linux's scenarios (0: passed, -1: failed) ------------------------------ */
-
-static int fix_size_alloc_test(void)
-{
-	for (unsigned i = 0; i < test_loop_count; i++) {
-		u8 *p = vmalloc(3 * PAGE_SIZE);
-
-		if (!p)
-			return -1;
-		*p = 1;
-		vfree(p);
-	}
-	return 0;
-}
-
-static int full_fit_alloc_test(void)
-{
-	unsigned junk_length = (32u << 20) / PAGE_SIZE;
-	void **ptr = vmalloc(sizeof(void *) * junk_length);
-	void **junk = vmalloc(sizeof(void *) * junk_length);
-	int rv = -1;
-
-	if (!ptr || !junk)
-		goto out;
-	for (unsigned i = 0; i < junk_length; i++) {
-		ptr[i] = vmalloc(PAGE_SIZE);
-		junk[i] = vmalloc(PAGE_SIZE);
-	}
-	for (unsigned i = 0; i < junk_length; i++)
-		vfree(junk[i]);
-	for (unsigned i = 0; i < test_loop_count; i++) {
-		u8 *p = vmalloc(PAGE_SIZE);
-
-		if (!p)
-			goto out_free;
-		*p = 1;
-		vfree(p);
-	}
-	rv = 0;
-out_free:
-	for (unsigned i = 0; i < junk_length; i++)
-		vfree(ptr[i]);
-out:
-	vfree(ptr);
-	vfree(junk);
-	return rv;
-}
-
-static int long_busy_list_alloc_test(void)
-{
-	enum { BUSY = 15000 };
-	void **ptr = vmalloc(sizeof(void *) * BUSY);
-	int rv = -1;
-
-	if (!ptr)
-		return -1;
-	for (unsigned i = 0; i < BUSY; i++)
-		if (!(ptr[i] = vmalloc(PAGE_SIZE)))
-			goto out;
-	for (unsigned i = 0; i < test_loop_count; i++) {
-		u8 *p = vmalloc(100 * PAGE_SIZE);
-
-		if (!p)
-			goto out;
-		*p = 1;
-		vfree(p);
-	}
-	rv = 0;
-out:
-	for (unsigned i = 0; i < BUSY; i++)
-		vfree(ptr[i]);
-	vfree(ptr);
-	return rv;
-}
-
-static int random_size_alloc_test(void)
-{
-	for (unsigned i = 0; i < test_loop_count; i++) {
-		unsigned long n = rnd() % 100 + 1;
-		u8 *p = vmalloc(n * PAGE_SIZE);
-
-		if (!p)
-			return -1;
-		*p = 1;
-		vfree(p);
-	}
-	return 0;
-}
-
-static int fix_align_alloc_test(void)
-{
-	for (unsigned i = 0; i < test_loop_count; i++) {
-		u8 *p = __vmalloc_node(5 * PAGE_SIZE, 32 * 1024, PFA_ZERO, (void *)THIS_IP);
-
-		if (!p)
-			return -1;
-		*p = 0;
-		vfree(p);
-	}
-	return 0;
-}
-
-static int random_size_align_alloc_test(void)
-{
-	for (unsigned i = 0; i < test_loop_count; i++) {
-		u64 r = rnd();
-		unsigned long align = 1ul << (r % 23);
-		u8 *p = __vmalloc_node(((r >> 8) % 10 + 1) * PAGE_SIZE, align, PFA_ZERO,
-				       (void *)THIS_IP);
-
-		if (!p)
-			return -1;
-		vfree(p);
-	}
-	return 0;
-}
-
-/* Fails by design once the alignment is larger than the space allows. */
-static int align_shift_alloc_test(void)
-{
-	for (int i = 0; i < 64; i++) {
-		void *p = __vmalloc_node(PAGE_SIZE, 1ul << i, PFA_ZERO, (void *)THIS_IP);
-
-		if (!p)
-			return -1;
-		vfree(p);
-	}
-	return 0;
-}
-
-struct vm_scenario {
-	const char *name;
-	int (*fn)(void);
-	unsigned loops;
-};
-
-static const struct vm_scenario scenarios[] = {
-	{ "fix_size_alloc_test", fix_size_alloc_test, 2000 },
-	{ "full_fit_alloc_test", full_fit_alloc_test, 2000 },
-	{ "long_busy_list_alloc_test", long_busy_list_alloc_test, 500 },
-	{ "random_size_alloc_test", random_size_alloc_test, 1000 },
-	{ "fix_align_alloc_test", fix_align_alloc_test, 2000 },
-	{ "random_size_align_alloc_test", random_size_align_alloc_test, 2000 },
-	{ "align_shift_alloc_test", align_shift_alloc_test, 1 },
-};
-
-static void run_scenario(const struct vm_scenario *s)
-{
-	unsigned passed = 0, failed = 0;
-	u64 total_ns = 0, avg_us;
-	char name[64];
-
-	test_loop_count = s->loops;
-	s->fn();                                        /* warm-up */
-	vm_unmap_aliases();
-	for (int r = 0; r < REPEAT; r++) {
-		u64 start = bench_now();
-		int rv = s->fn();
-
-		total_ns += bench_cycles_to_ns(bench_now() - start);
-		if (rv)
-			failed++;
-		else
-			passed++;
-		vm_unmap_aliases();
-	}
-	avg_us = total_ns / REPEAT / 1000;
-	printk("Summary: %s passed: %u failed: %u repeat: %d loops: %u avg: %llu usec\n",
-	       s->name, passed, failed, REPEAT, s->loops, (unsigned long long)avg_us);
-	snprintf(name, sizeof(name), "vmalloc_%s", s->name);
-	bench_report(name, "usec", avg_us, s->loops, "usec");
-	bench_report(name, "ns_per_op", total_ns / REPEAT / s->loops, s->loops, "ns");
-}
 
 /* --- scaling with the number of live areas ------------------------------------ */
 
@@ -311,12 +109,9 @@ static void bench_scaling(void)
 	vfree(live);
 }
 
-static void bench_vmalloc(void)
+static void bench_vmalloc_scaling(void)
 {
-	if (KCONFIG_DEBUG)
-		printk("bench: vmalloc: KCONFIG_DEBUG=1, poisoning is on: figures are not representative\n");
-	for (unsigned i = 0; i < ARRAY_SIZE(scenarios); i++)
-		run_scenario(&scenarios[i]);
+	vm_unmap_aliases();             /* start from no lazy areas */
 	bench_scaling();
 }
-KBENCH("vmalloc", bench_vmalloc);
+KBENCH("vmalloc_scaling", bench_vmalloc_scaling);

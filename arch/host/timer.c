@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "asm/cpu.h"
 #include "arch/x86_64/timer.h"
+#include "arch/x86_64/tsc_calibrate.h"
 #include "kernel/cmdline.h"
 #include "kernel/lib/string.h"
 
@@ -76,4 +77,43 @@ u64 tsc_hz(void)
 		tsc_rate = (rdtsc() - c0) * 100;
 	}
 	return tsc_rate;
+}
+
+/* TSC ticks over one window of `ms` of CLOCK_MONOTONIC. */
+static u64 window_hz(unsigned ms)
+{
+	u64 t0 = now_ns(), c0 = rdtsc(), t1, c1;
+
+	do {
+		t1 = now_ns();
+		c1 = rdtsc();
+	} while (t1 - t0 < (u64)ms * 1000000);
+	return (c1 - c0) * 1000000000ull / (t1 - t0);
+}
+
+/* The host's version: windows against CLOCK_MONOTONIC, the middle half kept. */
+void tsc_calibrate_long(struct tsc_calibration *c, unsigned windows, unsigned window_ms,
+			bool pit)
+{
+	u64 hz[TSC_CAL_MAX_WINDOWS];
+	unsigned kept, first;
+
+	windows = windows < 1 ? 1 : windows > TSC_CAL_MAX_WINDOWS ? TSC_CAL_MAX_WINDOWS : windows;
+	window_ms = window_ms ? window_ms : 1;
+	for (unsigned i = 0; i < windows; i++) {
+		u64 x = window_hz(window_ms);
+		unsigned j = i;
+
+		for (; j > 0 && hz[j - 1] > x; j--)     /* insertion sort */
+			hz[j] = hz[j - 1];
+		hz[j] = x;
+	}
+	kept = (windows + 1) / 2;
+	first = (windows - kept) / 2;
+	*c = (struct tsc_calibration){
+		.hz = hz[windows / 2], .lo_hz = hz[first], .hi_hz = hz[first + kept - 1],
+		.windows = windows, .kept = kept, .window_ms = window_ms,
+		.reference = "CLOCK_MONOTONIC",
+	};
+	c->spread_ppm = (u32)((c->hi_hz - c->lo_hz) * 1000000ull / c->hz);
 }

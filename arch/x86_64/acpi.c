@@ -1,7 +1,9 @@
 /*
  * The ACPI table walk: RSDP -> RSDT (32-bit entries) or XSDT (64-bit
  * entries) -> the MADT, whose variable-length entries list the local APICs
- * (type 0), x2APICs (type 9) and a 64-bit local APIC address (type 5).
+ * (type 0), x2APICs (type 9) and a 64-bit local APIC address (type 5);
+ * and the FADT, for the PM timer's port (PM_TMR_BLK, or X_PM_TMR_BLK when
+ * that is an I/O-space address).
  * Every table's checksum is verified before it is used.
  */
 #include "arch/x86_64/acpi.h"
@@ -18,6 +20,11 @@
 #define MADT_ENABLED    (1u << 0)
 #define MADT_ONLINE_CAPABLE (1u << 1)
 #define MADT_PCAT_COMPAT (1u << 0)
+#define FADT_PM_TMR_BLK 76              /* u32 I/O port */
+#define FADT_FLAGS      112             /* u32 */
+#define FADT_TMR_VAL_EXT (1u << 8)      /* the PM timer counts 32 bits */
+#define FADT_X_PM_TMR_BLK 208           /* generic address structure, 12 bytes */
+#define GAS_SYSTEM_IO   1
 
 struct rsdp {
 	char signature[8];
@@ -168,6 +175,28 @@ static void parse_madt(const struct madt *m)
 	}
 }
 
+/* Records the PM timer's I/O port from the FADT `f`, if it has one. */
+static void parse_fadt(const struct sdt_header *f)
+{
+	const u8 *b = (const u8 *)f;
+	u32 port = 0, flags = 0;
+	u64 xaddr = 0;
+
+	if (f->length >= FADT_FLAGS + 4) {
+		memcpy(&port, b + FADT_PM_TMR_BLK, 4);
+		memcpy(&flags, b + FADT_FLAGS, 4);
+	}
+	if (f->length >= FADT_X_PM_TMR_BLK + 12 && b[FADT_X_PM_TMR_BLK] == GAS_SYSTEM_IO) {
+		memcpy(&xaddr, b + FADT_X_PM_TMR_BLK + 4, 8);
+		if (xaddr && xaddr <= 0xffff)
+			port = (u32)xaddr;
+	}
+	if (port && port <= 0xffff) {
+		info.pm_timer_port = (u16)port;
+		info.pm_timer_32bit = flags & FADT_TMR_VAL_EXT;
+	}
+}
+
 /* The RSDT or XSDT the RSDP names, or NULL with the reason in *why. */
 static const struct sdt_header *find_root(const struct rsdp *r, bool *xsdt,
 					  const char **why)
@@ -198,6 +227,10 @@ void acpi_init(void)
 	bool xsdt = false;
 
 	if (bi->acpi_rsdp && (root = find_root(phys_to_virt(bi->acpi_rsdp), &xsdt, &why))) {
+		const struct sdt_header *fadt = find_table(root, xsdt, "FACP");
+
+		if (fadt)
+			parse_fadt(fadt);
 		madt = find_table(root, xsdt, "APIC");
 		if (!madt)
 			why = "no MADT (or a bad one)";

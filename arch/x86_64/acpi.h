@@ -1,7 +1,9 @@
 /*
  * ACPI, as far as the kernel needs it: the CPUs the firmware lists in the
  * MADT (ACPI 6.5, section 5.2.12), found from the RSDP that GRUB copies
- * into the Multiboot2 information, through the RSDT or XSDT.
+ * into the Multiboot2 information, through the RSDT or XSDT; and the
+ * ACPI PM timer's I/O port from the FADT (section 5.2.9), the benchmarks'
+ * clock reference.
  */
 #ifndef ARCH_X86_64_ACPI_H
 #define ARCH_X86_64_ACPI_H
@@ -26,13 +28,16 @@ struct acpi_info {
 	unsigned nr_cpus;               /* entries in cpu[] */
 	unsigned nr_ignored;            /* entries past ACPI_MAX_CPUS */
 	struct acpi_cpu cpu[ACPI_MAX_CPUS];
+	u16 pm_timer_port;              /* FADT PM timer (3.579545 MHz), 0: none */
+	bool pm_timer_32bit;            /* FADT flag TMR_VAL_EXT, else 24 bits */
 };
 
 /*
  * Reads the MADT from the RSDP in bootinfo(). Runs before mm_init(), while
  * the boot tables map the first 4 GiB at the direct map; a table above
  * that, a bad checksum, no RSDP or no MADT leave have_madt false (one CPU),
- * with one boot line saying why. Prints one line with what it found.
+ * with one boot line saying why. Prints one line with what it found. The
+ * FADT's PM timer port is recorded quietly (0 if there is none).
  */
 void acpi_init(void);
 

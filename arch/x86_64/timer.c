@@ -30,10 +30,9 @@ static void timer_tick(struct trap_frame *frame)
 	}
 }
 
-/* Counts TSC ticks across a PIT channel-2 one-shot of CALIBRATE_MS. */
-static u64 calibrate_tsc(void)
+u64 tsc_cycles_over_pit_ms(unsigned ms)
 {
-	u32 count = PIT_HZ * CALIBRATE_MS / 1000;
+	u32 count = PIT_HZ * ms / 1000;
 	u8 gate = inb(PIT_GATE);
 
 	outb(PIT_GATE, (gate & ~0x02) | 0x01);  /* speaker off, gate on */
@@ -45,14 +44,14 @@ static u64 calibrate_tsc(void)
 		cpu_relax();
 	u64 end = rdtsc();
 	outb(PIT_GATE, gate);
-	return (end - start) * (1000 / CALIBRATE_MS);
+	return end - start;
 }
 
 void timer_init(void)
 {
 	u32 divisor = PIT_HZ / TIMER_HZ;
 
-	tsc_rate = calibrate_tsc();
+	tsc_rate = tsc_cycles_over_pit_ms(CALIBRATE_MS) * (1000 / CALIBRATE_MS);
 	outb(PIT_CMD, PIT_CH0_RATE);
 	outb(PIT_CH0, divisor & 0xff);
 	outb(PIT_CH0, divisor >> 8);

@@ -19,7 +19,14 @@ u64 timer_ticks(void);
 typedef void (*timer_watchdog_fn)(void);
 void timer_set_watchdog(u64 deadline, timer_watchdog_fn fn);
 
-/* TSC ticks per second, measured against the PIT once at boot. */
+/* TSC ticks per second, measured against the PIT once at boot (20 ms). */
 u64 tsc_hz(void);
+
+/*
+ * TSC ticks across a PIT channel-2 one-shot of `ms` (1..54) milliseconds.
+ * Busy-waits; the benchmarks' longer calibration uses it when there is no
+ * ACPI PM timer (arch/x86_64/tsc_calibrate.h).
+ */
+u64 tsc_cycles_over_pit_ms(unsigned ms);
 
 #endif

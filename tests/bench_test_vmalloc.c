@@ -1,0 +1,487 @@
+/*
+ * Linux's lib/test_vmalloc.c, run the way that module runs (bench group
+ * `vmalloc`; docs/bench.md "vmalloc: Linux's test_vmalloc"). The same
+ * scenarios with the same per-loop work, the same module parameters on
+ * the kernel command line (`run_test_mask=` or `test_vmalloc.run_test_mask=`,
+ * Linux's defaults when absent), the same order (shuffled unless
+ * sequential_test_order), no warm-up, no purge between scenarios, and the
+ * same report: per worker, one line per selected scenario
+ *
+ *   Summary: fix_size_alloc_test passed: 1 failed: 0 repeat: 1 loops: 1000000 avg: 123 usec
+ *
+ * (avg: the time of all repeats in whole microseconds, divided by the
+ * repeat count) and "All test took worker0=<cycles> cycles". Workers
+ * 1..nr_threads-1 run on the other CPUs through cross-calls, all released
+ * together. Scenarios this kernel cannot run (no per-CPU allocator, no RCU)
+ * get one "not run" line instead of a Summary line.
+ */
+#include "kernel/bench.h"
+#include "kernel/cmdline.h"
+#include "kernel/errno.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
+#include "kernel/printk.h"
+#include "kernel/smp.h"
+#include "mm/arch_mmu.h"
+#include "mm/pfa.h"
+#include "mm/slab.h"
+#include "mm/vmalloc.h"
+
+#define LINUX_INT_MAX           0x7fffffff
+#define TV_THREAD_ALIGN         (16u * 1024)    /* x86-64 THREAD_SIZE without KASAN */
+#define TV_FULL_FIT_PAGES       ((32u << 20) / PAGE_SIZE)
+#define TV_BUSY_LIST            15000
+#define TV_WORKER_TIMEOUT_MS    (24u * 3600 * 1000)
+
+/* The module's parameters (Linux 6.1 / 6.12 names and defaults). */
+static struct {
+	int nr_threads;                 /* 0: clamped to 1, as Linux does */
+	bool sequential_test_order;
+	int test_repeat_count;          /* 1 */
+	int test_loop_count;            /* 1000000 */
+	int nr_pages;                   /* 0: fix_size and vm_map_ram use 1 page */
+	bool use_huge;                  /* not supported here */
+	int run_test_mask;              /* INT_MAX */
+} tv;
+
+struct tv_case_data {
+	int passed, failed;
+	u64 usec;                       /* Linux's avg: whole usec / repeats */
+	u64 ns;                         /* all repeats, for the ns-per-loop figure */
+};
+
+struct tv_worker {
+	unsigned id;
+	u64 rng;
+	u64 start, stop;                /* TSC, around all the scenarios */
+	int rc;                         /* the cross-call's result */
+	struct tv_case_data data[16];
+};
+
+static volatile int tv_go;
+
+static u32 tv_rand(struct tv_worker *w)
+{
+	w->rng ^= w->rng << 13;
+	w->rng ^= w->rng >> 7;
+	w->rng ^= w->rng << 17;
+	return (u32)(w->rng >> 16);
+}
+
+/* Uniform in [0, n): Linux 6.1's prandom_u32_max() (multiply and shift). */
+static u32 tv_rand_below(struct tv_worker *w, u32 n)
+{
+	return (u32)(((u64)tv_rand(w) * n) >> 32);
+}
+
+static unsigned long tv_fix_pages(void)
+{
+	return tv.nr_pages > 0 ? (unsigned long)tv.nr_pages : 1;
+}
+
+/* --- the scenarios (0 passed, -1 failed), as lib/test_vmalloc.c defines them --- */
+
+static int fix_size_alloc_test(struct tv_worker *w)
+{
+	(void)w;
+	for (int i = 0; i < tv.test_loop_count; i++) {
+		u8 *p = vmalloc(tv_fix_pages() * PAGE_SIZE);
+
+		if (!p)
+			return -1;
+		*p = 0;
+		vfree(p);
+	}
+	return 0;
+}
+
+static int full_fit_alloc_test(struct tv_worker *w)
+{
+	unsigned cpus = smp_num_online();
+	unsigned len = (32 - __builtin_clz(cpus ? cpus : 1)) * TV_FULL_FIT_PAGES;
+	void **ptr = vmalloc(sizeof(void *) * len), **junk;
+	int rv = -1;
+
+	(void)w;
+	if (!ptr)
+		return -1;
+	junk = vmalloc(sizeof(void *) * len);
+	if (!junk) {
+		vfree(ptr);
+		return -1;
+	}
+	for (unsigned i = 0; i < len; i++) {
+		ptr[i] = vmalloc(PAGE_SIZE);
+		junk[i] = vmalloc(PAGE_SIZE);
+	}
+	for (unsigned i = 0; i < len; i++)
+		vfree(junk[i]);
+	for (int i = 0; i < tv.test_loop_count; i++) {
+		u8 *p = vmalloc(PAGE_SIZE);
+
+		if (!p)
+			goto out;
+		*p = 1;
+		vfree(p);
+	}
+	rv = 0;
+out:
+	for (unsigned i = 0; i < len; i++)
+		vfree(ptr[i]);
+	vfree(ptr);
+	vfree(junk);
+	return rv;
+}
+
+static int long_busy_list_alloc_test(struct tv_worker *w)
+{
+	void **ptr = vmalloc(sizeof(void *) * TV_BUSY_LIST);
+	int rv = -1;
+
+	(void)w;
+	if (!ptr)
+		return -1;
+	for (int i = 0; i < TV_BUSY_LIST; i++)
+		ptr[i] = vmalloc(PAGE_SIZE);
+	for (int i = 0; i < tv.test_loop_count; i++) {
+		u8 *p1 = vmalloc(100 * PAGE_SIZE), *p2;
+
+		if (!p1)
+			goto out;
+		p2 = vmalloc(PAGE_SIZE);
+		if (!p2) {
+			vfree(p1);
+			goto out;
+		}
+		*p1 = 0;
+		*p2 = 1;
+		vfree(p1);
+		vfree(p2);
+	}
+	rv = 0;
+out:
+	for (int i = 0; i < TV_BUSY_LIST; i++)
+		vfree(ptr[i]);
+	vfree(ptr);
+	return rv;
+}
+
+static int random_size_alloc_test(struct tv_worker *w)
+{
+	for (int i = 0; i < tv.test_loop_count; i++) {
+		unsigned long n = tv_rand_below(w, 100) + 1;
+		u8 *p = vmalloc(n * PAGE_SIZE);
+
+		if (!p)
+			return -1;
+		*p = 1;
+		vfree(p);
+	}
+	return 0;
+}
+
+static int fix_align_alloc_test(struct tv_worker *w)
+{
+	(void)w;
+	for (int i = 0; i < tv.test_loop_count; i++) {
+		void *p = __vmalloc_node(5 * PAGE_SIZE, TV_THREAD_ALIGN << 1, PFA_ZERO,
+					 (void *)THIS_IP);
+
+		if (!p)
+			return -1;
+		vfree(p);
+	}
+	return 0;
+}
+
+/* One random byte gives both: align 2^(r % 23), size (r % 10 + 1) pages. */
+static int random_size_align_alloc_test(struct tv_worker *w)
+{
+	for (int i = 0; i < tv.test_loop_count; i++) {
+		u8 r = (u8)tv_rand(w);
+		unsigned long align = 1ul << (r % 23), size = (r % 10 + 1) * PAGE_SIZE;
+		void *p = __vmalloc_node(size, align, PFA_ZERO, (void *)THIS_IP);
+
+		if (!p)
+			return -1;
+		vfree(p);
+	}
+	return 0;
+}
+
+/* Fails by design: raises the alignment until nothing fits. */
+static int align_shift_alloc_test(struct tv_worker *w)
+{
+	(void)w;
+	for (int i = 0; i < 64; i++) {
+		void *p = __vmalloc_node(PAGE_SIZE, 1ul << i, PFA_ZERO, (void *)THIS_IP);
+
+		if (!p)
+			return -1;
+		vfree(p);
+	}
+	return 0;
+}
+
+/* Linux maps with vm_map_ram()/vm_unmap_ram(); here vmap()/vunmap() (docs/bench.md). */
+static int vm_map_ram_test(struct tv_worker *w)
+{
+	unsigned long n = tv_fix_pages(), got = 0;
+	struct page **pages = kzalloc(n * sizeof(*pages));
+
+	(void)w;
+	if (!pages)
+		return -1;
+	while (got < n && (pages[got] = alloc_page(0)))
+		got++;
+	for (int i = 0; got == n && i < tv.test_loop_count; i++) {
+		u8 *p = vmap(pages, n, VM_MAP, PROT_KERNEL_RW);
+
+		*p = 'a';       /* Linux does not check either: a NULL faults */
+		vunmap(p);
+	}
+	for (unsigned long i = 0; i < got; i++)
+		free_page(pages[i]);
+	kfree(pages);
+	return got != n;
+}
+
+struct tv_case {
+	const char *name;
+	int (*fn)(struct tv_worker *w);
+	const char *not_run;            /* why this kernel cannot run it, or NULL */
+};
+
+/* In Linux's order: bit i of run_test_mask selects tv_cases[i]. */
+static const struct tv_case tv_cases[] = {
+	{ "fix_size_alloc_test", fix_size_alloc_test, NULL },
+	{ "full_fit_alloc_test", full_fit_alloc_test, NULL },
+	{ "long_busy_list_alloc_test", long_busy_list_alloc_test, NULL },
+	{ "random_size_alloc_test", random_size_alloc_test, NULL },
+	{ "fix_align_alloc_test", fix_align_alloc_test, NULL },
+	{ "random_size_align_alloc_test", random_size_align_alloc_test, NULL },
+	{ "align_shift_alloc_test", align_shift_alloc_test, NULL },
+	{ "pcpu_alloc_test", NULL,
+	  "no dynamic per-CPU allocator (__alloc_percpu/free_percpu) in this kernel" },
+	{ "kvfree_rcu_1_arg_vmalloc_test", NULL, "no RCU (kvfree_rcu) in this kernel" },
+	{ "kvfree_rcu_2_arg_vmalloc_test", NULL, "no RCU (kvfree_rcu) in this kernel" },
+	{ "vm_map_ram_test", vm_map_ram_test, NULL },
+};
+#define TV_NR_CASES ARRAY_SIZE(tv_cases)
+
+static bool tv_selected(unsigned i)
+{
+	return (tv.run_test_mask >> i) & 1;
+}
+
+/* --- the driver, as the module's test_func() / do_concurrent_test() ---------- */
+
+/* Linux's shuffle_array(): j below i, so no scenario keeps its place. */
+static void tv_shuffle(struct tv_worker *w, int *order, int n)
+{
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)tv_rand_below(w, (u32)i), x = order[i];
+
+		order[i] = order[j];
+		order[j] = x;
+	}
+}
+
+static void tv_run_case(struct tv_worker *w, unsigned idx)
+{
+	struct tv_case_data *d = &w->data[idx];
+	u64 start = bench_now(), ns;
+
+	for (int r = 0; r < tv.test_repeat_count; r++) {
+		if (!tv_cases[idx].fn(w))
+			d->passed++;
+		else
+			d->failed++;
+	}
+	ns = bench_cycles_to_ns(bench_now() - start);
+	d->ns = ns;
+	d->usec = ns / 1000 / (u32)tv.test_repeat_count;
+}
+
+static void tv_worker_fn(void *arg)
+{
+	struct tv_worker *w = arg;
+	int order[TV_NR_CASES];
+
+	for (unsigned i = 0; i < TV_NR_CASES; i++)
+		order[i] = (int)i;
+	if (!tv.sequential_test_order)
+		tv_shuffle(w, order, TV_NR_CASES);
+	while (!__atomic_load_n(&tv_go, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	w->start = bench_now();
+	for (unsigned i = 0; i < TV_NR_CASES; i++) {
+		unsigned idx = (unsigned)order[i];
+
+		if (tv_selected(idx) && tv_cases[idx].fn)
+			tv_run_case(w, idx);
+	}
+	w->stop = bench_now();
+}
+
+/* `name=` or `test_vmalloc.name=` (a built-in module's spelling), else `def`. */
+static const char *tv_param(const char *name)
+{
+	char key[64];
+	const char *v;
+
+	snprintf(key, sizeof(key), "test_vmalloc.%s", name);
+	v = cmdline_get(key);
+	return v ? v : cmdline_get(name);
+}
+
+static int tv_param_int(const char *name, int def)
+{
+	const char *v = tv_param(name);
+	u64 x;
+
+	if (!v)
+		return def;
+	if (*v == '-')
+		return parse_u64(v + 1, &x) && x <= LINUX_INT_MAX ? -(int)x : def;
+	return parse_u64(v, &x) && x <= 0xffffffffull ? (int)(u32)x : def;
+}
+
+/* Linux's bool parameters: bare, 1/y/Y true; 0/n/N false. */
+static bool tv_param_bool(const char *name, bool def)
+{
+	const char *v = tv_param(name);
+
+	if (!v)
+		return def;
+	if (!*v || *v == '1' || *v == 'y' || *v == 'Y')
+		return true;
+	if (*v == '0' || *v == 'n' || *v == 'N')
+		return false;
+	return def;
+}
+
+static void tv_read_params(void)
+{
+	tv.nr_threads = tv_param_int("nr_threads", 0);
+	tv.sequential_test_order = tv_param_bool("sequential_test_order", false);
+	tv.test_repeat_count = tv_param_int("test_repeat_count", 1);
+	tv.test_loop_count = tv_param_int("test_loop_count", 1000000);
+	tv.nr_pages = tv_param_int("nr_pages", 0);
+	tv.use_huge = tv_param_bool("use_huge", false);
+	tv.run_test_mask = tv_param_int("run_test_mask", LINUX_INT_MAX);
+	/* Linux's init_test_configurtion(): clamp, then at least 1 of each. */
+	if (tv.nr_threads < 1)
+		tv.nr_threads = 1;
+	if (tv.nr_threads > 0xffff)
+		tv.nr_threads = 0xffff;
+	if (tv.test_repeat_count <= 0)
+		tv.test_repeat_count = 1;
+	if (tv.test_loop_count <= 0)
+		tv.test_loop_count = 1;
+}
+
+/* The lines about what this kernel does differently; the workers it can run. */
+static unsigned tv_explain(void)
+{
+	unsigned cpus = smp_num_online(), n = (unsigned)tv.nr_threads;
+
+	printk("test_vmalloc: nr_threads=%d sequential_test_order=%d test_repeat_count=%d "
+	       "test_loop_count=%d nr_pages=%d use_huge=%d run_test_mask=%d\n", tv.nr_threads,
+	       tv.sequential_test_order, tv.test_repeat_count, tv.test_loop_count, tv.nr_pages,
+	       tv.use_huge, tv.run_test_mask);
+	if (tv.use_huge)
+		printk("test_vmalloc: use_huge=1 not supported (no huge vmalloc mappings): "
+		       "fix_size_alloc_test maps 4 KiB pages\n");
+	for (unsigned i = 0; i < TV_NR_CASES; i++)
+		if (tv_selected(i) && tv_cases[i].not_run)
+			printk("test_vmalloc: %s (id %u) not run: %s\n", tv_cases[i].name, 1u << i,
+			       tv_cases[i].not_run);
+	if (n > cpus || n > SMP_MAX_CPUS) {
+		n = cpus < SMP_MAX_CPUS ? cpus : SMP_MAX_CPUS;
+		printk("test_vmalloc: nr_threads=%d but %u CPU%s online and no scheduler to share "
+		       "them: running %u worker%s, one per CPU\n", tv.nr_threads, cpus,
+		       cpus == 1 ? "" : "s", n, n == 1 ? "" : "s");
+	}
+	return n;
+}
+
+/* Posts workers 1..n-1 to the next online CPUs; their CPU numbers in cpu[]. */
+static unsigned tv_start_others(struct tv_worker *w, unsigned n, unsigned *cpu)
+{
+	unsigned started = 1, self = smp_processor_id();
+
+	for (unsigned c = 0; c < SMP_MAX_CPUS && started < n; c++) {
+		if (c == self || !smp_cpu_online(c))
+			continue;
+		if (smp_call_start(c, tv_worker_fn, &w[started])) {
+			printk("test_vmalloc: failed to start worker %u on CPU %u\n", started, c);
+			continue;
+		}
+		cpu[started++] = c;
+	}
+	return started;
+}
+
+static void tv_report(const struct tv_worker *w, unsigned n)
+{
+	char name[80];
+
+	for (unsigned k = 0; k < n; k++) {
+		if (w[k].rc)
+			printk("test_vmalloc: worker %u did not complete (%d): its figures are "
+			       "partial\n", k, w[k].rc);
+		for (unsigned i = 0; i < TV_NR_CASES; i++) {
+			const struct tv_case_data *d = &w[k].data[i];
+
+			if (!tv_selected(i) || !tv_cases[i].fn)
+				continue;
+			printk("Summary: %s passed: %d failed: %d repeat: %d loops: %d avg: %llu usec\n",
+			       tv_cases[i].name, d->passed, d->failed, tv.test_repeat_count,
+			       tv.test_loop_count, (unsigned long long)d->usec);
+		}
+		printk("All test took worker%u=%llu cycles\n", k,
+		       (unsigned long long)(w[k].stop - w[k].start));
+	}
+	for (unsigned k = 0; k < n; k++)
+		for (unsigned i = 0; i < TV_NR_CASES; i++) {
+			const struct tv_case_data *d = &w[k].data[i];
+			u64 loops = (u64)tv.test_loop_count * (u64)tv.test_repeat_count;
+
+			if (!tv_selected(i) || !tv_cases[i].fn)
+				continue;
+			snprintf(name, sizeof(name), n > 1 ? "vmalloc_%s_worker%u" : "vmalloc_%s",
+				 tv_cases[i].name, k);
+			bench_report(name, "usec", d->usec, (u64)tv.test_loop_count, "usec");
+			/* align_shift's 64 tries do not follow the loop count */
+			if (tv_cases[i].fn != align_shift_alloc_test)
+				bench_report(name, "ns_per_loop", d->ns / loops, loops, "ns");
+		}
+}
+
+static void bench_test_vmalloc(void)
+{
+	unsigned cpu[SMP_MAX_CPUS] = { 0 }, n;
+	struct tv_worker *w;
+
+	tv_read_params();
+	n = tv_explain();
+	if (KCONFIG_DEBUG)
+		printk("test_vmalloc: KCONFIG_DEBUG=1, poisoning is on: figures are not representative\n");
+	w = kzalloc(n * sizeof(*w));
+	if (!w) {
+		printk("test_vmalloc: out of memory for %u workers\n", n);
+		return;
+	}
+	for (unsigned k = 0; k < n; k++)
+		w[k] = (struct tv_worker){ .id = k, .rng = 0x9e3779b97f4a7c15ull * (k + 1) };
+	tv_go = 0;
+	n = tv_start_others(w, n, cpu);
+	__atomic_store_n(&tv_go, 1, __ATOMIC_RELEASE);
+	tv_worker_fn(&w[0]);
+	for (unsigned k = 1; k < n; k++)
+		w[k].rc = smp_call_wait(cpu[k], TV_WORKER_TIMEOUT_MS);
+	tv_report(w, n);
+	kfree(w);
+}
+KBENCH("vmalloc", bench_test_vmalloc);
