@@ -4,7 +4,7 @@
 #   make run        boot it in QEMU, serial console on this terminal
 #   make test       every test configuration, then the summary line
 #   make debug      boot halted with a GDB stub and attach GDB
-#   make bench      benchmarks (see docs/testing.md, "Benchmarks")
+#   make bench      benchmarks (see docs/bench.md)
 #   make clean
 #
 # Variables: CC=clang, CROSS=x86_64-elf- (a cross toolchain prefix),

@@ -12,7 +12,7 @@ left out; the table shows them separately.  Prints one
 
     # bench: name=<scenario> metric=instructions_per_op value=<n> n=<ops>
 
-line per scenario (docs/testing.md, "Benchmarks"), then the table.  Fails if no dump names a
+line per scenario (docs/bench.md), then the table.  Fails if no dump names a
 scenario.
 """
 

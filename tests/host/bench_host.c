@@ -10,7 +10,7 @@
  * `n` operations with instrumentation on and dumps the counters with its
  * name (CALLGRIND_DUMP_STATS_AT). arch/host/callgrind-report.py reads the
  * dumps and prints instructions per operation in `# bench:` lines
- * (docs/testing.md, "Benchmarks") and a table. Outside callgrind the client
+ * (docs/bench.md) and a table. Outside callgrind the client
  * requests do nothing and the scenarios simply run.
  *
  * The build is the benchmark one: -O2, KCONFIG_DEBUG=0 (no poisoning, no
