@@ -1,10 +1,11 @@
 /* The benchmark runner: registered scenarios, figure lines, final table. */
 #include "kernel/bench.h"
-#include "asm/cpu.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/tsc_calibrate.h"
+#include "asm/cpu.h"
 #include "kernel/cmdline.h"
 #include "kernel/lib/format.h"
+#include "kernel/lib/sort.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk.h"
 #include "tests/ktest.h"
@@ -46,14 +47,7 @@ u64 bench_cycles_to_ns(u64 cycles)
 
 u64 bench_median(u64 *v, unsigned n)
 {
-	for (unsigned i = 1; i < n; i++) {
-		u64 x = v[i];
-		unsigned j = i;
-
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
+	sort_u64(v, n);
 	return n ? v[n / 2] : 0;
 }
 

@@ -10,6 +10,7 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/timer.h"
 #include "asm/cpu.h"
+#include "kernel/lib/sort.h"
 
 #define PM_TIMER_HZ     3579545u
 #define PM_SAMPLE_TRIES 8
@@ -63,18 +64,6 @@ static u64 pm_window_hz(const struct pm_timer *pm, unsigned ms)
 	u32 elapsed = (t1 - t0) & pm->mask;
 
 	return elapsed ? (c1 - c0) * PM_TIMER_HZ / elapsed : 0;
-}
-
-static void sort_u64(u64 *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++) {
-		u64 x = v[i];
-		unsigned j = i;
-
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
 }
 
 /* Keeps the middle half of the sorted windows `hz[0..n)` in `c`. */
