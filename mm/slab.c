@@ -209,12 +209,35 @@ static struct page *slab_new_locked(struct kmem_cache *c)
 	return page;
 }
 
-static void slab_release_locked(struct kmem_cache *c, struct page *page)
+/*
+ * A slab that has just emptied. One per cache is kept as the spare (still
+ * threaded and poisoned, its frame still the cache's): a cache whose user
+ * allocates and frees one object in turn, as every vmalloc call does with
+ * its vm_struct, would otherwise build a slab and give it back each time.
+ * Any other goes back to the frame allocator.
+ */
+static void slab_empty_locked(struct kmem_cache *c, struct page *page)
 {
 	page_list_del(&c->partial, page);
+	if (!c->spare) {
+		c->spare = page;
+		return;
+	}
 	c->nr_slabs--;
 	page->private = 0;
 	free_page(page);
+}
+
+/* A slab with a free object when `partial` has none: the spare, else a new one. */
+static struct page *slab_refill_locked(struct kmem_cache *c)
+{
+	struct page *page = c->spare;
+
+	if (!page)
+		return slab_new_locked(c);
+	c->spare = NULL;
+	page_list_add(&c->partial, page);
+	return page;
 }
 
 static void *slab_alloc(struct kmem_cache *c, unsigned long caller)
@@ -230,7 +253,7 @@ static void *slab_alloc(struct kmem_cache *c, unsigned long caller)
 	if (fault_inject_should_fail(FAULT_SLAB))
 		return NULL;
 	irq = spin_lock_irqsave(&c->lock);
-	page = c->partial.first ? c->partial.first : slab_new_locked(c);
+	page = c->partial.first ? c->partial.first : slab_refill_locked(c);
 	if (!page)
 		goto out;
 	s = slab_of(page);
@@ -271,7 +294,7 @@ static const char *slab_free_locked(struct kmem_cache *c, struct page *page, voi
 	}
 	c->nr_active--;
 	if (s->inuse == 0)
-		slab_release_locked(c, page);
+		slab_empty_locked(c, page);
 	return NULL;
 }
 
@@ -375,6 +398,10 @@ void kmem_cache_destroy(struct kmem_cache *cache)
 		      "%s still has %lu objects in use, not destroyed", cache->name, active))
 		return;
 	cache_list_del(cache);
+	if (cache->spare) {
+		cache->spare->private = 0;
+		free_page(cache->spare);
+	}
 	slab_free("kmem_cache_destroy", &kmem_cache_cache, cache, RET_IP);
 }
 
@@ -383,6 +410,7 @@ void kmem_cache_get_stats(struct kmem_cache *c, struct kmem_cache_stats *st)
 	unsigned long irq = spin_lock_irqsave(&c->lock);
 
 	st->active_objs = c->nr_active;
+	st->nr_spare = c->spare ? 1 : 0;
 	if (c == &kmalloc_large) {
 		st->num_objs = c->nr_active;
 		st->nr_pages = c->nr_slabs;
@@ -408,6 +436,7 @@ void slab_get_stats(struct kmem_cache_stats *sum)
 		sum->num_objs += st.num_objs;
 		sum->nr_slabs += st.nr_slabs;
 		sum->nr_pages += st.nr_pages;
+		sum->nr_spare += st.nr_spare;
 	}
 	spin_unlock_irqrestore(&slab_caches_lock, irq);
 }
@@ -515,8 +544,12 @@ size_t ksize(const void *ptr)
 
 /* --- checking and printing ------------------------------------------- */
 
-/* What is wrong with slab `page` of `c` on list `full` or not, or NULL. */
-static const char *check_slab(const struct kmem_cache *c, struct page *page, bool full)
+/* The lists a slab can be on, as check_slab() judges it. */
+enum slab_place { ON_PARTIAL, ON_FULL, AS_SPARE };
+
+/* What is wrong with slab `page` of `c` in `place`, or NULL. */
+static const char *check_slab(const struct kmem_cache *c, struct page *page,
+			      enum slab_place place)
 {
 	u64 seen[MAX_OBJS_PER_SLAB / BITS_PER_WORD];
 	struct slab *s = slab_of(page);
@@ -526,9 +559,11 @@ static const char *check_slab(const struct kmem_cache *c, struct page *page, boo
 		return "frame is not a slab of this cache";
 	for (unsigned w = 0; w < words; w++)
 		used += bit_count(s->used[w]);
-	if (used != s->inuse || !s->inuse || s->inuse > c->objs_per_slab)
-		return "in-use count wrong (or an empty slab kept)";
-	if (full != (s->inuse == c->objs_per_slab))
+	if (used != s->inuse || s->inuse > c->objs_per_slab)
+		return "in-use count wrong";
+	if ((place == AS_SPARE) != !s->inuse)
+		return "an empty slab kept besides the spare, or a spare in use";
+	if (place != AS_SPARE && (place == ON_FULL) != (s->inuse == c->objs_per_slab))
 		return "slab on the wrong list";
 	memset(seen, 0, sizeof(seen));
 	for (void *obj = s->freelist; obj; obj = *(void **)obj) {
@@ -561,7 +596,7 @@ static const char *check_list(const struct kmem_cache *c, const struct page_list
 			*frames += 1ul << page->order;
 			*active += 1;
 		} else {
-			why = check_slab(c, page, full);
+			why = check_slab(c, page, full ? ON_FULL : ON_PARTIAL);
 			*frames += 1;
 			*active += slab_of(page)->inuse;
 		}
@@ -584,6 +619,11 @@ static bool check_cache(struct kmem_cache *c)
 	why = check_list(c, &c->partial, false, &active, &frames, &bad);
 	if (!why)
 		why = check_list(c, &c->full, true, &active, &frames, &bad);
+	if (!why && c->spare) {
+		why = check_slab(c, c->spare, AS_SPARE);
+		bad = why ? c->spare : NULL;
+		frames++;
+	}
 	if (!why && (active != c->nr_active || frames != c->nr_slabs))
 		why = "counters do not match the slabs";
 	spin_unlock_irqrestore(&c->lock, irq);

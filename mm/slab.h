@@ -16,7 +16,9 @@
  * free or a pointer into the middle of an object is caught exactly. A slab
  * is on its cache's `partial` list while it has a free object and on
  * `full` otherwise; a slab whose last object is freed goes back to the
- * frame allocator at once, so an idle cache holds no memory.
+ * frame allocator, but for one per cache, kept as its `spare` for the next
+ * refill, so an idle cache holds at most one frame (given back by
+ * kmem_cache_destroy()).
  *
  * kmalloc() serves sizes up to KMALLOC_MAX_CACHE_SIZE from caches of
  * fixed size classes and larger sizes (up to 4 MiB) with whole blocks of
@@ -55,6 +57,7 @@ struct kmem_cache {
 	spinlock_t lock;                /* covers the fields below and the cache's slabs */
 	struct page_list partial;       /* slabs with at least one free object */
 	struct page_list full;          /* slabs with none */
+	struct page *spare;             /* one empty slab kept for the next refill, or NULL */
 	unsigned long nr_active;        /* objects handed out and not freed */
 	unsigned long nr_slabs;         /* slabs (frames) held; "pages" for kmalloc-large */
 	unsigned long nr_allocs;        /* successful allocations since creation */
@@ -76,6 +79,7 @@ struct kmem_cache_stats {
 	unsigned long num_objs;         /* objects the slabs have room for */
 	unsigned long nr_slabs;         /* slabs held */
 	unsigned long nr_pages;         /* frames held (large kmalloc: every frame) */
+	unsigned long nr_spare;         /* of those, kept as empty spares */
 };
 
 /*

@@ -19,9 +19,9 @@ void mm_snapshot_take(struct mm_snapshot *snap)
 	slab_get_stats(&slab);
 	vmap_get_stats(&kernel_vmap_space, &vmap);
 	*snap = (struct mm_snapshot){
-		.free_frames = pfa_free_pages(),
+		.free_frames = pfa_free_pages() + slab.nr_spare,
 		.slab_objects = slab.active_objs,
-		.slab_pages = slab.nr_pages,
+		.slab_pages = slab.nr_pages - slab.nr_spare,
 		.pgtable_pages = pgtable_total_tables(),
 		.vmap_busy = vmap.nr_busy,
 		.vmap_free = vmap.nr_free,

@@ -11,9 +11,10 @@
 
 /* Counters that must come back after an operation is undone or failed. */
 struct mm_snapshot {
-	unsigned long free_frames;      /* pfa_free_pages() */
+	unsigned long free_frames;      /* pfa_free_pages(), the slab caches' spares included */
 	unsigned long slab_objects;     /* objects in use, every cache */
-	unsigned long slab_pages;       /* frames held by slab, kmalloc-large included */
+	unsigned long slab_pages;       /* frames held by slab, kmalloc-large included,
+					   spares not (a cache keeps one on purpose) */
 	unsigned long pgtable_pages;    /* table pages of every tree */
 	unsigned long vmap_busy;        /* areas in the kernel vmap space's trees */
 	unsigned long vmap_free;
