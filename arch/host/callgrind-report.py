@@ -21,6 +21,7 @@ import sys
 
 TRIGGER = re.compile(r"desc: Trigger: Client Request: bench name=(\S+) n=(\d+)")
 NAMED = re.compile(r"(fl|fi|fe)=\((\d+)\)(?: (.*))?")
+CALLEE_FILE = re.compile(r"cf[il]=\((\d+)\) (.*)")     # a file first named as a callee's
 SIMULATED = "/arch/host/"
 
 
@@ -28,7 +29,7 @@ def read_dump(path):
     """Return (name, ops, total Ir, Ir in the simulated CPU) of a scenario's dump, or None."""
     name = ops = None
     files = {}
-    current = ""
+    current = fl_file = ""
     total = simulated = 0
     skip_next = False
     with open(path, errors="replace") as f:
@@ -43,6 +44,15 @@ def read_dump(path):
                 if m[3] is not None:
                     files[m[2]] = m[3]
                 current = files.get(m[2], "")
+                if m[1] == "fl":
+                    fl_file = current
+                continue
+            m = CALLEE_FILE.match(line)
+            if m:
+                files[m[1]] = m[2]
+                continue
+            if line.startswith("fn="):
+                current = fl_file       # a new function: back to its own file (fi/fe were inline)
                 continue
             if line.startswith("calls="):
                 skip_next = True        # the next line is the call's inclusive cost
