@@ -110,6 +110,15 @@ int pgtable_map_pages(struct pgtable *pt, unsigned long va, struct page *const *
 		      unsigned long nr, unsigned prot);
 
 /*
+ * pgtable_map_pages() for a caller that words its own refusal: when a page
+ * of the range is already mapped it prints nothing, sets *busy to that
+ * page's address (the first in address order) and returns -EBUSY, with
+ * nothing of the call left. *busy is 0 on any other result.
+ */
+int pgtable_map_pages_quiet(struct pgtable *pt, unsigned long va, struct page *const *pages,
+			    unsigned long nr, unsigned prot, unsigned long *busy);
+
+/*
  * Maps [va, va + size) to the physical range from `pa` (page-aligned) with
  * `prot`. With PGTABLE_HUGE, a 2 MiB or 1 GiB leaf is used wherever va and
  * pa are both aligned to it, the range covers it, the CPU has it and no

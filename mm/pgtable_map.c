@@ -20,6 +20,7 @@ struct map_ctx {
 	bool huge;                      /* huge leaves allowed */
 	pte_t bits[ARCH_PT_LEVELS];     /* leaf bits of each level */
 	bool populate;                  /* build the tables only, no leaves */
+	bool quiet_busy;                /* -EBUSY: no warning, the caller words it */
 	unsigned long stamp;            /* carried by the tables this call allocates */
 	unsigned long stop;             /* where it failed: leaves below are the call's */
 };
@@ -158,9 +159,26 @@ static int map_range(struct map_ctx *c, const struct pt_call *call, unsigned lon
 	if (err)
 		map_undo(c, end);
 	spin_unlock_irqrestore(&c->pt->lock, flags);
-	if (err && err != -ENOMEM)
+	if (err && err != -ENOMEM && !(err == -EBUSY && c->quiet_busy))
 		pt_warn(call, "0x%lx %s", c->stop, map_error(err));
 	return err;
+}
+
+/* The arguments and body of both page-array maps; `c` says how loud -EBUSY is. */
+static int map_pages_call(struct map_ctx *c, const struct pt_call *call, unsigned long nr,
+			  unsigned prot)
+{
+	int err = 0;
+
+	if (!c->pages || !nr || nr > (~0ul >> PAGE_SHIFT)) {
+		pt_warn(call, "%lu pages at %p: no pages or too many", nr, (void *)c->pages);
+		err = -EINVAL;
+	}
+	if (!err)
+		err = pt_check_range(call, c->start, nr << PAGE_SHIFT);
+	if (!err)
+		err = pt_check_prot(call, prot);
+	return err ? err : map_range(c, call, nr << PAGE_SHIFT, prot);
 }
 
 int pgtable_map_pages(struct pgtable *pt, unsigned long va, struct page *const *pages,
@@ -168,17 +186,19 @@ int pgtable_map_pages(struct pgtable *pt, unsigned long va, struct page *const *
 {
 	struct pt_call call = PT_CALL("pgtable_map_pages");
 	struct map_ctx c = { .pt = pt, .start = va, .pages = pages };
-	int err = 0;
 
-	if (!pages || !nr || nr > (~0ul >> PAGE_SHIFT)) {
-		pt_warn(&call, "%lu pages at %p: no pages or too many", nr, (void *)pages);
-		err = -EINVAL;
-	}
-	if (!err)
-		err = pt_check_range(&call, va, nr << PAGE_SHIFT);
-	if (!err)
-		err = pt_check_prot(&call, prot);
-	return err ? err : map_range(&c, &call, nr << PAGE_SHIFT, prot);
+	return map_pages_call(&c, &call, nr, prot);
+}
+
+int pgtable_map_pages_quiet(struct pgtable *pt, unsigned long va, struct page *const *pages,
+			    unsigned long nr, unsigned prot, unsigned long *busy)
+{
+	struct pt_call call = PT_CALL("pgtable_map_pages");
+	struct map_ctx c = { .pt = pt, .start = va, .pages = pages, .quiet_busy = true };
+	int err = map_pages_call(&c, &call, nr, prot);
+
+	*busy = err == -EBUSY ? c.stop : 0;
+	return err;
 }
 
 int pgtable_map_phys(struct pgtable *pt, unsigned long va, phys_addr_t pa,

@@ -15,8 +15,8 @@
  *
  * Locking: none of its own. The area must stay alive during a call (its
  * owner frees it); the page table's lock makes each map and unmap atomic.
- * On SMP two maps of overlapping ranges can race past the -EBUSY check;
- * the walker then refuses the second one (its own warning, -EBUSY).
+ * The -EBUSY check is the walker's, under the page table's lock, so two
+ * maps of overlapping ranges on two CPUs cannot both pass it.
  */
 #include "mm/vm_sparse.h"
 #include "kernel/errno.h"
@@ -113,28 +113,20 @@ static int check_pages(const struct sparse_call *c, struct page **pages)
 	return 0;
 }
 
-/* Stops a walk at the first leaf, recording where it is. */
-static int first_leaf(const struct pgtable_entry *e, void *ctx)
-{
-	if (!e->leaf)
-		return 0;
-	*(unsigned long *)ctx = e->va;
-	return 1;
-}
-
 /*
- * Check 5: nothing mapped in the range yet. Done before mapping so that
- * the refusal is this function's one warning line (the walker would name
- * itself); it reads only tables that exist, so a fresh range costs little.
+ * Check 5, nothing mapped in the range yet, is the walker's: it refuses a
+ * present entry quietly (undoing what it wrote), so the refusal is this
+ * function's one warning line, without a walk of the range beforehand.
  */
-static int check_unmapped(const struct sparse_call *c)
+static int map_unless_busy(const struct sparse_call *c, struct page **pages)
 {
-	unsigned long where = 0;
+	unsigned long busy;
+	int err = pgtable_map_pages_quiet(KPT, c->start, pages, (c->end - c->start) >> PAGE_SHIFT,
+					  PROT_KERNEL_RW, &busy);
 
-	if (pgtable_walk(KPT, c->start, c->end, first_leaf, &where) == 0)
-		return 0;
-	sparse_warn(c, "0x%lx is already mapped", MAX(where, c->start));
-	return -EBUSY;
+	if (err == -EBUSY)
+		sparse_warn(c, "0x%lx is already mapped", busy);
+	return err;
 }
 
 int vm_area_map_pages(struct vm_struct *area, unsigned long start, unsigned long end,
@@ -146,10 +138,7 @@ int vm_area_map_pages(struct vm_struct *area, unsigned long start, unsigned long
 	if (!err)
 		err = check_pages(&c, pages);
 	if (!err)
-		err = check_unmapped(&c);
-	if (!err)
-		err = pgtable_map_pages(KPT, start, pages, (end - start) >> PAGE_SHIFT,
-					PROT_KERNEL_RW);
+		err = map_unless_busy(&c, pages);
 	mm_op_done(c.fn, c.caller);
 	return err;
 }
