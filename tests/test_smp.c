@@ -146,10 +146,10 @@ static void vfree_then_purge_faults_on_the_other_cpu(struct ktest *t)
 	expect_other_read_faults(t, p);
 }
 
-static void vm_area_unmap_pages_faults_on_the_other_cpu(struct ktest *t)
+/* Maps `page` at the start of sparse `area`, writes it and puts it in CPU 1's TLB. */
+static unsigned long map_and_warm_other_tlb(struct ktest *t, struct vm_struct *area,
+					    struct page *page)
 {
-	struct vm_struct *area = get_vm_area(2 * PAGE_SIZE, VM_SPARSE);
-	struct page *page = alloc_page(0);
 	unsigned long va;
 
 	ASSERT_NOT_NULL(t, area);
@@ -158,6 +158,15 @@ static void vm_area_unmap_pages_faults_on_the_other_cpu(struct ktest *t)
 	ASSERT_EQ(t, vm_area_map_pages(area, va, va + PAGE_SIZE, &page), 0);
 	*(u64 *)va = MAGIC;
 	warm_other_tlb(t, (void *)va);
+	return va;
+}
+
+static void vm_area_unmap_pages_faults_on_the_other_cpu(struct ktest *t)
+{
+	struct vm_struct *area = get_vm_area(2 * PAGE_SIZE, VM_SPARSE);
+	struct page *page = alloc_page(0);
+	unsigned long va = map_and_warm_other_tlb(t, area, page);
+
 	vm_area_unmap_pages(area, va, va + PAGE_SIZE);
 	expect_other_read_faults(t, (void *)va);
 	free_vm_area(area);
@@ -168,16 +177,10 @@ static void free_vm_area_of_a_sparse_area_faults_on_the_other_cpu(struct ktest *
 {
 	struct vm_struct *area = get_vm_area(2 * PAGE_SIZE, VM_SPARSE);
 	struct page *page = alloc_page(0);
+	unsigned long va = map_and_warm_other_tlb(t, area, page);
 	struct ktest_capture cap;
 	char buf[256];
-	unsigned long va;
 
-	ASSERT_NOT_NULL(t, area);
-	ASSERT_NOT_NULL(t, page);
-	va = (unsigned long)area->addr;
-	ASSERT_EQ(t, vm_area_map_pages(area, va, va + PAGE_SIZE, &page), 0);
-	*(u64 *)va = MAGIC;
-	warm_other_tlb(t, (void *)va);
 	/* Freed with a page still mapped: one warning (asked for), flushed at once. */
 	ktest_capture_start(&cap, buf, sizeof(buf), true);
 	free_vm_area(area);
