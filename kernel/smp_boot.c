@@ -148,8 +148,12 @@ static int alloc_stacks(struct percpu *p)
 {
 	struct vstack k, df;
 
-	if (vstack_alloc(&k, KSTACK_SIZE) || vstack_alloc(&df, DF_STACK_SIZE))
+	if (vstack_alloc(&k, KSTACK_SIZE))
 		return -1;
+	if (vstack_alloc(&df, DF_STACK_SIZE)) {
+		vstack_free(&k);
+		return -1;
+	}
 	p->stack_top = k.top;
 	p->df_stack_bottom = df.bottom;
 	p->df_stack_top = df.top;
