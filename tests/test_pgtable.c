@@ -10,6 +10,7 @@
  * its tables; the suite's exit hook cleans up after a failed assertion.
  */
 #include "tests/ktest.h"
+#include "tests/ktest_leak.h"
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
@@ -183,9 +184,11 @@ static void map_query_unmap_round_trip(struct ktest *t)
 	/*
 	 * Earlier users of the vmalloc range (vmalloc keeps its page tables)
 	 * may have left empty tables here, which the unmap below would free:
-	 * trim them first so the count after the unmap is exact.
+	 * trim them first so the count after the unmap is exact, and judge
+	 * the case's leaks from after the trim.
 	 */
 	ASSERT_EQ(t, pgtable_unmap(KPT, b->va, size, NULL, PGTABLE_FREE_TABLES), 0);
+	ktest_leak_rebase_case();
 	fx.tables_before = pgtable_nr_tables(KPT);
 	for (unsigned long i = 0; i < b->nr; i++)
 		pages[i] = fx_page(t, 0xab00 + i);
