@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # `make test`: boots the kernel in every test configuration and checks its
 # KTAP log with scripts/ktest.py, runs the runner's own tests, and checks
 # that a deliberately failing, faulting and hanging test is caught and
@@ -6,11 +6,16 @@
 #
 #   run-tests.sh --build DIR --kernel ELF [--only NAME] [--update-expected]
 #
+# The boots and the host stage run TEST_JOBS at a time (default: the
+# number of CPUs); each one's output is printed whole when it ends, so
+# lines of two stages never mix. TEST_JOBS=1 runs them one by one.
+#
 # Each configuration's log must have a result for every case listed in
 # tests/expected/<name>.txt; --update-expected rewrites those lists from
 # the kernel's own `ktest.list` (make test-update-expected). KTEST_SILENCE
 # (default 60) is how many seconds a running case may print nothing.
 # JUnit XML: DIR/junit/<name>.xml.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"     # `wait -n` below
 set -u
 
 build=build kernel= only= update=0
@@ -107,25 +112,35 @@ if selected runner; then
 	tail -n 3 "$logs/runner.log"
 fi
 
-echo "$configs" | while IFS='|' read -r name timeout opts cmdline; do
-	[ -n "$name" ] || continue
-	selected "$name" || continue
-	echo "== $name: $opts, command line \"$cmdline\""
-	boot_config "$name" "$timeout" "$opts" "$cmdline"
-done
+# --- stages in parallel ----------------------------------------------------
+jobs_max=${TEST_JOBS:-$(nproc 2> /dev/null || echo 1)}
+running=0
 
-green_logs=$(echo "$configs" | while IFS='|' read -r name rest; do
-	[ -n "$name" ] && selected "$name" && echo "$logs/$name.log"; done)
-if [ -n "$green_logs" ]; then
-	echo "== ci-grep: grep -E 'BUG:|WARNING:|Oops:' <log> | grep -v expected finds nothing"
-	# shellcheck disable=SC2086
-	ci_grep $green_logs
-fi
+# Runs "$@" in the background as stage `name` once fewer than jobs_max run;
+# its output goes to $logs/<name>.out and is printed whole when it ends.
+start_stage() {
+	stage=$1; shift
+	if [ "$running" -ge "$jobs_max" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	echo "== $stage: started"
+	( t0=$(date +%s)
+	  "$@" > "$logs/$stage.out" 2>&1
+	  flock "$logs/.print.lock" sh -c 'cat "$1"; echo "== $2: done in $3 s"' _ \
+		"$logs/$stage.out" "$stage" $(($(date +%s) - t0)) ) &
+	running=$((running + 1))
+}
+
+boot_stage() {
+	echo "== $1: $3, command line \"$4\""
+	boot_config "$@"
+}
 
 # Demo boots write their runner verdicts under demo/, not results/: they
 # are meant to fail. check-demo.py turns them into one result that passes
 # when every misbehaving test was caught and named.
-if selected harness-demo; then
+harness_demo() {
 	echo "== harness-demo: failing, faulting, warning, leaking, hanging and crashing tests, and a filter that matches nothing, must be caught and named"
 	demo=$build/demo
 	mkdir -p "$demo"
@@ -157,14 +172,34 @@ if selected harness-demo; then
 		"harness-demo-hang=$demo/harness-demo-hang.out:$demo/harness-demo-hang.json" \
 		"harness-demo-crash=$demo/harness-demo-crash.out:$demo/harness-demo-crash.json" \
 		"harness-demo-nothing=$demo/harness-demo-nothing.out:$demo/harness-demo-nothing.json"
-fi
+}
 
 # mm/ built for the host (arch/host/host.mk, docs/host.md): the test suites
 # under ASan+UBSan, then under Valgrind, and a short fuzz run. Results:
 # host-asan, host-valgrind, host-fuzz (host-build if the build fails).
-if selected host; then
+host_stage() {
 	echo "== host: mm/ on the host under ASan+UBSan and Valgrind, and ${FUZZ_SMOKE_SECONDS:-30} s of fuzzing"
 	make -s --no-print-directory host-check BUILD="$build" || true
+}
+
+# The host stage first (the longest), then the boots in the table's order.
+selected host && start_stage host host_stage
+while IFS='|' read -r name timeout opts cmdline; do
+	[ -n "$name" ] || continue
+	selected "$name" || continue
+	start_stage "$name" boot_stage "$name" "$timeout" "$opts" "$cmdline"
+done <<EOF_CONFIGS
+$configs
+EOF_CONFIGS
+selected harness-demo && start_stage harness-demo harness_demo
+wait
+
+green_logs=$(echo "$configs" | while IFS='|' read -r name rest; do
+	[ -n "$name" ] && selected "$name" && echo "$logs/$name.log"; done)
+if [ -n "$green_logs" ]; then
+	echo "== ci-grep: grep -E 'BUG:|WARNING:|Oops:' <log> | grep -v expected finds nothing"
+	# shellcheck disable=SC2086
+	ci_grep $green_logs
 fi
 
 echo "== summary"
