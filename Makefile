@@ -63,7 +63,8 @@ endif
 KERNEL   := $(BUILD)/kernel.elf
 ISO      := $(BUILD)/kernel.iso
 
-.PHONY: all kernel iso run debug test test-update-expected bench bench-linux-params stress clean deps ktap-compat
+.PHONY: all kernel iso run debug test test-update-expected bench bench-linux-params stress clean deps ktap-compat \
+	picture readme-example
 all: iso
 kernel: $(KERNEL)
 iso: $(ISO)
@@ -138,6 +139,22 @@ debug: deps kernel
 
 test: deps kernel
 	@sh scripts/run-tests.sh --build $(BUILD) --kernel $(KERNEL)
+
+# Pictures of memory (docs/pictures/*.svg, scripts/mm-picture.py) and the
+# sample outputs in the docs (the <!-- sample: --> blocks, scripts/gen-docs.py),
+# all from one `mmdemo picture` boot with GDB attached (scripts/gdb/check.py).
+DOC_SAMPLES := README.md docs/walkthrough.md
+picture: deps kernel
+	@$(PYTHON) scripts/gdb/check.py --kernel $(KERNEL) --build $(BUILD) --log $(BUILD)/logs/mmdemo.log
+	@$(PYTHON) scripts/mm-picture.py $(BUILD)/logs/mmdemo.log docs/pictures
+	@$(PYTHON) scripts/gen-docs.py --log $(BUILD)/logs/mmdemo.log --gdb $(BUILD)/gdb-check.out \
+		$(DOC_SAMPLES)
+
+# The README's test example, compiled as written with the kernel's flags
+# (make test; RESULT=file.json writes the verdict for the summary).
+readme-example:
+	@$(PYTHON) scripts/check-readme-example.py --cc "$(CC) $(CFLAGS)" \
+		--out $(BUILD)/readme-example/example.o $(if $(RESULT),--result $(RESULT)) README.md
 
 # After adding, renaming or removing test cases: rewrites the lists of cases
 # each configuration must report (tests/expected/<config>.txt) from the
