@@ -34,11 +34,6 @@ def sym(expr):
     return gdb.parse_and_eval(expr)
 
 
-def const(name):
-    """An enum constant or variable of the kernel, as an int."""
-    return int(sym(name))
-
-
 def read_u64s(addr, count):
     data = gdb.selected_inferior().read_memory(addr, 8 * count)
     return struct.unpack("<%dQ" % count, bytes(data))
@@ -188,7 +183,7 @@ def page_state_names():
 def pfn_to_page(pfn):
     section_shift = 27 - PAGE_SHIFT     # SECTION_SHIFT (mm/page.h; macros are not in DWARF)
     sec = pfn >> section_shift
-    if sec >= const("nr_mem_sections"):
+    if sec >= int(sym("nr_mem_sections")):
         return None
     base = sym("mem_section")[sec]
     if not int(base):
@@ -325,7 +320,7 @@ class Dumper:
         self.run = [va, va + size, words, level]
 
     def walk(self, table_phys, level, start, end):
-        """Leaves of [start, end) (canonical; end exclusive, end may be 2^64)."""
+        """Leaves of [start, end), 48-bit addresses, in the table at table_phys."""
         entries, size = self.table(table_phys), 1 << level_shift(level)
         first = (start >> level_shift(level)) & 511
         va = start & ~(size - 1)
@@ -335,29 +330,19 @@ class Dumper:
             e = entries[index]
             if e & PTE_P:
                 if is_leaf(e, level):
-                    self.leaf(va, size, prot_words(e, level), level)
+                    self.leaf(canonical(va), size, prot_words(e, level), level)
                 else:
                     self.walk(entry_phys(e, level), level - 1, max(va, start),
                               min(va + size, end))
             va += size
 
     def dump(self, start, end):
+        """Leaves of [start, end), canonical addresses (end 2^64: the top)."""
         root = int(sym("kernel_pgtable")["root_phys"])
-        # Both halves are walked in the 48-bit space, then shown sign-extended.
+        # The walk runs in the 48-bit space; leaves are shown sign-extended.
         lo, hi = start & ((1 << 48) - 1), (end - 1 & ((1 << 48) - 1)) + 1
-        self.walk_sign_extended(root, lo, hi)
+        self.walk(root, 3, lo, hi)
         self.flush()
-
-    def walk_sign_extended(self, root, lo, hi):
-        saved = self.leaf
-
-        def leaf(va, size, words, level):
-            saved(canonical(va), size, words, level)
-        self.leaf = leaf
-        try:
-            self.walk(root, 3, lo, hi)
-        finally:
-            self.leaf = saved
 
 
 def ptdump_lines(start=None, end=None):
@@ -403,6 +388,14 @@ class MmBuddyinfo(gdb.Command):
             gdb.write(line + "\n")
 
 
+def cr3_note():
+    """", CR3 0x..." when the stub shows the register (QEMU does for x86-64)."""
+    try:
+        return ", CR3 0x%x" % (int(gdb.parse_and_eval("$cr3")) & PTE_ADDR)
+    except gdb.error:
+        return ""
+
+
 class MmTranslate(gdb.Command):
     """mm-translate VA: walks VA through the kernel's page tables, level by level.
 
@@ -418,6 +411,8 @@ The root is kernel_pgtable.root_phys (CR3 when the kernel's tables are loaded)."
             raise gdb.GdbError("usage: mm-translate VA")
         va = parse_addr(arg)
         path = walk(va)
+        gdb.write("  root 0x%x (kernel_pgtable)%s\n" % (
+            int(sym("kernel_pgtable")["root_phys"]), cr3_note()))
         for level, index, e, leaf, phys in path:
             bits = [n for n, b in (("P", PTE_P), ("RW", PTE_RW), ("PWT", PTE_PWT),
                                    ("PCD", PTE_PCD), ("A", 1 << 5), ("D", 1 << 6),
