@@ -9,7 +9,8 @@
 #
 # Variables: CC=clang, CROSS=x86_64-elf- (a cross toolchain prefix),
 # CMDLINE="..." (kernel command line for run/debug), UEFI=1 (run/debug
-# under OVMF), MEM=512M, SMP=1 (CPUs), BUILD=build.
+# under OVMF), MEM=512M, SMP=1 (CPUs), BUILD=build, OPT=2 (-O level; any
+# other, e.g. `make debug OPT=0` for stepping, builds in build/O$(OPT)).
 
 CROSS   ?=
 ifeq ($(origin CC),default)
@@ -20,7 +21,8 @@ NM      := $(CROSS)nm
 NASM    ?= nasm
 PYTHON  ?= python3
 QEMU    ?= qemu-system-x86_64
-BUILD   ?= build
+OPT     ?= 2
+BUILD   ?= $(if $(filter 2,$(OPT)),build,build/O$(OPT))
 DEBUG   ?= 1
 MEM     ?= 512M
 SMP     ?= 1
@@ -29,7 +31,7 @@ CMDLINE ?= ktest ktest.exit=0
 OVMF_CODE ?= $(firstword $(wildcard /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_CODE.fd))
 OVMF_VARS ?= $(firstword $(wildcard /usr/share/OVMF/OVMF_VARS_4M.fd /usr/share/OVMF/OVMF_VARS.fd))
 
-CFLAGS  := -std=gnu11 -O2 -g -Iarch/x86_64/include -I. \
+CFLAGS  := -std=gnu11 -O$(OPT) -g -Iarch/x86_64/include -I. \
 	   -ffreestanding -nostdlib -fno-builtin -fno-pic -fno-pie \
 	   -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
 	   -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
@@ -61,7 +63,8 @@ endif
 KERNEL   := $(BUILD)/kernel.elf
 ISO      := $(BUILD)/kernel.iso
 
-.PHONY: all kernel iso run debug test test-update-expected bench bench-linux-params stress clean deps ktap-compat
+.PHONY: all kernel iso run debug test test-update-expected bench bench-linux-params stress clean deps ktap-compat \
+	picture readme-example
 all: iso
 kernel: $(KERNEL)
 iso: $(ISO)
@@ -118,25 +121,40 @@ deps:
 
 # scripts/qemu.sh boots a kernel with a firmware, memory size and command
 # line; run, debug and test all go through it.
-QEMU_SH = sh scripts/qemu.sh --kernel $(KERNEL) --build $(BUILD) --mem $(MEM) --smp $(SMP) \
-	  $(if $(filter 1,$(UEFI)),--uefi) --cmdline "$(CMDLINE)"
+QEMU_OPTS = --mem $(MEM) --smp $(SMP) $(if $(filter 1,$(UEFI)),--uefi) --cmdline "$(CMDLINE)"
+QEMU_SH = sh scripts/qemu.sh --kernel $(KERNEL) --build $(BUILD) $(QEMU_OPTS)
 
 # Exits 0 with "PASSED" or 1 with "FAILED" when the kernel ends the run
 # (a command line with `ktest` but without `ktest.exit=0`).
 run: deps kernel
 	@$(QEMU_SH) --name run --interactive --verdict
 
-# QEMU waits for GDB on :1234 (in the background, serial in
-# $(BUILD)/debug-serial.log); GDB loads the kernel's symbols and stops in kmain.
+# QEMU waits for GDB on :1234 (serial in $(BUILD)/debug-serial.log); GDB
+# loads the kernel's symbols and the mm-* commands (scripts/gdb/mm.py) and
+# stops in kmain. Ctrl-C stops the guest, not QEMU (scripts/gdb/debug.sh).
 debug: deps kernel
-	$(QEMU_SH) --name debug --gdb > $(BUILD)/debug-serial.log 2>&1 < /dev/null & \
-	sleep 1; gdb -q $(KERNEL) -ex "target remote localhost:1234" \
-		-ex "hbreak kmain" -ex "continue"; kill $$! 2>/dev/null || true
+	@exec sh scripts/gdb/debug.sh --kernel $(KERNEL) --build $(BUILD) -- $(QEMU_OPTS)
 
 # --- tests ---------------------------------------------------------------
 
 test: deps kernel
 	@sh scripts/run-tests.sh --build $(BUILD) --kernel $(KERNEL)
+
+# Pictures of memory (docs/pictures/*.svg, scripts/mm-picture.py) and the
+# sample outputs in the docs (the <!-- sample: --> blocks, scripts/gen-docs.py),
+# all from one `mmdemo picture` boot with GDB attached (scripts/gdb/check.py).
+DOC_SAMPLES := README.md docs/walkthrough.md
+picture: deps kernel
+	@$(PYTHON) scripts/gdb/check.py --kernel $(KERNEL) --build $(BUILD) --log $(BUILD)/logs/mmdemo.log
+	@$(PYTHON) scripts/mm-picture.py $(BUILD)/logs/mmdemo.log docs/pictures
+	@$(PYTHON) scripts/gen-docs.py --log $(BUILD)/logs/mmdemo.log --gdb $(BUILD)/gdb-check.out \
+		$(DOC_SAMPLES)
+
+# The README's test example, compiled as written with the kernel's flags
+# (make test; RESULT=file.json writes the verdict for the summary).
+readme-example:
+	@$(PYTHON) scripts/check-readme-example.py --cc "$(CC) $(CFLAGS)" \
+		--out $(BUILD)/readme-example/example.o $(if $(RESULT),--result $(RESULT)) README.md
 
 # After adding, renaming or removing test cases: rewrites the lists of cases
 # each configuration must report (tests/expected/<config>.txt) from the

@@ -14,6 +14,7 @@
 #include "kernel/bench.h"
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
+#include "kernel/mm_demo.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "mm/init.h"
@@ -56,6 +57,8 @@ void kmain(u32 magic, phys_addr_t boot_info_phys)
 	smp_init();
 	if (cmdline_has("ptdump"))
 		ptdump_kernel();
+	if (cmdline_has("mmdemo"))
+		mm_demo_run();
 
 	if (cmdline_has("bench")) {
 		bench_run_all();

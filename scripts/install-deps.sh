@@ -17,6 +17,7 @@ xorriso:xorriso
 mtools:mformat
 ovmf:/usr/share/OVMF/OVMF_VARS_4M.fd
 python3:python3
+gdb:gdb
 gcc:gcc
 make:make
 binutils:ld

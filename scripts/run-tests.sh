@@ -174,6 +174,22 @@ harness_demo() {
 		"harness-demo-nothing=$demo/harness-demo-nothing.out:$demo/harness-demo-nothing.json"
 }
 
+# One `mmdemo picture` boot (128 MiB, BIOS) with GDB attached: every mm-*
+# command of scripts/gdb/mm.py against the kernel's own output, Ctrl-C
+# stopping the guest and not QEMU; make picture's script on a canned dump
+# and on this boot; the docs' samples in the kernel's current format; the
+# README's test example compiled as written.
+if selected tools; then
+	echo "== tools: GDB helpers, pictures, docs samples, the README's example"
+	$PYTHON scripts/gdb/check.py --kernel "$kernel" --build "$build" --log "$logs/mmdemo.log" \
+		--result "$results/gdb.json"
+	$PYTHON scripts/mm-picture.py --self-test --out "$build/picture-check" \
+		--result "$results/picture.json" "$logs/mmdemo.log"
+	$PYTHON scripts/gen-docs.py --check --log "$logs/mmdemo.log" --gdb "$build/gdb-check.out" \
+		--result "$results/docs-samples.json" README.md docs/walkthrough.md
+	make -s --no-print-directory readme-example BUILD="$build" RESULT="$results/readme-example.json"
+fi
+
 # mm/ built for the host (arch/host/host.mk, docs/host.md): the test suites
 # under ASan+UBSan, then under Valgrind, and a short fuzz run. Results:
 # host-asan, host-valgrind, host-fuzz (host-build if the build fails).
