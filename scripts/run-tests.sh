@@ -179,7 +179,7 @@ harness_demo() {
 # stopping the guest and not QEMU; make picture's script on a canned dump
 # and on this boot; the docs' samples in the kernel's current format; the
 # README's test example compiled as written.
-if selected tools; then
+tools_stage() {
 	echo "== tools: GDB helpers, pictures, docs samples, the README's example"
 	$PYTHON scripts/gdb/check.py --kernel "$kernel" --build "$build" --log "$logs/mmdemo.log" \
 		--result "$results/gdb.json"
@@ -188,7 +188,7 @@ if selected tools; then
 	$PYTHON scripts/gen-docs.py --check --log "$logs/mmdemo.log" --gdb "$build/gdb-check.out" \
 		--result "$results/docs-samples.json" README.md docs/walkthrough.md
 	make -s --no-print-directory readme-example BUILD="$build" RESULT="$results/readme-example.json"
-fi
+}
 
 # mm/ built for the host (arch/host/host.mk, docs/host.md): the test suites
 # under ASan+UBSan, then under Valgrind, and a short fuzz run. Results:
@@ -208,6 +208,7 @@ done <<EOF_CONFIGS
 $configs
 EOF_CONFIGS
 selected harness-demo && start_stage harness-demo harness_demo
+selected tools && start_stage tools tools_stage
 wait
 
 green_logs=$(echo "$configs" | while IFS='|' read -r name rest; do
