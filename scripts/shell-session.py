@@ -47,7 +47,8 @@ class Step:
 
 
 def session():
-    """The scripted session; {A} is the sparse area's start, {P} a page in it, {G} its guard."""
+    """The scripted session; {A} is the sparse area's start, {P} a page in it, {G} its
+    guard, {R} an arena's start (derive())."""
     one = dict(lines=1)
     return [
         Step("help", [r"^  sparse map AREA OFF N +map N fresh pages", r"^  read ADDR \[N\] "]),
@@ -101,6 +102,12 @@ def session():
         Step("stress 300 3", [r"stress: 300 ops in .* \(seed 3,", r"^stress: PASSED$"], timeout=180),
         Step("sparse free {A}", [r"^sparse free: area {A} freed"], **one),
         Step("vmallocinfo", absent=[r"^{A}-"]),
+        Step("sparse create 0", [r"^sparse create: SIZE must be 1 byte to the vmalloc space's size$"], **one),
+        Step("arena create 16K", [rf"^arena: (?P<R>{HEX})-{HEX} \(4 pages\)$"], capture=True, **one),
+        Step("arena alloc {R} 1", [r"^arena alloc: {R}-0x[0-9a-f]{16} \(1 pages\)$"], **one),
+        Step("read {R}", [r"^{R}: 0x0000000000000000$"], **one),
+        Step("read {R1}", [r"^arena: fault at {R1} in arena {R}-.*: page not allocated"]),
+        Step("arena destroy {R}", [r"^arena destroy: {R} destroyed$"], **one),
         Step("check", [r"^check: ok "], **one),
         Step("serial", [r"through IRQ 4 \([1-9]\d* interrupts\)"], **one),
     ]
@@ -169,8 +176,8 @@ def answer_lines(text):
 
 
 def fill(text, values):
-    """`text` with {A}, {P}, {G}, {END} replaced; KeyError if one has no value yet."""
-    for name in re.findall(r"\{([A-Z]+)\}", text):
+    """`text` with {A}, {P}, {G}, {END}, {R}, {R1} replaced; KeyError if one has no value yet."""
+    for name in re.findall(r"\{([A-Z]+[0-9]?)\}", text):
         if name not in values:
             raise KeyError(name)
         text = text.replace("{" + name + "}", values[name])
@@ -197,10 +204,12 @@ def check_step(step, lines, values):
 
 
 def derive(values):
-    """{P}: the third page of the area; {G}: its guard page."""
+    """{P}: the third page of the area; {G}: its guard page; {R1}: the arena's second page."""
     if "A" in values:
         values["P"] = f"0x{int(values['A'], 16) + 0x2000:016x}"
         values["G"] = values["END"]
+    if "R" in values:
+        values["R1"] = f"0x{int(values['R'], 16) + 0x1000:016x}"
 
 
 def run_session(console, steps, say):

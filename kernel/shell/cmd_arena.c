@@ -10,7 +10,7 @@ static int arena_cmd_create(int argc, char **argv)
 	unsigned flags = 0;
 	u64 size;
 
-	if (!shell_number("arena create", "SIZE", argv[1], &size))
+	if (!shell_area_size("arena create", argv[1], &size))
 		return -1;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "fault_in"))
@@ -21,10 +21,6 @@ static int arena_cmd_create(int argc, char **argv)
 			printk("arena create: unknown flag '%.32s' (fault_in, prebuilt)\n", argv[i]);
 			return -1;
 		}
-	}
-	if (!size || size > VMALLOC_END - VMALLOC_START - PAGE_SIZE) {
-		printk("arena create: SIZE must be 1 byte to the vmalloc space's size\n");
-		return -1;
 	}
 	o.arena = arena_create(size, flags);
 	if (!o.arena) {

@@ -37,12 +37,8 @@ static int sparse_create(int argc, char **argv)
 	struct shell_obj o = { .kind = SHELL_SPARSE };
 	u64 size;
 
-	if (!shell_number("sparse create", "SIZE", argv[1], &size))
+	if (!shell_area_size("sparse create", argv[1], &size))
 		return -1;
-	if (!size || size > VMALLOC_END - VMALLOC_START - PAGE_SIZE) {
-		printk("sparse create: SIZE must be 1 byte to the vmalloc space's size\n");
-		return -1;
-	}
 	o.area = get_vm_area(size, VM_SPARSE);
 	if (!o.area) {
 		printk("sparse create: no room for %llu bytes\n", (unsigned long long)size);

@@ -8,6 +8,7 @@
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/shell/readline.h"
+#include "mm/layout.h"
 #include "kernel/shell/shell_internal.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
@@ -44,6 +45,16 @@ const char *shell_strerror(int err)
 	case -EFAULT: return "bad address";
 	default: return "failed";
 	}
+}
+
+bool shell_area_size(const char *cmd, const char *s, u64 *size)
+{
+	if (!shell_number(cmd, "SIZE", s, size))
+		return false;
+	if (*size && *size <= VMALLOC_END - VMALLOC_START - PAGE_SIZE)
+		return true;
+	printk("%s: SIZE must be 1 byte to the vmalloc space's size\n", cmd);
+	return false;
 }
 
 static int split(char *line, char **argv)

@@ -38,6 +38,12 @@ extern const struct shell_cmd shell_run_cmds[];         /* cmd_run.c */
  */
 bool shell_number(const char *cmd, const char *what, const char *s, u64 *out);
 
+/*
+ * SIZE of a new area: shell_number() and 1 byte to the whole vmalloc
+ * space (its guard page aside); false after one line.
+ */
+bool shell_area_size(const char *cmd, const char *s, u64 *size);
+
 /* shell_number() for an address (no suffix makes sense, but it is the same parser). */
 static inline bool shell_addr(const char *cmd, const char *s, unsigned long *out)
 {
