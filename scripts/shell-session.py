@@ -104,7 +104,7 @@ def session():
         Step("vmallocinfo", absent=[r"^{A}-"]),
         Step("sparse create 0", [r"^sparse create: SIZE must be 1 byte to the vmalloc space's size$"], **one),
         Step("arena create 16K", [rf"^arena: (?P<R>{HEX})-{HEX} \(4 pages\)$"], capture=True, **one),
-        Step("arena alloc {R} 1", [r"^arena alloc: {R}-0x[0-9a-f]{16} \(1 pages\)$"], **one),
+        Step("arena alloc {R} 1", [r"^arena alloc: {R}-0x[0-9a-f]{16} \(1 page\)$"], **one),
         Step("read {R}", [r"^{R}: 0x0000000000000000$"], **one),
         Step("read {R1}", [r"^arena: fault at {R1} in arena {R}-.*: page not allocated"]),
         Step("arena destroy {R}", [r"^arena destroy: {R} destroyed$"], **one),

@@ -73,8 +73,8 @@ static int arena_cmd_alloc(int argc, char **argv)
 		printk("arena alloc: %s\n", shell_strerror(err));
 		return err;
 	}
-	printk("arena alloc: 0x%016lx-0x%016lx (%llu pages)\n", (unsigned long)p,
-	       (unsigned long)p + n * PAGE_SIZE, (unsigned long long)n);
+	printk("arena alloc: 0x%016lx-0x%016lx (%llu page%s)\n", (unsigned long)p,
+	       (unsigned long)p + n * PAGE_SIZE, (unsigned long long)n, n == 1 ? "" : "s");
 	return 0;
 }
 

@@ -34,8 +34,8 @@ static bool print_page(unsigned long pfn)
 	}
 	printk("struct page of pfn 0x%lx (phys 0x%llx) at %p:\n", pfn,
 	       (unsigned long long)pfn << PAGE_SHIFT, (const void *)p);
-	printk("  state %s, order %u (%lu frames), flags 0x%x%s%s\n", page_state_name(p->state),
-	       p->order, 1ul << p->order, p->flags,
+	printk("  state %s, order %u (%lu frame%s), flags 0x%x%s%s\n", page_state_name(p->state),
+	       p->order, 1ul << p->order, p->order ? "s" : "", p->flags,
 	       (p->flags & PG_POISONED) ? " poisoned" : "", (p->flags & PG_VISITED) ? " visited" : "");
 	print_private(p);
 	printk("  next %p prev %p\n", (const void *)p->next, (const void *)p->prev);
