@@ -37,8 +37,8 @@ struct fault_info;
 
 /*
  * The fault the calling CPU's last probe that returned -EFAULT took
- * (address, access, error code), filled in by the trap code before it
- * resumes the probe at its fixup. false if no probe of this CPU faulted yet.
+ * (address, access, error code), recorded by the exception fixup before
+ * it resumes the probe at its fixup. false if no probe of this CPU faulted yet.
  */
 bool probe_last_fault(struct fault_info *info);
 

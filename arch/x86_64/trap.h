@@ -57,6 +57,12 @@ struct fault_info;
  */
 void trap_describe_fault(const struct fault_info *info);
 
+/*
+ * Records the fault a probe took on this CPU, for probe_last_fault()
+ * (kernel/probe.h); extable_fixup() calls it before resuming at the fixup.
+ */
+void trap_note_probe_fault(const struct trap_frame *frame);
+
 /* A short name for an exception vector ("page fault"). */
 const char *trap_name(unsigned vector);
 

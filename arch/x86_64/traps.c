@@ -84,6 +84,11 @@ void trap_describe_fault(const struct fault_info *info)
 	fault_explain(info);
 }
 
+void trap_note_probe_fault(const struct trap_frame *f)
+{
+	fault_info_from_frame(f, &probe_faults[arch_cpu_id()]);
+}
+
 bool probe_last_fault(struct fault_info *info)
 {
 	*info = probe_faults[arch_cpu_id()];
@@ -154,11 +159,9 @@ void trap_dispatch(struct trap_frame *f)
 		handle_irq(f);
 		return;
 	}
-	fault_info_from_frame(f, &info);
-	if (extable_fixup(f)) {
-		probe_faults[arch_cpu_id()] = info;
+	if (extable_fixup(f))
 		return;
-	}
+	fault_info_from_frame(f, &info);
 	if (fault_try_resolve(&info))
 		return;
 	trap_report(f);
