@@ -441,19 +441,6 @@ void slab_get_stats(struct kmem_cache_stats *sum)
 	spin_unlock_irqrestore(&slab_caches_lock, irq);
 }
 
-void slab_for_each_cache(slab_cache_fn fn, void *arg)
-{
-	unsigned long irq = spin_lock_irqsave(&slab_caches_lock);
-
-	for (struct kmem_cache *c = slab_caches; c; c = c->next) {
-		struct kmem_cache_stats st;
-
-		kmem_cache_get_stats(c, &st);
-		fn(c, &st, arg);
-	}
-	spin_unlock_irqrestore(&slab_caches_lock, irq);
-}
-
 /* --- kmalloc ------------------------------------------------------------ */
 
 static struct kmem_cache *kmalloc_cache_for(size_t size)
@@ -655,4 +642,17 @@ int slab_check(void)
 		ok &= check_cache(c);
 	spin_unlock_irqrestore(&slab_caches_lock, irq);
 	return ok ? 0 : -EINVAL;
+}
+
+void slab_for_each_cache(slab_cache_fn fn, void *arg)
+{
+	unsigned long irq = spin_lock_irqsave(&slab_caches_lock);
+
+	for (struct kmem_cache *c = slab_caches; c; c = c->next) {
+		struct kmem_cache_stats st;
+
+		kmem_cache_get_stats(c, &st);
+		fn(c, &st, arg);
+	}
+	spin_unlock_irqrestore(&slab_caches_lock, irq);
 }
