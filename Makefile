@@ -41,7 +41,7 @@ LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 ASFLAGS := -f elf64 -g -F dwarf -Werror
 
 # Sources: every .c and .asm of each layer (add a file and it is built).
-SRC_DIRS := boot arch/x86_64 kernel kernel/lib mm tests
+SRC_DIRS := boot arch/x86_64 kernel kernel/lib kernel/shell mm tests
 C_SRCS   := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 ASM_SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.asm))
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)

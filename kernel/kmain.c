@@ -16,6 +16,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/mm_demo.h"
 #include "kernel/printk.h"
+#include "kernel/shell/shell.h"
 #include "kernel/smp.h"
 #include "mm/init.h"
 #include "mm/ptdump.h"
@@ -23,15 +24,6 @@
 #include "tests/ktest.h"
 
 void kmain(u32 magic, phys_addr_t boot_info_phys);
-
-/* Stays halted with interrupts on, for GDB or the QEMU monitor. */
-static __noreturn void idle_forever(void)
-{
-	printk("kernel: idle (interrupts on); quit QEMU with Ctrl-A X\n");
-	irq_enable();
-	for (;;)
-		cpu_halt();
-}
 
 static bool tests_requested(void)
 {
@@ -72,6 +64,6 @@ void kmain(u32 magic, phys_addr_t boot_info_phys)
 	if (cmdline_has("vmallocinfo"))
 		vmallocinfo_print();
 	if (!tests_requested() || (cmdline_get("ktest.exit") && !cmdline_get_u64("ktest.exit", 1)))
-		idle_forever();
+		shell_run();    /* the serial console's shell (kernel/shell, docs/shell.md) */
 	qemu_exit(ok ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
 }

@@ -33,6 +33,15 @@ static inline int probe_write_u64(unsigned long addr, u64 val)
 	return probe_copy((void *)addr, &val, sizeof(val));
 }
 
+struct fault_info;
+
+/*
+ * The fault the calling CPU's last probe that returned -EFAULT took
+ * (address, access, error code), recorded by the exception fixup before
+ * it resumes the probe at its fixup. false if no probe of this CPU faulted yet.
+ */
+bool probe_last_fault(struct fault_info *info);
+
 /*
  * Calls the code at `target` (it must return). 0 if it ran, -EFAULT if
  * the CPU refused to fetch it (not mapped, or mapped non-executable).

@@ -122,6 +122,14 @@ int pfa_buddyinfo(char *buf, size_t size);
 void pfa_print(void);
 
 /*
+ * Counts every frame with a struct page by what it is used for:
+ * counts[state] gets the frames of each block (a block's tails count with
+ * its head's state), counts[PAGE_TAIL] stays 0. Under the lock: one
+ * consistent picture. O(present frames).
+ */
+void pfa_count_states(unsigned long counts[PAGE_STATE_COUNT]);
+
+/*
  * Checks the allocator: every free list (links, state, order, alignment,
  * no duplicates, no two free buddies left unmerged), every frame's state
  * and the counters. Returns 0, or -EINVAL after printing one line per

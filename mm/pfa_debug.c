@@ -169,3 +169,31 @@ int pfa_check(void)
 		printk("pfa_check: ... %u problems in all\n", c.errors);
 	return c.errors ? -EINVAL : 0;
 }
+
+/* --- frame states --------------------------------------------------------- */
+
+static void count_section(const struct page *map, unsigned long counts[PAGE_STATE_COUNT])
+{
+	for (unsigned long i = 0; i < PAGES_PER_SECTION; ) {
+		const struct page *p = &map[i];
+		unsigned long frames = 1;
+
+		if (p->state == PAGE_FREE || page_is_allocated(p))
+			frames = MIN(1ul << p->order, PAGES_PER_SECTION - i);
+		if (p->state < PAGE_STATE_COUNT)
+			counts[p->state] += frames;
+		i += frames;
+	}
+}
+
+void pfa_count_states(unsigned long counts[PAGE_STATE_COUNT])
+{
+	unsigned long irq = spin_lock_irqsave(&pfa.lock);
+
+	for (unsigned s = 0; s < PAGE_STATE_COUNT; s++)
+		counts[s] = 0;
+	for (unsigned long sec = 0; sec < nr_mem_sections; sec++)
+		if (mem_section[sec])
+			count_section(mem_section[sec], counts);
+	spin_unlock_irqrestore(&pfa.lock, irq);
+}

@@ -186,6 +186,22 @@ typedef int (*pgtable_walk_fn)(const struct pgtable_entry *e, void *ctx);
 int pgtable_walk(struct pgtable *pt, unsigned long start, unsigned long end,
 		 pgtable_walk_fn fn, void *ctx);
 
+/* One entry a translation read (pgtable_trace()). */
+struct pgtable_step {
+	enum pt_level level;
+	phys_addr_t table;      /* the table it sits in */
+	unsigned index;         /* its index there */
+	pte_t entry;            /* its raw value, decoded by the architecture */
+};
+
+/*
+ * The entries translating `va` reads, from the root down: fills steps[]
+ * (ARCH_PT_LEVELS of them at most) and stops after a leaf or an entry that
+ * is not present. Returns the number of steps, or -EINVAL (no warning) if
+ * `va` is not canonical.
+ */
+int pgtable_trace(struct pgtable *pt, unsigned long va, struct pgtable_step *steps);
+
 /*
  * Checks the tree's invariants: every table frame is PAGE_PAGETABLE and
  * used once, nr_tables matches, no leaf where the CPU cannot have one.

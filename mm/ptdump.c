@@ -110,6 +110,15 @@ void ptdump(struct pgtable *pt, ptdump_line_fn out, void *arg)
 	}
 }
 
+void ptdump_range(struct pgtable *pt, unsigned long start, unsigned long end,
+		  ptdump_line_fn out, void *arg)
+{
+	struct dump_state s = { .out = out, .arg = arg };
+
+	pgtable_walk(pt, start, end, dump_entry, &s);
+	flush_run(&s);
+}
+
 static void print_line(const char *line, void *arg)
 {
 	printk("%s\n", line);

@@ -25,6 +25,14 @@ typedef void (*ptdump_line_fn)(const char *line, void *arg);
  */
 void ptdump(struct pgtable *pt, ptdump_line_fn out, void *arg);
 
+/*
+ * Dumps the leaves of [start, end) only (page-aligned, canonical, one
+ * half; end 0 = the top), without region headers. Nothing for a range the
+ * walker refuses.
+ */
+void ptdump_range(struct pgtable *pt, unsigned long start, unsigned long end,
+		  ptdump_line_fn out, void *arg);
+
 /* Prints the kernel's tables on the console (kernel command line `ptdump`). */
 void ptdump_kernel(void);
 

@@ -643,3 +643,16 @@ int slab_check(void)
 	spin_unlock_irqrestore(&slab_caches_lock, irq);
 	return ok ? 0 : -EINVAL;
 }
+
+void slab_for_each_cache(slab_cache_fn fn, void *arg)
+{
+	unsigned long irq = spin_lock_irqsave(&slab_caches_lock);
+
+	for (struct kmem_cache *c = slab_caches; c; c = c->next) {
+		struct kmem_cache_stats st;
+
+		kmem_cache_get_stats(c, &st);
+		fn(c, &st, arg);
+	}
+	spin_unlock_irqrestore(&slab_caches_lock, irq);
+}

@@ -139,6 +139,21 @@ void kmem_cache_get_stats(struct kmem_cache *cache, struct kmem_cache_stats *sta
 void slab_get_stats(struct kmem_cache_stats *stats);
 
 /*
+ * Calls fn(cache, its counters, arg) for every cache, kmalloc-large
+ * included, newest first, under the lock of the list of caches: `fn` must
+ * not create or destroy caches.
+ */
+typedef void (*slab_cache_fn)(const struct kmem_cache *cache,
+			      const struct kmem_cache_stats *stats, void *arg);
+void slab_for_each_cache(slab_cache_fn fn, void *arg);
+
+/*
+ * Prints /proc/slabinfo (version 2.1, Linux's columns; the tunables are
+ * zeros, there are none) on the console, one line per cache.
+ */
+void slabinfo_print(void);
+
+/*
  * Checks every cache: each slab on the right list, PAGE_SLAB with
  * private = its cache, free list inside the slab and in step with the
  * bitmap and the in-use count, counters equal to the sums over the slabs.

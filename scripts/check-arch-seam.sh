@@ -10,7 +10,9 @@
 #   2. no inline assembly in mm/;
 #   3. with BUILD (the kernel's build directory): the objects of
 #      arch/x86_64 use no symbol that an object of mm/ defines, so the
-#      architecture never calls up into the memory subsystem.
+#      architecture never calls up into the memory subsystem;
+#   4. with BUILD: the shell (kernel/shell) is the top layer: no object
+#      but its own and kmain's uses a symbol it defines.
 set -eu
 build=${1:-}
 status=0
@@ -42,6 +44,19 @@ if [ -n "$build" ]; then
 	rm -f "$build/.mm-defined"
 	if [ -n "$bad" ]; then
 		echo "error: arch/x86_64 uses symbols of mm/ (the arch layer must not call up):"
+		echo "$bad" | sed 's/^/    /'
+		status=1
+	fi
+fi
+if [ -n "$build" ] && [ -d "$build/kernel/shell" ] && [ -f "$build/objs.list" ]; then
+	${NM:-nm} --defined-only "$build"/kernel/shell/*.o | awk 'NF == 3 && $2 ~ /[A-Z]/ { print $3 }' |
+		sort -u > "$build/.shell-defined"
+	below=$(tr ' ' '\n' < "$build/objs.list" | grep -v -e "^$build/kernel/shell/" -e "^$build/kernel/kmain.o$")
+	# shellcheck disable=SC2086
+	bad=$(${NM:-nm} -u $below | awk 'NF >= 2 { print $NF }' | sort -u | comm -12 - "$build/.shell-defined")
+	rm -f "$build/.shell-defined"
+	if [ -n "$bad" ]; then
+		echo "error: a layer below the shell uses kernel/shell (only kmain may start it):"
 		echo "$bad" | sed 's/^/    /'
 		status=1
 	fi

@@ -137,6 +137,16 @@ boot_stage() {
 	boot_config "$@"
 }
 
+# The serial shell, driven through QEMU's stdin and stdout by a scripted
+# session (scripts/shell-session.py, docs/shell.md); booted with a short
+# test run first, so the shell is also checked to start after the tests.
+if selected shell; then
+	echo "== shell: a scripted session on the serial console (sparse area, probes, faults, bad input, check, poweroff)"
+	$PYTHON scripts/shell-session.py --log "$logs/shell.log" --result "$results/shell.json" -- \
+		sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name shell --mem 128M \
+		--cmdline "ktest ktest.filter=printk ktest.exit=0"
+fi
+
 # Demo boots write their runner verdicts under demo/, not results/: they
 # are meant to fail. check-demo.py turns them into one result that passes
 # when every misbehaving test was caught and named.

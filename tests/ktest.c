@@ -54,13 +54,14 @@ void ktest_out(const char *fmt, ...)
 	console_write_raw(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
+/* The command line is read each time: the shell runs suites with a seed of its own. */
 u64 ktest_seed(void)
 {
 	if (!seed_ready) {
-		seed = cmdline_get_u64("ktest.seed", rdtsc() % 1000000007u);
+		seed = rdtsc() % 1000000007u;
 		seed_ready = true;
 	}
-	return seed;
+	return cmdline_get_u64("ktest.seed", seed);
 }
 
 void ktest_record_failure(struct ktest *t, enum ktest_check kind)

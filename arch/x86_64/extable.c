@@ -14,12 +14,14 @@ bool extable_fixup(struct trap_frame *f)
 {
 	for (const struct extable_entry *e = __ex_table_start; e < __ex_table_end; e++) {
 		if (e->insn == f->rip) {
+			trap_note_probe_fault(f);
 			f->rip = e->fixup;
 			return true;
 		}
 	}
 	if (probe_exec_target && f->rip == probe_exec_target &&
 	    f->vector == TRAP_PF && (f->error_code & PF_ERR_FETCH)) {
+		trap_note_probe_fault(f);
 		f->rip = (u64)probe_exec_fixup;
 		return true;
 	}

@@ -11,3 +11,14 @@ __noreturn void qemu_exit(unsigned code)
 	for (;;)
 		cpu_halt();     /* no device: stay halted for the debugger */
 }
+
+#define KBD_CONTROLLER  0x64
+#define KBD_PULSE_RESET 0xfe    /* pulse the CPU reset line */
+
+__noreturn void machine_reboot(void)
+{
+	irq_disable();
+	outb(KBD_CONTROLLER, KBD_PULSE_RESET);
+	for (;;)
+		cpu_halt();
+}

@@ -15,4 +15,10 @@
 /* Writes `code` to isa-debug-exit; without the device, halts forever. */
 __noreturn void qemu_exit(unsigned code);
 
+/*
+ * Resets the machine through the 8042 keyboard controller's reset line.
+ * QEMU started with -no-reboot (scripts/qemu.sh) exits instead, status 0.
+ */
+__noreturn void machine_reboot(void);
+
 #endif

@@ -1,22 +1,12 @@
-/* 16550 UART driver for COM1 (polled, transmit only). */
+/* 16550 UART driver for COM1: setup and polled transmit (receive: serial_rx.c). */
 #include "arch/x86_64/serial.h"
+#include "arch/x86_64/uart.h"
 #include "asm/cpu.h"
-
-#define COM1            0x3f8
-#define UART_DATA       0       /* DLAB=0: transmit holding register */
-#define UART_IER        1       /* DLAB=0: interrupt enable */
-#define UART_DLL        0       /* DLAB=1: divisor latch low */
-#define UART_DLM        1       /* DLAB=1: divisor latch high */
-#define UART_FCR        2       /* FIFO control */
-#define UART_LCR        3       /* line control */
-#define UART_MCR        4       /* modem control */
-#define UART_LSR        5       /* line status */
 
 #define LCR_8N1         0x03
 #define LCR_DLAB        0x80
 #define FCR_ENABLE_CLEAR 0x07   /* enable FIFOs, clear receive and transmit */
 #define MCR_DTR_RTS     0x03
-#define LSR_THR_EMPTY   0x20
 #define BAUD_DIVISOR    1       /* 115200 / 115200 */
 
 void serial_init(void)

@@ -47,6 +47,22 @@ void irq_set_handler(unsigned line, irq_handler_fn fn);
 /* Prints the full report of an exception: vector, error, registers, trace. */
 void trap_report(const struct trap_frame *frame);
 
+struct fault_info;
+
+/*
+ * What a report says about the access of `info` apart from the registers
+ * and the trace: for a page fault the two "#PF:" lines (the access, the
+ * decoded error code), then the explainers' lines (kernel/fault.h: which
+ * area owns the address and why it faulted). For a fault a probe caught.
+ */
+void trap_describe_fault(const struct fault_info *info);
+
+/*
+ * Records the fault a probe took on this CPU, for probe_last_fault()
+ * (kernel/probe.h); extable_fixup() calls it before resuming at the fixup.
+ */
+void trap_note_probe_fault(const struct trap_frame *frame);
+
 /* A short name for an exception vector ("page fault"). */
 const char *trap_name(unsigned vector);
 

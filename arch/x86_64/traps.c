@@ -14,10 +14,13 @@
 #include "kernel/fault.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/probe.h"
+#include "kernel/smp.h"
 #include "kernel/lib/format.h"
 
 static irq_handler_fn irq_handlers[16];
 static unsigned long oops_count;
+static struct fault_info probe_faults[SMP_MAX_CPUS];     /* each CPU's last fixed-up fault */
 
 static const char *const exception_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow",
@@ -63,15 +66,33 @@ static void fault_info_from_frame(const struct trap_frame *f, struct fault_info 
 	}
 }
 
-static void report_page_fault(const struct fault_info *info)
+/* The two #PF lines of a report: the access and the decoded error code. */
+static void report_page_fault_error(const struct fault_info *info)
 {
-	printk("BUG: unable to handle page fault for address: 0x%016lx\n", info->addr);
 	printk("#PF: %s %s in %s mode\n", info->user ? "user" : "supervisor",
 	       info->fetch ? "instruction fetch" : info->write ? "write access" : "read access",
 	       info->user ? "user" : "kernel");
 	printk("#PF: error_code(0x%04llx) - %s\n", (unsigned long long)info->error_code,
 	       (info->error_code & PF_ERR_RSVD) ? "reserved bit violation" :
 	       info->present ? "permissions violation" : "not-present page");
+}
+
+void trap_describe_fault(const struct fault_info *info)
+{
+	if (info->page_fault)
+		report_page_fault_error(info);
+	fault_explain(info);
+}
+
+void trap_note_probe_fault(const struct trap_frame *f)
+{
+	fault_info_from_frame(f, &probe_faults[arch_cpu_id()]);
+}
+
+bool probe_last_fault(struct fault_info *info)
+{
+	*info = probe_faults[arch_cpu_id()];
+	return info->vector || info->page_fault;
 }
 
 static void report_registers(const struct trap_frame *f)
@@ -101,8 +122,10 @@ void trap_report(const struct trap_frame *f)
 	fault_info_from_frame(f, &info);
 	snprintf(where, sizeof(where), "%s at %pS", trap_name((unsigned)f->vector), (void *)f->rip);
 	report_begin(REPORT_FAULT, where);
-	if (info.page_fault)
-		report_page_fault(&info);
+	if (info.page_fault) {
+		printk("BUG: unable to handle page fault for address: 0x%016lx\n", info.addr);
+		report_page_fault_error(&info);
+	}
 	if (f->vector == TRAP_DF && gdt_on_double_fault_stack((unsigned long)&info))
 		printk("double fault: kernel stack overflow? (RSP %016llx)\n",
 		       (unsigned long long)f->rsp);
