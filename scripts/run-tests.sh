@@ -140,12 +140,12 @@ boot_stage() {
 # The serial shell, driven through QEMU's stdin and stdout by a scripted
 # session (scripts/shell-session.py, docs/shell.md); booted with a short
 # test run first, so the shell is also checked to start after the tests.
-if selected shell; then
+shell_stage() {
 	echo "== shell: a scripted session on the serial console (sparse area, probes, faults, bad input, check, poweroff)"
 	$PYTHON scripts/shell-session.py --log "$logs/shell.log" --result "$results/shell.json" -- \
 		sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name shell --mem 128M \
 		--cmdline "ktest ktest.filter=printk ktest.exit=0"
-fi
+}
 
 # Demo boots write their runner verdicts under demo/, not results/: they
 # are meant to fail. check-demo.py turns them into one result that passes
@@ -219,6 +219,7 @@ $configs
 EOF_CONFIGS
 selected harness-demo && start_stage harness-demo harness_demo
 selected tools && start_stage tools tools_stage
+selected shell && start_stage shell shell_stage
 wait
 
 green_logs=$(echo "$configs" | while IFS='|' read -r name rest; do
