@@ -43,6 +43,7 @@ void pt_table_unlink(struct pgtable *pt, pte_t *e, int level, struct page_list *
 	struct page *page = pfn_to_page(arch_pte_pfn(*e, level));
 
 	set_entry(e, 0);
+	pt->last_ptes = NULL;           /* it may have been that one, or above it */
 	pt->nr_tables--;
 	__atomic_sub_fetch(&total_tables, 1, __ATOMIC_RELAXED);
 	page_list_add(list, page);

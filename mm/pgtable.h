@@ -45,6 +45,14 @@ struct pgtable {
 	phys_addr_t root_phys;
 	unsigned long nr_tables;        /* table pages in the tree, the root included */
 	bool live;                      /* the CPU uses it: changes need TLB flushes */
+	/*
+	 * The bottom-level table the last map or unmap reached, and the first
+	 * address of the span it covers: a later call inside that span starts
+	 * there instead of descending from the root. NULL once any table is
+	 * unlinked. Under `lock`; the walker's own (mm/pgtable_internal.h).
+	 */
+	pte_t *last_ptes;
+	unsigned long last_ptes_va;
 };
 
 /* The kernel's tree (built by kernel_map_init(), live from then on). */

@@ -53,6 +53,29 @@ static inline void set_entry(pte_t *e, pte_t v)
 	WRITE_ONCE(*e, v);
 }
 
+/*
+ * The bottom-level table whose span holds all of [va, end), if the last
+ * map or unmap reached it (pgtable.last_ptes), else NULL. The entry above
+ * it points to a table, so no huge leaf can cover any of the range. Lock
+ * held. end 0 (the top) never matches.
+ */
+static inline pte_t *pt_cached_ptes(const struct pgtable *pt, unsigned long va,
+				    unsigned long end)
+{
+	unsigned long base = va & ~(level_size(PT_LEVEL_PMD) - 1);
+
+	if (!pt->last_ptes || base != pt->last_ptes_va || end - 1 - base >= level_size(PT_LEVEL_PMD))
+		return NULL;
+	return pt->last_ptes;
+}
+
+/* Remembers `table`, the bottom-level table holding `va` (lock held). */
+static inline void pt_cache_ptes(struct pgtable *pt, pte_t *table, unsigned long va)
+{
+	pt->last_ptes = table;
+	pt->last_ptes_va = va & ~(level_size(PT_LEVEL_PMD) - 1);
+}
+
 /* Why a call stopped, for its warning line and its rollback. */
 struct pt_call {
 	const char *fn;                 /* the public function */

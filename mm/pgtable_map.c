@@ -111,6 +111,7 @@ static int map_level(struct map_ctx *c, pte_t *table, int level, unsigned long a
 	int err = 0;
 
 	if (level == PT_LEVEL_PTE) {
+		pt_cache_ptes(c->pt, table, addr);
 		if (c->populate)
 			return 0;
 		return c->pages ? map_ptes_pages(c, table, addr, end)
@@ -149,13 +150,18 @@ static int map_range(struct map_ctx *c, const struct pt_call *call, unsigned lon
 		     unsigned prot)
 {
 	unsigned long end = c->start + size, flags;
+	pte_t *ptes;
 	int err;
 
 	for (int level = 0; level < ARCH_PT_LEVELS; level++)
 		c->bits[level] = arch_pte_leaf_bits(prot, level);
 	c->stamp = pt_new_stamp();
 	flags = spin_lock_irqsave(&c->pt->lock);
-	err = map_level(c, c->pt->root, PT_ROOT_LEVEL, c->start, end);
+	ptes = pt_cached_ptes(c->pt, c->start, end);
+	if (ptes)
+		err = map_level(c, ptes, PT_LEVEL_PTE, c->start, end);
+	else
+		err = map_level(c, c->pt->root, PT_ROOT_LEVEL, c->start, end);
 	if (err)
 		map_undo(c, end);
 	spin_unlock_irqrestore(&c->pt->lock, flags);
