@@ -118,13 +118,15 @@ int pgtable_map_pages(struct pgtable *pt, unsigned long va, struct page *const *
 		      unsigned long nr, unsigned prot);
 
 /*
- * pgtable_map_pages() for a caller that words its own refusal: when a page
- * of the range is already mapped it prints nothing, sets *busy to that
- * page's address (the first in address order) and returns -EBUSY, with
- * nothing of the call left. *busy is 0 on any other result.
+ * pgtable_map_pages() for a caller that words its own refusals, checking
+ * each frame in the same pass as its entry: a NULL page, one that
+ * pfa_page_unmappable() refuses (-EINVAL) and one whose address is
+ * already mapped (-EBUSY) all stop the call at that page, in address
+ * order, with nothing printed and nothing of the call left; *stop is
+ * then that page's address, else 0. Bad arguments still warn.
  */
-int pgtable_map_pages_quiet(struct pgtable *pt, unsigned long va, struct page *const *pages,
-			    unsigned long nr, unsigned prot, unsigned long *busy);
+int pgtable_map_pages_checked(struct pgtable *pt, unsigned long va, struct page *const *pages,
+			      unsigned long nr, unsigned prot, unsigned long *stop);
 
 /*
  * Maps [va, va + size) to the physical range from `pa` (page-aligned) with

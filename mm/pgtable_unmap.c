@@ -15,19 +15,20 @@
 static void unmap_ptes(struct unmap_ctx *c, pte_t *table, unsigned long addr,
 		       unsigned long end)
 {
-	pte_t *e = &table[pt_index(addr, PT_LEVEL_PTE)];
+	pte_t *first = &table[pt_index(addr, PT_LEVEL_PTE)], *last = first + ((end - addr) >> PAGE_SHIFT);
+	struct page **pages = c->pages;         /* loaded once: the stores below are volatile */
+	unsigned long base = (addr - c->start) >> PAGE_SHIFT;
 	bool cleared = false;
 
-	for (; addr != end; addr += PAGE_SIZE, e++) {
+	for (pte_t *e = first; e != last; e++) {
 		pte_t old = *e;
 
 		if (!arch_pte_present(old))
 			continue;
 		set_entry(e, 0);
 		cleared = true;
-		if (c->pages)
-			c->pages[(addr - c->start) >> PAGE_SHIFT] =
-				pfn_to_page(arch_pte_pfn(old, PT_LEVEL_PTE));
+		if (pages)
+			pages[base + (e - first)] = pfn_to_page(arch_pte_pfn(old, PT_LEVEL_PTE));
 	}
 	c->cleared |= cleared;
 }
