@@ -130,30 +130,6 @@ unsigned long pgtable_total_tables(void)
 
 /* --- argument checks --- */
 
-int pt_check_range(const struct pt_call *call, unsigned long va, unsigned long size)
-{
-	unsigned long last = va + size - 1;
-
-	if (!size || !IS_ALIGNED(va | size, PAGE_SIZE)) {
-		pt_warn(call, "range 0x%lx + 0x%lx is empty or not page-aligned", va, size);
-		return -EINVAL;
-	}
-	if (last < va || !arch_va_is_canonical(va) || !arch_va_is_canonical(last) ||
-	    (va ^ last) >> 63) {
-		pt_warn(call, "range 0x%lx + 0x%lx is not canonical", va, size);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int pt_check_prot(const struct pt_call *call, unsigned prot)
-{
-	if (prot_is_valid(prot))
-		return 0;
-	pt_warn(call, "invalid protection 0x%x", prot);
-	return -EINVAL;
-}
-
 /* --- lookup and query --- */
 
 /* The entry mapping `va` if it is a leaf (its level in *level), else NULL. Lock held. */

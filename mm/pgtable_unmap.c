@@ -15,12 +15,11 @@
 static void unmap_ptes(struct unmap_ctx *c, pte_t *table, unsigned long addr,
 		       unsigned long end)
 {
-	pte_t *first = &table[pt_index(addr, PT_LEVEL_PTE)], *last = first + ((end - addr) >> PAGE_SHIFT);
+	pte_t *e = &table[pt_index(addr, PT_LEVEL_PTE)];
 	struct page **pages = c->pages;         /* loaded once: the stores below are volatile */
-	unsigned long base = (addr - c->start) >> PAGE_SHIFT;
 	bool cleared = false;
 
-	for (pte_t *e = first; e != last; e++) {
+	for (; addr != end; addr += PAGE_SIZE, e++) {
 		pte_t old = *e;
 
 		if (!arch_pte_present(old))
@@ -28,7 +27,8 @@ static void unmap_ptes(struct unmap_ctx *c, pte_t *table, unsigned long addr,
 		set_entry(e, 0);
 		cleared = true;
 		if (pages)
-			pages[base + (e - first)] = pfn_to_page(arch_pte_pfn(old, PT_LEVEL_PTE));
+			pages[(addr - c->start) >> PAGE_SHIFT] =
+				pfn_to_page(arch_pte_pfn(old, PT_LEVEL_PTE));
 	}
 	c->cleared |= cleared;
 }
