@@ -43,6 +43,7 @@ void pt_table_unlink(struct pgtable *pt, pte_t *e, int level, struct page_list *
 	struct page *page = pfn_to_page(arch_pte_pfn(*e, level));
 
 	set_entry(e, 0);
+	pt->last_ptes = NULL;           /* it may have been that one, or above it */
 	pt->nr_tables--;
 	__atomic_sub_fetch(&total_tables, 1, __ATOMIC_RELAXED);
 	page_list_add(list, page);
@@ -128,30 +129,6 @@ unsigned long pgtable_total_tables(void)
 }
 
 /* --- argument checks --- */
-
-int pt_check_range(const struct pt_call *call, unsigned long va, unsigned long size)
-{
-	unsigned long last = va + size - 1;
-
-	if (!size || !IS_ALIGNED(va | size, PAGE_SIZE)) {
-		pt_warn(call, "range 0x%lx + 0x%lx is empty or not page-aligned", va, size);
-		return -EINVAL;
-	}
-	if (last < va || !arch_va_is_canonical(va) || !arch_va_is_canonical(last) ||
-	    (va ^ last) >> 63) {
-		pt_warn(call, "range 0x%lx + 0x%lx is not canonical", va, size);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int pt_check_prot(const struct pt_call *call, unsigned prot)
-{
-	if (prot_is_valid(prot))
-		return 0;
-	pt_warn(call, "invalid protection 0x%x", prot);
-	return -EINVAL;
-}
 
 /* --- lookup and query --- */
 

@@ -45,6 +45,14 @@ struct pgtable {
 	phys_addr_t root_phys;
 	unsigned long nr_tables;        /* table pages in the tree, the root included */
 	bool live;                      /* the CPU uses it: changes need TLB flushes */
+	/*
+	 * The bottom-level table the last map or unmap reached, and the first
+	 * address of the span it covers: a later call inside that span starts
+	 * there instead of descending from the root. NULL once any table is
+	 * unlinked. Under `lock`; the walker's own (mm/pgtable_internal.h).
+	 */
+	pte_t *last_ptes;
+	unsigned long last_ptes_va;
 };
 
 /* The kernel's tree (built by kernel_map_init(), live from then on). */
@@ -110,13 +118,15 @@ int pgtable_map_pages(struct pgtable *pt, unsigned long va, struct page *const *
 		      unsigned long nr, unsigned prot);
 
 /*
- * pgtable_map_pages() for a caller that words its own refusal: when a page
- * of the range is already mapped it prints nothing, sets *busy to that
- * page's address (the first in address order) and returns -EBUSY, with
- * nothing of the call left. *busy is 0 on any other result.
+ * pgtable_map_pages() for a caller that words its own refusals, checking
+ * each frame in the same pass as its entry: a NULL page, one that
+ * pfa_page_unmappable() refuses (-EINVAL) and one whose address is
+ * already mapped (-EBUSY) all stop the call at that page, in address
+ * order, with nothing printed and nothing of the call left; *stop is
+ * then that page's address, else 0. Bad arguments still warn.
  */
-int pgtable_map_pages_quiet(struct pgtable *pt, unsigned long va, struct page *const *pages,
-			    unsigned long nr, unsigned prot, unsigned long *busy);
+int pgtable_map_pages_checked(struct pgtable *pt, unsigned long va, struct page *const *pages,
+			      unsigned long nr, unsigned prot, unsigned long *stop);
 
 /*
  * Maps [va, va + size) to the physical range from `pa` (page-aligned) with

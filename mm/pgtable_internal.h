@@ -6,6 +6,7 @@
 #define MM_PGTABLE_INTERNAL_H
 
 #include "kernel/compiler.h"
+#include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "mm/pgtable.h"
 
@@ -53,6 +54,29 @@ static inline void set_entry(pte_t *e, pte_t v)
 	WRITE_ONCE(*e, v);
 }
 
+/*
+ * The bottom-level table whose span holds all of [va, end), if the last
+ * map or unmap reached it (pgtable.last_ptes), else NULL. The entry above
+ * it points to a table, so no huge leaf can cover any of the range. Lock
+ * held. end 0 (the top) never matches.
+ */
+static inline pte_t *pt_cached_ptes(const struct pgtable *pt, unsigned long va,
+				    unsigned long end)
+{
+	unsigned long base = va & ~(level_size(PT_LEVEL_PMD) - 1);
+
+	if (!pt->last_ptes || base != pt->last_ptes_va || end - 1 - base >= level_size(PT_LEVEL_PMD))
+		return NULL;
+	return pt->last_ptes;
+}
+
+/* Remembers `table`, the bottom-level table holding `va` (lock held). */
+static inline void pt_cache_ptes(struct pgtable *pt, pte_t *table, unsigned long va)
+{
+	pt->last_ptes = table;
+	pt->last_ptes_va = va & ~(level_size(PT_LEVEL_PMD) - 1);
+}
+
 /* Why a call stopped, for its warning line and its rollback. */
 struct pt_call {
 	const char *fn;                 /* the public function */
@@ -61,17 +85,39 @@ struct pt_call {
 
 #define PT_CALL(name) ((struct pt_call){ .fn = (name), .caller = RET_IP })
 
+/* The one warning line of a refused call (warn_call()). */
+#define pt_warn(call, ...) warn_call((call)->fn, (call)->caller, __VA_ARGS__)
+
 /*
  * Checks a [va, va + size) argument: page-aligned, not empty, no wrap past
  * the top, canonical and in one half. 0, or -EINVAL after one warning.
+ * Inline: every map and unmap runs it.
  */
-int pt_check_range(const struct pt_call *call, unsigned long va, unsigned long size);
+static inline int pt_check_range(const struct pt_call *call, unsigned long va,
+				 unsigned long size)
+{
+	unsigned long last = va + size - 1;
+
+	if (!size || !IS_ALIGNED(va | size, PAGE_SIZE)) {
+		pt_warn(call, "range 0x%lx + 0x%lx is empty or not page-aligned", va, size);
+		return -EINVAL;
+	}
+	if (last < va || !arch_va_is_canonical(va) || !arch_va_is_canonical(last) ||
+	    (va ^ last) >> 63) {
+		pt_warn(call, "range 0x%lx + 0x%lx is not canonical", va, size);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 /* Checks PROT_* flags; 0, or -EINVAL after one warning. */
-int pt_check_prot(const struct pt_call *call, unsigned prot);
-
-/* The one warning line of a refused call (warn_call()). */
-#define pt_warn(call, ...) warn_call((call)->fn, (call)->caller, __VA_ARGS__)
+static inline int pt_check_prot(const struct pt_call *call, unsigned prot)
+{
+	if (prot_is_valid(prot))
+		return 0;
+	pt_warn(call, "invalid protection 0x%x", prot);
+	return -EINVAL;
+}
 
 /*
  * Allocates a zeroed table page, marks it PAGE_PAGETABLE, stamps it with

@@ -11,6 +11,7 @@
  */
 #include "mm/pgtable_internal.h"
 #include "kernel/errno.h"
+#include "mm/pfa.h"
 
 struct map_ctx {
 	struct pgtable *pt;
@@ -20,8 +21,9 @@ struct map_ctx {
 	bool huge;                      /* huge leaves allowed */
 	pte_t bits[ARCH_PT_LEVELS];     /* leaf bits of each level */
 	bool populate;                  /* build the tables only, no leaves */
-	bool quiet_busy;                /* -EBUSY: no warning, the caller words it */
-	unsigned long stamp;            /* carried by the tables this call allocates */
+	bool checked;                   /* frames checked too; refusals are the caller's */
+	unsigned long stamp;            /* carried by the tables this call allocates;
+					   taken at its first table (0: none yet) */
 	unsigned long stop;             /* where it failed: leaves below are the call's */
 };
 
@@ -44,11 +46,12 @@ static int map_ptes_pages(struct map_ctx *c, pte_t *table, unsigned long addr,
 	struct page *const *page = &c->pages[(addr - c->start) >> PAGE_SHIFT];
 	pte_t *e = &table[pt_index(addr, PT_LEVEL_PTE)];
 	pte_t bits = c->bits[PT_LEVEL_PTE];
+	bool checked = c->checked;
 
 	for (; addr != end; addr += PAGE_SIZE, e++, page++) {
 		if (arch_pte_present(*e))
 			return map_stop(c, addr, -EBUSY);
-		if (!*page)
+		if (!*page || (checked && pfa_page_unmappable(*page)))
 			return map_stop(c, addr, -EINVAL);
 		set_entry(e, arch_pte_leaf(page_to_pfn(*page), bits));
 	}
@@ -90,7 +93,11 @@ static int map_below(struct map_ctx *c, pte_t *e, int level, unsigned long addr,
 	pte_t entry = *e;
 
 	if (!arch_pte_present(entry)) {
-		struct page *table = pt_table_alloc(c->pt, c->stamp);
+		struct page *table;
+
+		if (!c->stamp)
+			c->stamp = pt_new_stamp();
+		table = pt_table_alloc(c->pt, c->stamp);
 
 		if (!table)
 			return map_stop(c, addr, -ENOMEM);
@@ -111,6 +118,7 @@ static int map_level(struct map_ctx *c, pte_t *table, int level, unsigned long a
 	int err = 0;
 
 	if (level == PT_LEVEL_PTE) {
+		pt_cache_ptes(c->pt, table, addr);
 		if (c->populate)
 			return 0;
 		return c->pages ? map_ptes_pages(c, table, addr, end)
@@ -135,7 +143,8 @@ static void map_undo(struct map_ctx *c, unsigned long end)
 
 	if (c->stop != c->start && !c->populate)
 		pt_unmap_locked(c->pt, &leaves, c->start, c->stop);
-	pt_unmap_locked(c->pt, &tables, c->start, end);
+	if (c->stamp)                   /* it allocated tables (only_stamp 0 means any) */
+		pt_unmap_locked(c->pt, &tables, c->start, end);
 	pt_flush_and_free(c->pt, c->start, end, &tables.freed);
 }
 
@@ -149,17 +158,22 @@ static int map_range(struct map_ctx *c, const struct pt_call *call, unsigned lon
 		     unsigned prot)
 {
 	unsigned long end = c->start + size, flags;
+	pte_t *ptes;
 	int err;
 
-	for (int level = 0; level < ARCH_PT_LEVELS; level++)
+	/* Only a huge leaf uses the upper levels' bits. */
+	for (int level = 0; level < (c->huge ? ARCH_PT_LEVELS : 1); level++)
 		c->bits[level] = arch_pte_leaf_bits(prot, level);
-	c->stamp = pt_new_stamp();
 	flags = spin_lock_irqsave(&c->pt->lock);
-	err = map_level(c, c->pt->root, PT_ROOT_LEVEL, c->start, end);
+	ptes = pt_cached_ptes(c->pt, c->start, end);
+	if (ptes)
+		err = map_level(c, ptes, PT_LEVEL_PTE, c->start, end);
+	else
+		err = map_level(c, c->pt->root, PT_ROOT_LEVEL, c->start, end);
 	if (err)
 		map_undo(c, end);
 	spin_unlock_irqrestore(&c->pt->lock, flags);
-	if (err && err != -ENOMEM && !(err == -EBUSY && c->quiet_busy))
+	if (err && err != -ENOMEM && !c->checked)
 		pt_warn(call, "0x%lx %s", c->stop, map_error(err));
 	return err;
 }
@@ -190,14 +204,14 @@ int pgtable_map_pages(struct pgtable *pt, unsigned long va, struct page *const *
 	return map_pages_call(&c, &call, nr, prot);
 }
 
-int pgtable_map_pages_quiet(struct pgtable *pt, unsigned long va, struct page *const *pages,
-			    unsigned long nr, unsigned prot, unsigned long *busy)
+int pgtable_map_pages_checked(struct pgtable *pt, unsigned long va, struct page *const *pages,
+			      unsigned long nr, unsigned prot, unsigned long *stop)
 {
 	struct pt_call call = PT_CALL("pgtable_map_pages");
-	struct map_ctx c = { .pt = pt, .start = va, .pages = pages, .quiet_busy = true };
+	struct map_ctx c = { .pt = pt, .start = va, .pages = pages, .checked = true };
 	int err = map_pages_call(&c, &call, nr, prot);
 
-	*busy = err == -EBUSY ? c.stop : 0;
+	*stop = err == -EBUSY || err == -EINVAL ? c.stop : 0;
 	return err;
 }
 

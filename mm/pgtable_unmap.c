@@ -16,6 +16,7 @@ static void unmap_ptes(struct unmap_ctx *c, pte_t *table, unsigned long addr,
 		       unsigned long end)
 {
 	pte_t *e = &table[pt_index(addr, PT_LEVEL_PTE)];
+	struct page **pages = c->pages;         /* loaded once: the stores below are volatile */
 	bool cleared = false;
 
 	for (; addr != end; addr += PAGE_SIZE, e++) {
@@ -25,8 +26,8 @@ static void unmap_ptes(struct unmap_ctx *c, pte_t *table, unsigned long addr,
 			continue;
 		set_entry(e, 0);
 		cleared = true;
-		if (c->pages)
-			c->pages[(addr - c->start) >> PAGE_SHIFT] =
+		if (pages)
+			pages[(addr - c->start) >> PAGE_SHIFT] =
 				pfn_to_page(arch_pte_pfn(old, PT_LEVEL_PTE));
 	}
 	c->cleared |= cleared;
@@ -67,6 +68,7 @@ static void unmap_level(struct pgtable *pt, struct unmap_ctx *c, pte_t *table, i
 	unsigned long next;
 
 	if (level == PT_LEVEL_PTE) {
+		pt_cache_ptes(pt, table, addr);
 		if (c->clear_leaves)
 			unmap_ptes(c, table, addr, end);
 		return;
@@ -100,15 +102,22 @@ static int unmap_range(struct pgtable *pt, const struct pt_call *call, struct un
 {
 	unsigned long va = c->start, end = va + size, flags;
 	int err = pt_check_range(call, va, size);
+	pte_t *ptes;
 
 	if (err)
 		return err;
 	flags = spin_lock_irqsave(&pt->lock);
-	err = pt_check_huge_ends(pt, call, va, end);
+	/* Inside the last bottom table: no huge leaf to cut, no table to free. */
+	ptes = c->free_tables ? NULL : pt_cached_ptes(pt, va, end);
+	if (!ptes)
+		err = pt_check_huge_ends(pt, call, va, end);
 	if (!err) {
 		if (c->pages)
 			memset(c->pages, 0, (size >> PAGE_SHIFT) * sizeof(*c->pages));
-		pt_unmap_locked(pt, c, va, end);
+		if (ptes)
+			unmap_ptes(c, ptes, va, end);
+		else
+			pt_unmap_locked(pt, c, va, end);
 		if (flush && (c->cleared || !page_list_empty(&c->freed)))
 			pt_flush_and_free(pt, va, end, &c->freed);
 	}

@@ -5,7 +5,7 @@
  * picture and the differences from Linux.
  *
  *   get_vm_area(size, VM_SPARSE)        range + guard page, nothing mapped
- *   vm_area_map_pages(area, s, e, pp)   checks, then pgtable_map_pages()
+ *   vm_area_map_pages(area, s, e, pp)   checks, then pgtable_map_pages_checked()
  *   vm_area_unmap_pages(area, s, e)     checks, then pgtable_unmap(): flushed
  *   free_vm_area(area)                  vm_sparse_release(): what is left is
  *                                       unmapped and flushed, the range free
@@ -16,7 +16,8 @@
  * Locking: none of its own. The area must stay alive during a call (its
  * owner frees it); the page table's lock makes each map and unmap atomic.
  * The -EBUSY check is the walker's, under the page table's lock, so two
- * maps of overlapping ranges on two CPUs cannot both pass it.
+ * maps of overlapping ranges on two CPUs cannot both pass it; so is the
+ * check of each frame, made in the same pass.
  */
 #include "mm/vm_sparse.h"
 #include "kernel/errno.h"
@@ -93,39 +94,47 @@ static int check_range(const struct sparse_call *c)
 	return 0;
 }
 
-/* Check 4, the pages: an array, of frames their owner may map (pfa_page_unmappable()). */
+/* Refuses pages[i] (NULL, or a frame pfa_page_unmappable() refuses): check 4. */
+static int refuse_page(const struct sparse_call *c, struct page **pages, unsigned long i)
+{
+	const char *why = pages[i] ? pfa_page_unmappable(pages[i]) : NULL;
+
+	sparse_warn(c, "pages[%lu] %s", i, why ? why : "is NULL");
+	return -EINVAL;
+}
+
+/* Check 4 over the whole array: -EINVAL (one warning) at the first bad page. */
 static int check_pages(const struct sparse_call *c, struct page **pages)
 {
 	unsigned long nr = (c->end - c->start) >> PAGE_SHIFT;
 
-	if (!pages) {
-		sparse_warn(c, "no page array (NULL)");
-		return -EINVAL;
-	}
-	for (unsigned long i = 0; i < nr; i++) {
-		const char *why = pages[i] ? pfa_page_unmappable(pages[i]) : NULL;
-
-		if (!pages[i] || why) {
-			sparse_warn(c, "pages[%lu] %s", i, why ? why : "is NULL");
-			return -EINVAL;
-		}
-	}
+	for (unsigned long i = 0; i < nr; i++)
+		if (!pages[i] || pfa_page_unmappable(pages[i]))
+			return refuse_page(c, pages, i);
 	return 0;
 }
 
 /*
- * Check 5, nothing mapped in the range yet, is the walker's: it refuses a
- * present entry quietly (undoing what it wrote), so the refusal is this
- * function's one warning line, without a walk of the range beforehand.
+ * Checks 4 and 5 and the map in one pass: the walker checks each frame as
+ * it writes its entry and stops, quietly and undoing what it wrote, at
+ * the first page that is bad or already mapped. A bad page there is the
+ * first bad one; a mapped one (or no memory) is only this call's answer
+ * if no page after it is bad, since check 4 comes before check 5.
  */
-static int map_unless_busy(const struct sparse_call *c, struct page **pages)
+static int map_checked(const struct sparse_call *c, struct page **pages)
 {
-	unsigned long busy;
-	int err = pgtable_map_pages_quiet(KPT, c->start, pages, (c->end - c->start) >> PAGE_SHIFT,
-					  PROT_KERNEL_RW, &busy);
+	unsigned long stop;
+	int err = pgtable_map_pages_checked(KPT, c->start, pages,
+					    (c->end - c->start) >> PAGE_SHIFT, PROT_KERNEL_RW, &stop);
 
+	if (!err)
+		return 0;
+	if (err == -EINVAL)
+		return stop ? refuse_page(c, pages, (stop - c->start) >> PAGE_SHIFT) : err;
+	if (check_pages(c, pages))
+		return -EINVAL;
 	if (err == -EBUSY)
-		sparse_warn(c, "0x%lx is already mapped", busy);
+		sparse_warn(c, "0x%lx is already mapped", stop);
 	return err;
 }
 
@@ -135,10 +144,12 @@ int vm_area_map_pages(struct vm_struct *area, unsigned long start, unsigned long
 	struct sparse_call c = SPARSE_CALL("vm_area_map_pages", area, start, end);
 	int err = check_range(&c);
 
+	if (!err && !pages) {
+		sparse_warn(&c, "no page array (NULL)");
+		err = -EINVAL;
+	}
 	if (!err)
-		err = check_pages(&c, pages);
-	if (!err)
-		err = map_unless_busy(&c, pages);
+		err = map_checked(&c, pages);
 	mm_op_done(c.fn, c.caller);
 	return err;
 }

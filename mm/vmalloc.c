@@ -5,7 +5,9 @@
  *
  * Life of a vmalloc area:
  *
- *   __get_vm_area_node   vm_struct (kmalloc) + range (alloc_vmap_area)
+ *   get_area             range (alloc_vmap_area), the vm_struct in the
+ *                        room of its vmap area (struct vm_room)
+ *   page array           in the room too up to VM_INLINE_PAGES, else kmalloc
  *   alloc frames         one by one, PAGE_VMALLOC, page->private = area
  *   pgtable_map_pages    into the kernel's tables
  *   ...
@@ -30,6 +32,33 @@
 #include "mm/vmap_area.h"
 
 #define VM_ULONG_MAX    (~0ul)
+
+/*
+ * What each vmap area object carries for its owner (vmap_area_room()): a
+ * vmalloc area keeps its vm_struct there, and its page array if it has at
+ * most VM_INLINE_PAGES pages, so vmalloc() makes one slab allocation, not
+ * three. The other kinds of area keep a kzalloc'ed vm_struct: their
+ * owners may hold it after the range is gone (remove_vm_area() hands it
+ * back to be kfree'd).
+ */
+#define VM_INLINE_PAGES 2
+
+struct vm_room {
+	struct vm_struct vm;
+	struct page *pages[VM_INLINE_PAGES];
+};
+
+/* True if `vm` lives in the room of its vmap area (a vmalloc area's). */
+static inline bool vm_in_room(const struct vm_struct *vm)
+{
+	return vm->flags & VM_ALLOC;
+}
+
+/* The inline page array of a vm_struct that lives in a room. */
+static inline struct page **room_pages(struct vm_struct *vm)
+{
+	return container_of(vm, struct vm_room, vm)->pages;
+}
 
 /* The public function a request came through, for its warning line. */
 struct vm_call {
@@ -143,19 +172,19 @@ static struct vm_struct *get_area(const struct vm_call *c, unsigned long size,
 
 	if (!full)
 		return NULL;
-	vm = kzalloc(sizeof(*vm));
-	if (!vm)
+	vm = (flags & VM_ALLOC) ? NULL : kmalloc(sizeof(*vm));
+	if (!vm && !(flags & VM_ALLOC))
 		return NULL;
 	va = alloc_vmap_area(&kernel_vmap_space, full, align, start, end);
 	if (!va) {
 		kfree(vm);
 		return NULL;
 	}
+	if (!vm)
+		vm = &((struct vm_room *)vmap_area_room(va))->vm;
+	*vm = (struct vm_struct){ .addr = (void *)va->va_start, .size = full, .flags = flags,
+				  .caller = (const void *)c->caller };
 	irq = spin_lock_irqsave(&kernel_vmap_space.lock);
-	vm->addr = (void *)va->va_start;
-	vm->size = full;
-	vm->flags = flags;
-	vm->caller = (const void *)c->caller;
 	va->vm = vm;
 	spin_unlock_irqrestore(&kernel_vmap_space.lock, irq);
 	if ((flags & VM_SPARSE_PREBUILT) && vm_sparse_build_tables(vm)) {
@@ -219,21 +248,37 @@ static struct vmap_area *take_area(const struct vm_call *c, const void *addr,
 }
 
 /*
- * Unmaps a taken area's range. Normally without a flush, the range going
- * to the lazy tree; with `now` (undoing a failed call, which must leave no
- * trace, not even a lazy range) flushed and freed at once.
+ * Unmaps a taken area's range: normally without a flush; with `now`
+ * (undoing a failed call, which must leave no trace, not even a lazy
+ * range) flushed at once.
  */
-static void release_area(struct vmap_area *va, bool now)
+static void unmap_taken(struct vmap_area *va, bool now)
 {
 	unsigned long addr = (unsigned long)va->vm->addr, size = get_vm_area_size(va->vm);
 
-	if (now) {
+	if (now)
 		WARN_ON(pgtable_unmap(&kernel_pgtable, addr, size, NULL, 0));
-		free_vmap_area(&kernel_vmap_space, va);
-	} else {
+	else
 		WARN_ON(pgtable_unmap_noflush(&kernel_pgtable, addr, size, NULL));
+}
+
+/*
+ * Gives an unmapped range back: to the lazy tree, or with `now` (flushed
+ * by unmap_taken()) free at once. A vm_struct in the area's room goes with it.
+ */
+static void give_back_range(struct vmap_area *va, bool now)
+{
+	if (now)
+		free_vmap_area(&kernel_vmap_space, va);
+	else
 		free_vmap_area_noflush(&kernel_vmap_space, va);
-	}
+}
+
+/* Unmaps a taken area's range and gives it back (see the two above). */
+static void release_area(struct vmap_area *va, bool now)
+{
+	unmap_taken(va, now);
+	give_back_range(va, now);
 }
 
 /*
@@ -263,11 +308,13 @@ static void discard_area(struct vm_struct *vm)
 	struct vmap_space *s = &kernel_vmap_space;
 	unsigned long irq = spin_lock_irqsave(&s->lock);
 	struct vmap_area *va = find_vmap_area_locked(s, (unsigned long)vm->addr);
+	bool own = !vm_in_room(vm);
 
 	unlink_vmap_area_locked(s, va);
 	spin_unlock_irqrestore(&s->lock, irq);
 	free_vmap_area(s, va);
-	kfree(vm);
+	if (own)
+		kfree(vm);
 }
 
 /* --- reserving areas ----------------------------------------------------- */
@@ -317,9 +364,9 @@ struct vm_struct *find_vm_area(const void *addr)
 
 struct vm_struct *remove_vm_area(const void *addr)
 {
-	static const struct take_rule any = { 0 };
+	static const struct take_rule rule = { .refuse = VM_ALLOC, .use_instead = "vfree" };
 	struct vm_call c = VM_CALL("remove_vm_area", RET_IP);
-	struct vmap_area *va = take_area(&c, addr, NULL, &any);
+	struct vmap_area *va = take_area(&c, addr, NULL, &rule);
 	struct vm_struct *vm;
 
 	if (!va)
@@ -432,21 +479,28 @@ static void *vmalloc_call(const struct vm_call *c, unsigned long size, unsigned 
 static void vfree_call(const struct vm_call *c, const void *addr, bool now);
 
 /*
- * The array of page pointers: kmalloc while it fits in a page, else
- * vmalloc (Linux does the same; the area then shows " vpages").
+ * The array of page pointers of `area`: in its room up to VM_INLINE_PAGES,
+ * else kmalloc while it fits in a page, else vmalloc (Linux does the
+ * same; the area then shows " vpages").
  */
-static struct page **alloc_page_array(const struct vm_call *c, unsigned long nr)
+static struct page **alloc_page_array(const struct vm_call *c, struct vm_struct *area,
+				      unsigned long nr)
 {
 	unsigned long bytes = nr * sizeof(struct page *);
 
+	if (nr <= VM_INLINE_PAGES)
+		return room_pages(area);
 	if (bytes <= PAGE_SIZE)
 		return kmalloc(bytes);
 	return vmalloc_call(c, bytes, PAGE_SIZE, VMALLOC_START, VMALLOC_END, 0,
 			    PROT_KERNEL_RW, 0);
 }
 
-static void free_page_array(const struct vm_call *c, struct page **pages, bool now)
+static void free_page_array(const struct vm_call *c, struct vm_struct *area,
+			    struct page **pages, bool now)
 {
+	if (pages == room_pages(area))
+		return;
 	if (is_vmalloc_addr(pages))
 		vfree_call(c, pages, now);
 	else
@@ -514,7 +568,7 @@ static void *vmalloc_call(const struct vm_call *c, unsigned long size, unsigned 
 	nr = get_vm_area_size(area) >> PAGE_SHIFT;
 	if (nr > pfa_total_pages() || nr > (unsigned int)~0u)
 		goto out_area;          /* more than all of RAM */
-	pages = alloc_page_array(c, nr);
+	pages = alloc_page_array(c, area, nr);
 	if (!pages)
 		goto out_area;
 	if (!alloc_frames(area, pages, nr, alloc_flags))
@@ -530,7 +584,7 @@ static void *vmalloc_call(const struct vm_call *c, unsigned long size, unsigned 
 out_frames:
 	free_frames(pages, nr);
 out_array:
-	free_page_array(c, pages, true);
+	free_page_array(c, area, pages, true);
 out_area:
 	discard_area(area);
 	return NULL;
@@ -590,12 +644,12 @@ static void vfree_call(const struct vm_call *c, const void *addr, bool now)
 	if (!va)
 		return;
 	vm = va->vm;
-	release_area(va, now);
+	unmap_taken(va, now);
 	if (vm->pages) {
 		free_frames(vm->pages, vm->nr_pages);
-		free_page_array(c, vm->pages, now);
+		free_page_array(c, vm, vm->pages, now);
 	}
-	kfree(vm);
+	give_back_range(va, now);       /* the vm_struct (in the room) goes with it */
 }
 
 void vfree(const void *addr)
@@ -640,7 +694,7 @@ void vm_unmap_aliases(void)
 
 void vmalloc_init(void)
 {
-	vmap_area_init();
+	vmap_area_init(sizeof(struct vm_room));
 	printk("vmalloc: 0x%lx-0x%lx (%lu GiB), lazy purge above %lu MiB\n", VMALLOC_START,
 	       VMALLOC_END, (VMALLOC_END - VMALLOC_START) >> 30, VMAP_LAZY_MAX >> 20);
 }

@@ -132,7 +132,9 @@ struct vm_struct *find_vm_area(const void *addr);
  * without a flush (pages mapped into it are not freed: they are the
  * owner's) and lazily frees the range. Returns the vm_struct, which the
  * caller frees with kfree(), or NULL (one warning) if no area starts at
- * `addr`. A VM_SPARSE area is released as free_vm_area() says.
+ * `addr` or it is a vmalloc area (vfree() it: its vm_struct lives in its
+ * vmap area, unlike Linux's). A VM_SPARSE area is released as
+ * free_vm_area() says.
  */
 struct vm_struct *remove_vm_area(const void *addr);
 

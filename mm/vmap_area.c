@@ -125,11 +125,12 @@ static void free_area(struct vmap_area *va)
 	kmem_cache_free(vmap_area_cachep, va);
 }
 
-/* --- giving ranges back: merge with free neighbours --------------------- */
+/* --- giving ranges back: merge with neighbours ------------------------- */
 
 /*
- * Puts [va->va_start, va->va_end) into the free tree. With prev and next
- * the free neighbours on each side, four cases:
+ * Puts [va->va_start, va->va_end) into `root` (the free tree, or the lazy
+ * one), whose node count is *count. With prev and next the neighbours in
+ * that tree on each side, four cases:
  *
  *   1. no neighbour touches it: va becomes a node of its own
  *        |prev|    |  va  |    |next|
@@ -141,37 +142,43 @@ static void free_area(struct vmap_area *va)
  *      va are freed
  *        |prev|  va  |next|             ->   |prev.............|
  *
- * A node that grows keeps its place (no free range lies between), only
- * the cached maxima above it change.
+ * A node that grows keeps its place (nothing of that tree lies between),
+ * only the cached maxima above it change (`aug`, the free tree's).
  */
-static void insert_free_locked(struct vmap_space *s, struct vmap_area *va)
+static void insert_merged_locked(struct rb_root *root, unsigned long *count,
+				 struct vmap_area *va, rb_augment_fn aug)
 {
-	struct vmap_area *prev = last_before(&s->free, va->va_start);
-	struct vmap_area *next = va_of(prev ? rb_next(&prev->rb_node) : rb_first(&s->free));
+	struct vmap_area *prev = last_before(root, va->va_start);
+	struct vmap_area *next = va_of(prev ? rb_next(&prev->rb_node) : rb_first(root));
 	bool join_prev = prev && prev->va_end == va->va_start;
 	bool join_next = next && next->va_start == va->va_end;
 
 	if (join_prev && join_next) {
 		unsigned long end = next->va_end;
 
-		rb_erase(&next->rb_node, &s->free, free_augment);
-		s->nr_free--;
+		rb_erase(&next->rb_node, root, aug);
+		(*count)--;
 		free_area(next);
 		prev->va_end = end;
-		rb_propagate(&prev->rb_node, free_augment);
+		rb_propagate(&prev->rb_node, aug);
 	} else if (join_prev) {
 		prev->va_end = va->va_end;
-		rb_propagate(&prev->rb_node, free_augment);
+		rb_propagate(&prev->rb_node, aug);
 	} else if (join_next) {
 		next->va_start = va->va_start;
-		rb_propagate(&next->rb_node, free_augment);
+		rb_propagate(&next->rb_node, aug);
 	} else {
 		va->vm = NULL;
-		insert_by_addr(&s->free, va, free_augment);
-		s->nr_free++;
+		insert_by_addr(root, va, aug);
+		(*count)++;
 		return;
 	}
 	free_area(va);
+}
+
+static void insert_free_locked(struct vmap_space *s, struct vmap_area *va)
+{
+	insert_merged_locked(&s->free, &s->nr_free, va, free_augment);
 }
 
 /* --- the lowest-fit search --------------------------------------------- */
@@ -325,9 +332,8 @@ void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va)
 	unsigned long irq = spin_lock_irqsave(&s->lock);
 
 	va->vm = NULL;
-	insert_by_addr(&s->lazy, va, NULL);
-	s->nr_lazy++;
 	s->lazy_bytes += va_size(va);
+	insert_merged_locked(&s->lazy, &s->nr_lazy, va, NULL);     /* va may be gone */
 	if (s->lazy_bytes > s->lazy_max)
 		purge_locked(s);
 	spin_unlock_irqrestore(&s->lock, irq);
@@ -458,9 +464,10 @@ void vmap_space_destroy(struct vmap_space *s)
 	spin_unlock_irqrestore(&s->lock, irq);
 }
 
-void vmap_area_init(void)
+void vmap_area_init(unsigned long room)
 {
-	vmap_area_cachep = kmem_cache_create("vmap_area", sizeof(struct vmap_area), 0);
+	vmap_area_cachep = kmem_cache_create("vmap_area",
+					     sizeof(struct vmap_area) + ALIGN_UP(room, 8), 0);
 	if (!vmap_area_cachep ||
 	    vmap_space_init(&kernel_vmap_space, "vmalloc", VMALLOC_START, VMALLOC_END, true))
 		panic("vmap_area_init: no memory for the first vmap area");
@@ -522,8 +529,8 @@ static int lowest_cursor(struct rb_node *const cur[NR_TREES])
 
 /*
  * Walks the three trees together in address order: each range must start
- * where the last one ended, be non-empty, and a free range must not follow
- * a free range (they would have been merged).
+ * where the last one ended, be non-empty, and a free (lazy) range must not
+ * follow a free (lazy) range (they would have been merged).
  */
 static const char *check_cover_locked(struct vmap_space *s, unsigned long *where)
 {
@@ -543,8 +550,8 @@ static const char *check_cover_locked(struct vmap_space *s, unsigned long *where
 			return va->va_start < pos ? "ranges overlap" : "hole not in any tree";
 		if (va->va_end <= va->va_start || !IS_ALIGNED(va->va_start | va->va_end, PAGE_SIZE))
 			return "empty, reversed or unaligned range";
-		if (t == TREE_FREE && last == TREE_FREE)
-			return "two free neighbours not merged";
+		if (t == last && t != TREE_BUSY)
+			return "two free or two lazy neighbours not merged";
 		if (t == TREE_LAZY)
 			lazy += va_size(va);
 		pos = va->va_end;

@@ -13,7 +13,8 @@
  *   busy   allocated areas (the guard page, if any, is part of the area).
  *   lazy   freed areas whose pages are unmapped but whose stale TLB entries
  *          may still exist: kept out of reuse until one purge flushes the
- *          span of all of them and moves them to `free`.
+ *          span of all of them and moves them to `free`. Touching lazy
+ *          ranges are merged as they come, like free ones.
  *
  * Finding space is lowest-address first fit, for any size and power-of-
  * two alignment, inside an optional window [vstart, vend): see
@@ -68,10 +69,19 @@ struct vmap_stats {
 
 /*
  * Creates the cache of vmap areas and the kernel's space. Once, from
- * vmalloc_init(), after slab_init(). Panics if the first area cannot be
- * allocated (nothing can work without it).
+ * vmalloc_init(), after slab_init(). Every area object carries `room`
+ * bytes (8-byte aligned, right after it: vmap_area_room()) that belong to
+ * the owner of a busy area, so that its record needs no allocation of its
+ * own; they are left as the last owner left them. Panics if the first
+ * area cannot be allocated (nothing can work without it).
  */
-void vmap_area_init(void);
+void vmap_area_init(unsigned long room);
+
+/* The owner's room of area `va` (see vmap_area_init()). */
+static inline void *vmap_area_room(struct vmap_area *va)
+{
+	return va + 1;
+}
 
 /*
  * Makes `s` a space managing [start, end) (page-aligned, start < end, end
@@ -120,7 +130,7 @@ void free_vmap_area(struct vmap_space *s, struct vmap_area *va);
 /*
  * Gives back an area taken out of the busy tree whose pages were unmapped
  * without a TLB flush (the *_noflush unmaps). It stays out of reuse in
- * the lazy tree until a purge; if the lazy total passes s->lazy_max, the
+ * the lazy tree (merged with the lazy ranges it touches) until a purge; if the lazy total passes s->lazy_max, the
  * purge happens now.
  */
 void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va);

@@ -177,6 +177,15 @@ static __noinline long free_vm_area_of_a_vmalloc_area(struct env *e)
 	return 0;
 }
 
+/* Its vm_struct lives in the vmap area (mm/vmalloc.c): not the caller's to kfree. */
+static __noinline long remove_vm_area_of_a_vmalloc_area(struct env *e)
+{
+	struct vm_struct *vm = remove_vm_area(e->vm);
+
+	barrier();
+	return vm ? 1 : 0;
+}
+
 static __noinline long remove_vm_area_inside(struct env *e)
 {
 	struct vm_struct *vm = remove_vm_area((u8 *)e->area->addr + PAGE_SIZE);
@@ -899,6 +908,7 @@ static const struct misuse misuses[] = {
 	ROW(free_vm_area_twice, 0, "free_vm_area", "no live area"),
 	ROW(free_vm_area_of_a_vmalloc_area, 0, "free_vm_area", "use vfree"),
 	ROW(free_vm_area_stale_after_reuse, 0, "free_vm_area", "stale vm_struct"),
+	ROW(remove_vm_area_of_a_vmalloc_area, 0, "remove_vm_area", "wrong kind of area"),
 	ROW(remove_vm_area_inside, 0, "remove_vm_area", "not the start"),
 	ROW(remove_vm_area_twice, 0, "remove_vm_area", "no live area"),
 	ROW(vmalloc_of_zero, 0, "vmalloc", "zero size"),

@@ -678,6 +678,33 @@ static void misuse_part_of_a_huge_leaf(struct ktest *t)
 	EXPECT_EQ(t, fx_unmap(va, SZ_2M, NULL), 0);
 }
 
+/*
+ * A map or unmap inside the span of the bottom table the last call reached
+ * starts there (pgtable.last_ptes). Once that table is freed no call may
+ * use it: a map builds a new one the CPU reads through, and a 2 MiB leaf
+ * put over the span is still refused in part.
+ */
+static void misuse_after_freeing_the_cached_bottom_table(struct ktest *t)
+{
+	struct page *page = fx_page(t, 0x5a);
+	unsigned long va = SCRATCH + 61 * SZ_1G;
+	int err;
+
+	ASSERT_EQ(t, fx_map(t, va, &page, 1, PROT_KERNEL_RW), 0);
+	EXPECT_EQ(t, fx_unmap(va, PAGE_SIZE, NULL), 0);         /* frees the bottom table */
+	EXPECT_EQ(t, pgtable_nr_tables(KPT), fx.tables_before);
+	ASSERT_EQ(t, fx_map(t, va + PAGE_SIZE, &page, 1, PROT_KERNEL_RW), 0);
+	EXPECT_EQ(t, read_via(va + PAGE_SIZE, &err), 0x5a);
+	EXPECT_EQ(t, err, 0);
+	EXPECT_EQ(t, pgtable_check(KPT), 0);
+	EXPECT_EQ(t, fx_unmap(va + PAGE_SIZE, PAGE_SIZE, NULL), 0);
+	ASSERT_EQ(t, pgtable_map_phys(KPT, va, 0, SZ_2M, PROT_KERNEL_RW, PGTABLE_HUGE), 0);
+	fx_mapped(t, va, SZ_2M);
+	EXPECT_REFUSED(t, pgtable_unmap(KPT, va + PAGE_SIZE, PAGE_SIZE, NULL, 0), -EINVAL,
+		       "covers part of a 2048 KiB leaf");
+	EXPECT_EQ(t, fx_unmap(va, SZ_2M, NULL), 0);
+}
+
 static const struct ktest_case pgtable_cases[] = {
 	KTEST_PARAM_CASE(map_query_unmap_round_trip, boundary_gen),
 	KTEST_CASE(one_frame_at_two_addresses),
@@ -697,6 +724,7 @@ static const struct ktest_case pgtable_cases[] = {
 	KTEST_CASE(misuse_bad_ranges),
 	KTEST_CASE(misuse_map_over_a_mapped_page),
 	KTEST_CASE(misuse_part_of_a_huge_leaf),
+	KTEST_CASE(misuse_after_freeing_the_cached_bottom_table),
 	{}
 };
 

@@ -176,7 +176,7 @@ static void expect_unmapped(struct ktest *t, unsigned long va, unsigned long n)
 /* --- the checks, in order -------------------------------------------------------- */
 
 enum area_kind { SPARSE, NOT_SPARSE, NO_GUARD, NO_AREA };
-enum pages_kind { PAGES_OK, PAGES_NULL, PAGES_NULL_ENTRY };
+enum pages_kind { PAGES_OK, PAGES_NULL, PAGES_NULL_ENTRY, PAGES_NULL_AFTER_MAPPED };
 
 #define AREA_PAGES      16
 #define PREMAP          2               /* a page mapped before the call, at page 2 */
@@ -223,6 +223,9 @@ static const struct check_case checks[] = {
 	  false },
 	{ "page_already_mapped", SPARSE, 0, 0, PREMAP + 2, 0, PAGES_OK, -EBUSY,
 	  "is already mapped", false },
+	/* The walker meets the mapped page first; the check of the pages still comes first. */
+	{ "bad_page_after_a_mapped_one", SPARSE, 0, 0, PREMAP + 2, 0, PAGES_NULL_AFTER_MAPPED,
+	  -EINVAL, "pages[3] is NULL", false },
 };
 
 static void describe_check(const struct check_case *c, char *desc)
@@ -351,6 +354,8 @@ static void map_check_refuses_with_its_code(struct ktest *t)
 	memcpy(pages, e.frames, sizeof(pages));
 	if (c->pages == PAGES_NULL_ENTRY)
 		pages[1] = NULL;
+	if (c->pages == PAGES_NULL_AFTER_MAPPED)
+		pages[PREMAP + 1] = NULL;
 	mm_snapshot_take(&before);
 	ktest_capture_start(&cap, buf, sizeof(buf), true);
 	err = call_map(e.area, e.start, e.end, c->pages == PAGES_NULL ? NULL : pages);

@@ -858,12 +858,15 @@ struct rollback_case {
 
 static const struct rollback_case rollbacks[] = {
 #define ROLLBACK(name_, op_, undo_) { .name = name_, .op = op_, .undo = undo_ }
+	/* Frames, then the area and (above VM_INLINE_PAGES pages) the page array. */
+	{ ROLLBACK("vmalloc_1_page_inline_array", op_vmalloc, undo_vmalloc), 1, PAGE_SIZE, 0,
+	  1 + 1 },
 	{ ROLLBACK("vmalloc_3_pages", op_vmalloc, undo_vmalloc), 3, PAGE_SIZE, 0, 3 + 2 },
 	{ ROLLBACK("vmalloc_no_guard_64k_aligned", op_vmalloc, undo_vmalloc), 5, 1 << 16,
 	  VM_NO_GUARD, 5 + 2 },
-	/* 520 page pointers need more than a page: the array is vmalloc'ed too. */
+	/* 520 page pointers need more than a page: the array is vmalloc'ed too (2 pages). */
 	{ ROLLBACK("vzalloc_520_pages_nested_array", op_vmalloc, undo_vmalloc), 520, PAGE_SIZE, 0,
-	  520 + 2 + 2 + 2 },
+	  520 + 2 + 2 },
 	{ ROLLBACK("vmap_4_pages", op_vmap, undo_vmap), 4, PAGE_SIZE, 0, 2 },
 	{ ROLLBACK("get_vm_area_sparse", op_get_vm_area, undo_get_vm_area), 256, PAGE_SIZE,
 	  VM_SPARSE, 2 },
