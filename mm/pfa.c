@@ -316,6 +316,11 @@ void pfa_get_stats(struct pfa_stats *s)
 	spin_unlock_irqrestore(&pfa.lock, irq);
 }
 
+void pfa_for_each_lock(spin_lock_visit_fn fn, void *arg)
+{
+	fn(&pfa.lock, arg);
+}
+
 unsigned long pfa_free_pages(void)
 {
 	return READ_ONCE(pfa.free_pages);

@@ -11,6 +11,7 @@
 #ifndef MM_PFA_H
 #define MM_PFA_H
 
+#include "kernel/spinlock.h"
 #include "kernel/types.h"
 #include "mm/page.h"
 
@@ -120,6 +121,9 @@ int pfa_buddyinfo(char *buf, size_t size);
 
 /* Prints the buddyinfo line and the totals on the console. */
 void pfa_print(void);
+
+/* Calls fn(lock, arg) for the zone lock (contention figures). */
+void pfa_for_each_lock(spin_lock_visit_fn fn, void *arg);
 
 /*
  * Checks the allocator: every free list (links, state, order, alignment,

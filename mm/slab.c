@@ -441,6 +441,17 @@ void slab_get_stats(struct kmem_cache_stats *sum)
 	spin_unlock_irqrestore(&slab_caches_lock, irq);
 }
 
+void slab_for_each_lock(spin_lock_visit_fn fn, void *arg)
+{
+	unsigned long irq;
+
+	fn(&slab_caches_lock, arg);
+	irq = spin_lock_irqsave(&slab_caches_lock);
+	for (struct kmem_cache *c = slab_caches; c; c = c->next)
+		fn(&c->lock, arg);
+	spin_unlock_irqrestore(&slab_caches_lock, irq);
+}
+
 /* --- kmalloc ------------------------------------------------------------ */
 
 static struct kmem_cache *kmalloc_cache_for(size_t size)

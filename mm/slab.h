@@ -138,6 +138,9 @@ void kmem_cache_get_stats(struct kmem_cache *cache, struct kmem_cache_stats *sta
 /* The sums over every cache, kmalloc-large included. */
 void slab_get_stats(struct kmem_cache_stats *stats);
 
+/* Calls fn(lock, arg) for every cache's lock and the cache list's (contention figures). */
+void slab_for_each_lock(spin_lock_visit_fn fn, void *arg);
+
 /*
  * Checks every cache: each slab on the right list, PAGE_SLAB with
  * private = its cache, free list inside the slab and in step with the
