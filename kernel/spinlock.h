@@ -53,23 +53,22 @@ extern void (*spin_lock_fail_hook)(spinlock_t *lock, const char *why);
 static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 {
 	u32 me = arch_cpu_id() + 1;
-	bool spun = false;
 
 	if (lock->owner == me)
 		spin_lock_failed(lock, "recursive acquire", ip);
 	if (KCONFIG_DEBUG && lock->order && lock_order_held[me - 1] >> lock->order)
 		spin_lock_out_of_order(lock, lock_order_held[me - 1], ip);
-	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
-		spun = true;
-		while (lock->locked) {
-			cpu_relax();
-			arch_spin_poll();
-		}
+	if (unlikely(__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))) {
+		do {
+			while (lock->locked) {
+				cpu_relax();
+				arch_spin_poll();
+			}
+		} while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE));
+		lock->contended++;      /* held now: a plain add; the fast path pays nothing */
 	}
 	lock->owner = me;
 	lock->holder_ip = ip;
-	if (unlikely(spun))
-		lock->contended++;
 	if (KCONFIG_DEBUG && lock->order)
 		lock_order_held[me - 1] |= 1u << lock->order;
 }

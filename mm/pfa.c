@@ -163,15 +163,6 @@ void buddy_put_block_locked(struct page *page, unsigned order)
 	pfa.area[order].nr_free++;
 }
 
-/* A pointer into a struct page array, and the page its pfn says it is. */
-static bool page_is_valid(const struct page *page)
-{
-	unsigned long a = (unsigned long)page;
-
-	return is_direct_map_addr(a) && IS_ALIGNED(a, sizeof(struct page)) &&
-	       pfn_to_page(page->pfn) == page;
-}
-
 /*
  * The head of the block that contains tail frame `page`: blocks are
  * naturally aligned, so it is the first non-tail frame found by aligning

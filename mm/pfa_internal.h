@@ -64,13 +64,22 @@ extern bool pfa_pcp_on;                 /* order-0 calls use the lists */
 struct page *buddy_take_block_locked(unsigned order);
 void buddy_put_block_locked(struct page *page, unsigned order);
 
+/* A pointer into a struct page array, and the page its pfn says it is. */
+static inline bool page_is_valid(const struct page *page)
+{
+	unsigned long a = (unsigned long)page;
+
+	return is_direct_map_addr(a) && IS_ALIGNED(a, sizeof(struct page)) &&
+	       pfn_to_page(page->pfn) == page;
+}
+
 /* True (after one warning, counted) if freeing `page` at `order` would be a misuse. */
 bool free_is_misuse(struct page *page, unsigned order, unsigned long caller);
 
 /* An order-0 frame from this CPU's list, refilled from the buddy if empty; NULL if none. */
 struct page *pcp_alloc(void);
 
-/* Puts a frame the caller owns (misuse already excluded) on this CPU's list. */
+/* Puts a frame on this CPU's list; a misuse is refused with one warning naming `caller`. */
 void pcp_free(struct page *page, unsigned long caller);
 
 /* Takes every CPU's list lock, in CPU order (interrupts off). */

@@ -126,11 +126,13 @@ void pcp_free(struct page *page, unsigned long caller)
 	struct pfa_pcp *pcp = &pfa_pcp[arch_cpu_id()];
 
 	spin_lock(&pcp->lock);
-	if (free_is_misuse(page, 0, caller))
-		goto out;
-	while (!pcp_claim(page))
-		if (free_is_misuse(page, 0, caller))
-			goto out;
+	if (unlikely(!page_is_valid(page) || !pcp_claim(page))) {
+		/* a misuse, or the state changed under us: the slow path says which */
+		do {
+			if (free_is_misuse(page, 0, caller))
+				goto out;
+		} while (!pcp_claim(page));
+	}
 	pfa_poison_block(page, 0);
 	page->private = 0;
 	page_list_add(&pcp->list, page);
