@@ -44,12 +44,18 @@ void slab_cpu_detach(struct kmem_cache *c)
 	kfree(cpu);
 }
 
-/* Fills an empty magazine with up to a batch from the slabs. Magazine lock held. */
+/*
+ * Fills an empty magazine with up to a batch from the slabs. Only the first
+ * object may need a new slab (a frame): the rest come from slabs the cache
+ * already holds. So a refused frame fails the call that needed it, never a
+ * later one, and an injected failure is never absorbed by a partial batch.
+ * Magazine lock held.
+ */
 static void mag_refill(struct kmem_cache *c, struct slab_cpu *m)
 {
 	spin_lock(&c->lock);
 	while (m->count < SLAB_MAG_BATCH) {
-		void *obj = slab_take_locked(c);
+		void *obj = m->count && !slab_has_free_locked(c) ? NULL : slab_take_locked(c);
 
 		if (!obj)
 			break;

@@ -101,6 +101,12 @@ extern bool slab_cpu_on;
 /* Takes one object from its slabs (a new slab if none is partial); NULL if no frame. Cache lock held. */
 void *slab_take_locked(struct kmem_cache *c);
 
+/* True if an object can be taken without a new frame (a partial slab or the spare). */
+static inline bool slab_has_free_locked(const struct kmem_cache *c)
+{
+	return c->partial.first || c->spare;
+}
+
 /* Returns `obj` to its slab `page`; why it is refused, or NULL. Cache lock held. */
 const char *slab_free_locked(struct kmem_cache *c, struct page *page, void *obj);
 
