@@ -169,8 +169,9 @@ ktap-compat:
 # Benchmarks: a separate build with the debug checkers and poisoning off
 # (DEBUG=0), booted under TCG with fixed conditions (docs/testing.md). The
 # serial log, with one `# bench:` line per figure, is kept in
-# $(BUILD)/logs/bench.log. BENCH_FILTER=pfa runs one group; BENCH_SMP=2
-# boots with two CPUs (the smp group measures shootdowns). 3 GiB of RAM:
+# $(BUILD)/logs/bench.log. BENCH_FILTER=pfa runs one group; BENCH_SMP (2)
+# CPUs: the smp group measures shootdowns, test_vmalloc runs 1 then 2
+# workers and prints their throughput ratio (BENCH_SMP=1: one CPU). 3 GiB of RAM:
 # the order-9 batch scenario holds 2 GiB.
 # BENCH_VMALLOC: Linux's test_vmalloc parameters for the vmalloc group
 # (short by default; `make bench-linux-params` runs Linux's defaults);
@@ -178,7 +179,7 @@ ktap-compat:
 # The run fails when the clock calibration is too inconsistent to trust.
 BENCH_MEM     ?= 3G
 BENCH_FILTER  ?=
-BENCH_SMP     ?= 1
+BENCH_SMP     ?= 2
 BENCH_VMALLOC ?= test_loop_count=2000 test_repeat_count=3 sequential_test_order=1
 BENCH_ARGS    ?=
 bench: deps

@@ -10,7 +10,7 @@
 #include "kernel/printk.h"
 #include "tests/ktest.h"
 
-#define BENCH_MAX_FIGURES 256
+#define BENCH_MAX_FIGURES 512
 #define CLOCK_WINDOWS     9
 #define CLOCK_WINDOW_MS   100
 #define CLOCK_MAX_SPREAD  2000          /* ppm */

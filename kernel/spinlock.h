@@ -13,6 +13,7 @@
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
 
+#include "kernel/compiler.h"
 #include "kernel/types.h"
 #include "asm/cpu.h"
 #include "kernel/irqflags.h"
@@ -23,12 +24,16 @@ typedef struct spinlock {
 	const char *name;
 	unsigned long holder_ip;        /* where it was taken; 0 when free */
 	unsigned order;                 /* enum lock_order; 0: not checked */
+	unsigned long contended;        /* acquisitions that had to spin (under the lock) */
 } spinlock_t;
 
 #define SPINLOCK_INIT(n) { .locked = 0, .owner = 0, .name = (n), .holder_ip = 0 }
 /* A lock with its place `o` (LOCK_ORDER_*) in the order of kernel/lock_order.h. */
 #define SPINLOCK_INIT_ORDERED(n, o) \
 	{ .locked = 0, .owner = 0, .name = (n), .holder_ip = 0, .order = (o) }
+
+/* Called once per lock by the mm_for_each_lock() style walkers (contention figures). */
+typedef void (*spin_lock_visit_fn)(spinlock_t *lock, void *arg);
 
 /* Bit o set: this CPU holds a lock of order o (debug builds). */
 extern u32 lock_order_held[];
@@ -53,11 +58,14 @@ static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 		spin_lock_failed(lock, "recursive acquire", ip);
 	if (KCONFIG_DEBUG && lock->order && lock_order_held[me - 1] >> lock->order)
 		spin_lock_out_of_order(lock, lock_order_held[me - 1], ip);
-	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
-		while (lock->locked) {
-			cpu_relax();
-			arch_spin_poll();
-		}
+	if (unlikely(__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))) {
+		do {
+			while (lock->locked) {
+				cpu_relax();
+				arch_spin_poll();
+			}
+		} while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE));
+		lock->contended++;      /* held now: a plain add; the fast path pays nothing */
 	}
 	lock->owner = me;
 	lock->holder_ip = ip;

@@ -234,3 +234,13 @@ void mm_check_init(void)
 	if (always && mm_check_all())
 		WARN(1, "mm_check: inconsistent at the end of mm_init");
 }
+
+/* --- the locks, for the contention figures ----------------------------------- */
+
+void mm_for_each_lock(spin_lock_visit_fn fn, void *arg)
+{
+	pfa_for_each_lock(fn, arg);
+	slab_for_each_lock(fn, arg);
+	fn(&kernel_pgtable.lock, arg);
+	fn(&kernel_vmap_space.lock, arg);
+}

@@ -13,6 +13,7 @@
 #define MM_MM_CHECK_H
 
 #include "kernel/compiler.h"
+#include "kernel/spinlock.h"
 #include "kernel/types.h"
 
 /*
@@ -47,6 +48,15 @@ int mm_check_vmalloc_pages(void);
  * pages below the root over the vmalloc range, read from the kernel tree.
  */
 void mm_check_vmalloc_counts(unsigned long *mapped, unsigned long *tables);
+
+/*
+ * Calls fn(lock, arg) for each lock of the memory subsystem that the
+ * vmalloc paths take: the frame allocator's (zone and per-CPU lists), every
+ * slab cache's, the kernel page table's and the kernel vmap space's. For
+ * the contention figures of `make bench` (lock->contended); read or reset
+ * them only while the CPUs are quiet.
+ */
+void mm_for_each_lock(spin_lock_visit_fn fn, void *arg);
 
 /* --- mm_check=always ---------------------------------------------------------- */
 

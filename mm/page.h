@@ -38,6 +38,7 @@ enum page_state {
 	PAGE_RESERVED = 0,      /* never given to the buddy (firmware, kernel, holes) */
 	PAGE_FREE,              /* head of a free block, on a free list */
 	PAGE_TAIL,              /* inside a block, not its first frame */
+	PAGE_PCP,               /* a free frame on a CPU's per-CPU list (order 0) */
 	PAGE_ALLOCATED,         /* head of an allocated block, no owner state set */
 	PAGE_PAGETABLE,         /* allocated, used as a page table */
 	PAGE_SLAB,              /* allocated, owned by the slab allocator */

@@ -24,6 +24,7 @@ const char *page_state_name(enum page_state state)
 {
 	static const char *const names[PAGE_STATE_COUNT] = {
 		[PAGE_RESERVED] = "reserved", [PAGE_FREE] = "free", [PAGE_TAIL] = "tail",
+		[PAGE_PCP] = "pcp",
 		[PAGE_ALLOCATED] = "allocated", [PAGE_PAGETABLE] = "pagetable",
 		[PAGE_SLAB] = "slab", [PAGE_VMALLOC] = "vmalloc",
 	};
@@ -34,7 +35,7 @@ const char *page_state_name(enum page_state state)
 /* --- allocation --------------------------------------------------------- */
 
 /* Takes the smallest free block of at least `order`, splitting it down. */
-static struct page *buddy_take_block_locked(unsigned order)
+struct page *buddy_take_block_locked(unsigned order)
 {
 	unsigned o = order;
 	struct page *page;
@@ -79,10 +80,25 @@ void pfa_fill_block(struct page *page, unsigned order, u64 word)
 	}
 }
 
+/* A block from the buddy lists under the zone lock, or NULL. */
+static struct page *buddy_alloc(unsigned order)
+{
+	unsigned long irq = spin_lock_irqsave(&pfa.lock);
+	struct page *page = buddy_take_block_locked(order);
+
+	spin_unlock_irqrestore(&pfa.lock, irq);
+	return page;
+}
+
+/*
+ * One fault-injection point per call, then this CPU's list (order 0) or the
+ * buddy. When both come up empty, every CPU's list goes back to the buddy
+ * and the buddy is asked once more: frames cached on another CPU are free
+ * memory, and running out must mean that none is left anywhere.
+ */
 static struct page *alloc_pages_ip(unsigned order, unsigned flags, unsigned long caller)
 {
-	unsigned long irq;
-	struct page *page;
+	struct page *page = NULL;
 
 	if (WARN_CALL(order > MAX_ORDER, "alloc_pages", caller,
 		      "order %u above MAX_ORDER %u", order, MAX_ORDER))
@@ -90,13 +106,15 @@ static struct page *alloc_pages_ip(unsigned order, unsigned flags, unsigned long
 	if (WARN_CALL(flags & ~PFA_FLAGS_ALL, "alloc_pages", caller, "unknown flags 0x%x",
 		      flags & ~PFA_FLAGS_ALL))
 		return NULL;
-	irq = spin_lock_irqsave(&pfa.lock);
-	page = fault_inject_should_fail(FAULT_PAGE_ALLOC) ? NULL : buddy_take_block_locked(order);
-	if (!page)
-		pfa.alloc_failures++;
-	spin_unlock_irqrestore(&pfa.lock, irq);
-	if (!page)
+	if (!fault_inject_should_fail(FAULT_PAGE_ALLOC)) {
+		page = order == 0 && READ_ONCE(pfa_pcp_on) ? pcp_alloc() : buddy_alloc(order);
+		if (!page && pfa_drain_all())
+			page = buddy_alloc(order);
+	}
+	if (!page) {
+		__atomic_fetch_add(&pfa.alloc_failures, 1, __ATOMIC_RELAXED);
 		return NULL;
+	}
 	pfa_check_poison(page, order, caller);
 	if (flags & PFA_ZERO)
 		pfa_fill_block(page, order, 0);
@@ -116,7 +134,7 @@ struct page *alloc_page(unsigned flags)
 /* --- freeing ------------------------------------------------------------ */
 
 /* Puts the block of 2^order frames at `page` on a free list, merging it with its buddies. */
-static void buddy_put_block_locked(struct page *page, unsigned order)
+void buddy_put_block_locked(struct page *page, unsigned order)
 {
 	unsigned long pfn = page->pfn;
 
@@ -143,15 +161,6 @@ static void buddy_put_block_locked(struct page *page, unsigned order)
 	page->private = 0;
 	page_list_add(&pfa.area[order].list, page);
 	pfa.area[order].nr_free++;
-}
-
-/* A pointer into a struct page array, and the page its pfn says it is. */
-static bool page_is_valid(const struct page *page)
-{
-	unsigned long a = (unsigned long)page;
-
-	return is_direct_map_addr(a) && IS_ALIGNED(a, sizeof(struct page)) &&
-	       pfn_to_page(page->pfn) == page;
 }
 
 /*
@@ -196,6 +205,7 @@ const char *pfa_page_unmappable_slow(const struct page *page)
 	case PAGE_RESERVED:
 		return pfn_is_ram(page->pfn) ? NULL : "has no RAM behind its frame";
 	case PAGE_FREE:
+	case PAGE_PCP:
 		return "is free in the frame allocator";
 	case PAGE_PAGETABLE:
 		return "is a page-table page";
@@ -225,8 +235,8 @@ static void warn_tail_free(struct page *page, unsigned order, unsigned long call
 			  page->pfn, order);
 }
 
-/* True (after one warning) if freeing `page` at `order` would be a misuse. */
-static bool free_is_misuse_locked(struct page *page, unsigned order, unsigned long caller)
+/* The warning for a misuse, or false. */
+static bool free_misuse_warn(struct page *page, unsigned order, unsigned long caller)
 {
 	if (!page_is_valid(page))
 		return WARN_CALL(1, "free_pages", caller, "%p is not a struct page", page);
@@ -235,6 +245,7 @@ static bool free_is_misuse_locked(struct page *page, unsigned order, unsigned lo
 				 "pfn 0x%x with order %u above MAX_ORDER", page->pfn, order);
 	switch (page->state) {
 	case PAGE_FREE:
+	case PAGE_PCP:
 		return WARN_CALL(1, "free_pages", caller, "double free of pfn 0x%x (order %u)",
 				 page->pfn, order);
 	case PAGE_RESERVED:
@@ -249,16 +260,26 @@ static bool free_is_misuse_locked(struct page *page, unsigned order, unsigned lo
 			 page->pfn, order, page->order);
 }
 
+bool free_is_misuse(struct page *page, unsigned order, unsigned long caller)
+{
+	if (!free_misuse_warn(page, order, caller))
+		return false;
+	__atomic_fetch_add(&pfa.misuses, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
 static void free_pages_ip(struct page *page, unsigned order, unsigned long caller)
 {
 	unsigned long irq;
 
 	if (!page)
 		return;
+	if (order == 0 && READ_ONCE(pfa_pcp_on)) {
+		pcp_free(page, caller);
+		return;
+	}
 	irq = spin_lock_irqsave(&pfa.lock);
-	if (free_is_misuse_locked(page, order, caller)) {
-		pfa.misuses++;
-	} else {
+	if (!free_is_misuse(page, order, caller)) {
 		pfa_poison_block(page, order);
 		buddy_put_block_locked(page, order);
 		pfa.free_pages += 1ul << order;
@@ -301,10 +322,13 @@ bool page_has_state(const struct page *page, enum page_state state)
 
 void pfa_get_stats(struct pfa_stats *s)
 {
-	unsigned long irq = spin_lock_irqsave(&pfa.lock);
+	unsigned long irq = irq_save();
 
+	pcp_lock_all();
+	spin_lock(&pfa.lock);
+	s->pcp_pages = pcp_total_locked();
 	s->total_pages = pfa.total_pages;
-	s->free_pages = pfa.free_pages;
+	s->free_pages = pfa.free_pages + s->pcp_pages;
 	s->reserved_pages = pfa.reserved_pages;
 	s->present_pages = pfa.present_pages;
 	for (unsigned o = 0; o < NR_ORDERS; o++)
@@ -313,12 +337,25 @@ void pfa_get_stats(struct pfa_stats *s)
 	s->misuses = pfa.misuses;
 	s->poison_errors = pfa.poison_errors;
 	s->metadata_bytes = pfa.metadata_bytes;
-	spin_unlock_irqrestore(&pfa.lock, irq);
+	spin_unlock(&pfa.lock);
+	pcp_unlock_all();
+	irq_restore(irq);
+}
+
+void pfa_for_each_lock(spin_lock_visit_fn fn, void *arg)
+{
+	fn(&pfa.lock, arg);
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		fn(&pfa_pcp[cpu].lock, arg);
 }
 
 unsigned long pfa_free_pages(void)
 {
-	return READ_ONCE(pfa.free_pages);
+	unsigned long n = READ_ONCE(pfa.free_pages);
+
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		n += READ_ONCE(pfa_pcp[cpu].count);
+	return n;
 }
 
 unsigned long pfa_total_pages(void)

@@ -11,6 +11,7 @@
 #ifndef MM_PFA_H
 #define MM_PFA_H
 
+#include "kernel/spinlock.h"
 #include "kernel/types.h"
 #include "mm/page.h"
 
@@ -95,7 +96,8 @@ static inline const char *pfa_page_unmappable(const struct page *page)
 /* All counters, read together under the lock. Units are frames. */
 struct pfa_stats {
 	unsigned long total_pages;      /* frames managed by the buddy */
-	unsigned long free_pages;       /* of those, free now */
+	unsigned long free_pages;       /* of those, free now (per-CPU lists included) */
+	unsigned long pcp_pages;        /* of those, on the per-CPU lists */
 	unsigned long reserved_pages;   /* RAM frames kept out of the buddy */
 	unsigned long present_pages;    /* frames with a struct page (whole sections) */
 	unsigned long free_blocks[NR_ORDERS];   /* free blocks of each order */
@@ -106,6 +108,31 @@ struct pfa_stats {
 };
 
 void pfa_get_stats(struct pfa_stats *stats);
+
+/*
+ * Per-CPU lists (docs/pfa.md "Per-CPU lists"): each CPU keeps up to
+ * PCP_HIGH (128) free order-0 frames of its own, so that order-0
+ * alloc_pages()/free_pages() take the zone lock once per batch of 32
+ * rather than once per frame. Their frames are in state PAGE_PCP, count as
+ * free (pfa_free_pages(), free_pages in the stats) and are on no buddy
+ * list (buddyinfo does not show them).
+ */
+
+/* Gives CPU `cpu`'s list back to the buddy (any CPU may call it). Returns the frames moved. */
+unsigned long pfa_drain_cpu(unsigned cpu);
+
+/* pfa_drain_cpu() for every CPU; the frames moved. */
+unsigned long pfa_drain_all(void);
+
+/*
+ * Turns the per-CPU lists on or off (off drains them: every order-0 call
+ * then goes to the buddy, for tests of the buddy itself). Returns the
+ * previous setting. Call it while no other CPU allocates.
+ */
+bool pfa_pcp_set_enabled(bool on);
+
+/* Frames on CPU `cpu`'s list now (0 for a CPU number out of range). */
+unsigned long pfa_pcp_count(unsigned cpu);
 
 /* Free frames now / frames managed by the buddy. */
 unsigned long pfa_free_pages(void);
@@ -120,6 +147,9 @@ int pfa_buddyinfo(char *buf, size_t size);
 
 /* Prints the buddyinfo line and the totals on the console. */
 void pfa_print(void);
+
+/* Calls fn(lock, arg) for the zone lock (contention figures). */
+void pfa_for_each_lock(spin_lock_visit_fn fn, void *arg);
 
 /*
  * Counts every frame with a struct page by what it is used for:

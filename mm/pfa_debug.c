@@ -4,6 +4,7 @@
  */
 #include "mm/pfa_internal.h"
 #include "kernel/errno.h"
+#include "kernel/irqflags.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 
@@ -136,10 +137,12 @@ static unsigned long check_section(struct check *c, struct page *map)
 				   page_state_name(p->state), tails_due ? "tail" : "head");
 		if (p->state == PAGE_FREE && !(p->flags & PG_VISITED))
 			check_fail(c, "free block at pfn 0x%x is on no list\n", p->pfn);
+		if (p->state == PAGE_PCP && !(p->flags & PG_VISITED))
+			check_fail(c, "pcp frame at pfn 0x%x is on no per-CPU list\n", p->pfn);
 		p->flags &= ~PG_VISITED;
 		if (tails_due) {
 			tails_due--;
-		} else if (p->state == PAGE_FREE || page_is_allocated(p)) {
+		} else if (p->state == PAGE_FREE || p->state == PAGE_PCP || page_is_allocated(p)) {
 			tails_due = (1ul << p->order) - 1;
 			managed += 1ul << p->order;
 		}
@@ -147,12 +150,47 @@ static unsigned long check_section(struct check *c, struct page *map)
 	return managed;
 }
 
+/* One CPU's list, with a bound: order-0 frames in state PAGE_PCP, each once, count right. */
+static void check_pcp(struct check *c, unsigned cpu)
+{
+	const struct pfa_pcp *pcp = &pfa_pcp[cpu];
+	struct page *prev = NULL;
+	unsigned long n = 0;
+
+	for (struct page *p = pcp->list.first; p; prev = p, p = p->next) {
+		if (++n > pcp->count) {
+			check_fail(c, "CPU %u's per-CPU list longer than its count %lu\n", cpu,
+				   pcp->count);
+			return;
+		}
+		if (p->prev != prev)
+			check_fail(c, "CPU %u's per-CPU list: broken back link at pfn 0x%x\n", cpu,
+				   p->pfn);
+		if (p->state != PAGE_PCP || p->order != 0 || pfn_to_page(p->pfn) != p)
+			check_fail(c, "pfn 0x%x on CPU %u's per-CPU list is %s order %u\n", p->pfn,
+				   cpu, page_state_name(p->state), p->order);
+		if (p->flags & PG_VISITED)
+			check_fail(c, "pfn 0x%x is on the free and per-CPU lists twice\n", p->pfn);
+		p->flags |= PG_VISITED;
+	}
+	if (n != pcp->count || pcp->list.last != prev)
+		check_fail(c, "CPU %u's per-CPU list holds %lu frames, count says %lu\n", cpu, n,
+			   pcp->count);
+	if (n > PCP_HIGH)
+		check_fail(c, "CPU %u's per-CPU list holds %lu frames, above its high mark %lu\n",
+			   cpu, n, PCP_HIGH);
+}
+
 int pfa_check(void)
 {
 	struct check c = { 0 };
-	unsigned long irq = spin_lock_irqsave(&pfa.lock);
+	unsigned long irq = irq_save();
 	unsigned long managed = 0;
 
+	pcp_lock_all();
+	spin_lock(&pfa.lock);
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		check_pcp(&c, cpu);
 	for (unsigned o = 0; o < NR_ORDERS; o++)
 		check_list(&c, o);
 	for (unsigned long sec = 0; sec < nr_mem_sections; sec++)
@@ -164,7 +202,9 @@ int pfa_check(void)
 	if (managed != pfa.total_pages)
 		check_fail(&c, "blocks cover %lu frames, %lu are managed\n", managed,
 			   pfa.total_pages);
-	spin_unlock_irqrestore(&pfa.lock, irq);
+	spin_unlock(&pfa.lock);
+	pcp_unlock_all();
+	irq_restore(irq);
 	if (c.errors > CHECK_MAX_LINES)
 		printk("pfa_check: ... %u problems in all\n", c.errors);
 	return c.errors ? -EINVAL : 0;

@@ -102,6 +102,7 @@ void pfa_init(void)
 	const struct mem_ranges *usable = memmap_usable();
 
 	sections_alloc();
+	pcp_init();
 	/* Nobody can call alloc_pages() yet: the lists are filled without the lock. */
 	for (unsigned i = 0; i < usable->count; i++)
 		seed_range(usable->range[i].start >> PAGE_SHIFT,

@@ -6,6 +6,7 @@
 #ifndef MM_PFA_INTERNAL_H
 #define MM_PFA_INTERNAL_H
 
+#include "kernel/smp.h"
 #include "kernel/spinlock.h"
 #include "mm/pfa.h"
 
@@ -33,6 +34,63 @@ struct buddy {
 };
 
 extern struct buddy pfa;
+
+/*
+ * A CPU's list of free order-0 frames (mm/pfa_pcp.c, docs/pfa.md "Per-CPU
+ * lists"). Its frames are in state PAGE_PCP and count as free, but are on
+ * no buddy list. `lock` covers `list` and `count`; the owning CPU takes it
+ * on every order-0 alloc and free (never contended but by a drain or a
+ * check), and holds it while it takes the zone lock to move a batch:
+ * lock order pcp -> pfa. Only pfa_check() and pfa_get_stats() hold several
+ * at once, always in CPU order. The locks have no place in
+ * kernel/lock_order.h for that reason (the order check would refuse the
+ * second one).
+ */
+struct pfa_pcp {
+	spinlock_t lock;
+	struct page_list list;          /* hot end first: a free goes to the front */
+	unsigned long count;
+	unsigned long refills, drains;  /* batches moved, for the tests and docs */
+} __aligned(64);
+
+#define PCP_BATCH_ORDER 5
+#define PCP_BATCH       (1ul << PCP_BATCH_ORDER)        /* frames per refill or drain */
+#define PCP_HIGH        (4 * PCP_BATCH)                 /* a list above this drains a batch */
+
+extern struct pfa_pcp pfa_pcp[SMP_MAX_CPUS];
+extern bool pfa_pcp_on;                 /* order-0 calls use the lists */
+
+/* The buddy's own steps (pfa.c), zone lock held. */
+struct page *buddy_take_block_locked(unsigned order);
+void buddy_put_block_locked(struct page *page, unsigned order);
+
+/* A pointer into a struct page array, and the page its pfn says it is. */
+static inline bool page_is_valid(const struct page *page)
+{
+	unsigned long a = (unsigned long)page;
+
+	return is_direct_map_addr(a) && IS_ALIGNED(a, sizeof(struct page)) &&
+	       pfn_to_page(page->pfn) == page;
+}
+
+/* True (after one warning, counted) if freeing `page` at `order` would be a misuse. */
+bool free_is_misuse(struct page *page, unsigned order, unsigned long caller);
+
+/* An order-0 frame from this CPU's list, refilled from the buddy if empty; NULL if none. */
+struct page *pcp_alloc(void);
+
+/* Puts a frame on this CPU's list; a misuse is refused with one warning naming `caller`. */
+void pcp_free(struct page *page, unsigned long caller);
+
+/* Takes every CPU's list lock, in CPU order (interrupts off). */
+void pcp_lock_all(void);
+void pcp_unlock_all(void);
+
+/* Frames on every list; every list lock held. */
+unsigned long pcp_total_locked(void);
+
+/* Names the per-CPU locks; from pfa_init(). */
+void pcp_init(void);
 
 /* Fills every byte of the block with the bytes of `word` (zeroing, poisoning). */
 void pfa_fill_block(struct page *page, unsigned order, u64 word);

@@ -3,7 +3,7 @@
  * fixed-size objects on single frames, the kmalloc size classes on top,
  * and whole frame blocks for large kmalloc requests.
  */
-#include "mm/slab.h"
+#include "mm/slab_internal.h"
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/lock_order.h"
@@ -12,15 +12,6 @@
 #include "mm/fault_inject.h"
 #include "mm/pfa.h"
 
-/* The header at the start of every slab frame. */
-struct slab {
-	void *freelist;                 /* first free object, NULL if none */
-	u32 inuse;                      /* objects allocated */
-	u32 unused;
-	u64 used[];                     /* bit i set: object i is allocated */
-};
-
-#define BITS_PER_WORD   64
 #define MAX_OBJS_PER_SLAB (PAGE_SIZE / KMEM_CACHE_MIN_SIZE)
 
 static const unsigned kmalloc_sizes[] = { 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024 };
@@ -117,31 +108,15 @@ void slab_init(void)
 		cache_list_add(&kmalloc_caches[i]);
 	}
 	cache_list_add(&kmalloc_large);
+	/* Magazines for the kmalloc classes; none for the cache of caches (rarely used). */
+	for (unsigned i = 0; i < NR_KMALLOC_CACHES; i++)
+		slab_cpu_attach(&kmalloc_caches[i]);
 	printk("slab: %u kmalloc classes 8..%u bytes, larger sizes as frame blocks up to %lu KiB\n",
 	       (unsigned)NR_KMALLOC_CACHES, KMALLOC_MAX_CACHE_SIZE, KMALLOC_MAX_SIZE >> 10);
 }
 
 /* --- objects and slabs ----------------------------------------------- */
 
-static inline struct slab *slab_of(const struct page *page)
-{
-	return page_address(page);
-}
-
-static inline void *slab_object(const struct kmem_cache *c, struct slab *s, unsigned i)
-{
-	return (char *)s + c->first_offset + (size_t)i * c->size;
-}
-
-static inline bool bit_test(const u64 *map, unsigned i)
-{
-	return map[i / BITS_PER_WORD] & (1ull << (i % BITS_PER_WORD));
-}
-
-static inline void bit_flip(u64 *map, unsigned i)
-{
-	map[i / BITS_PER_WORD] ^= 1ull << (i % BITS_PER_WORD);
-}
 
 /* Set bits in a word (no libgcc: -mno-sse kernels may lack POPCNT). */
 static unsigned bit_count(u64 w)
@@ -153,35 +128,6 @@ static unsigned bit_count(u64 w)
 	return n;
 }
 
-/*
- * The index of the object `obj` points to in slab `s`, or -1 if it is not
- * the first byte of one of the slab's objects.
- */
-static long object_index(const struct kmem_cache *c, struct slab *s, const void *obj)
-{
-	unsigned long off = (unsigned long)obj - (unsigned long)s;
-
-	if (off < c->first_offset || (off - c->first_offset) % c->size)
-		return -1;
-	off = (off - c->first_offset) / c->size;
-	return off < c->objs_per_slab ? (long)off : -1;
-}
-
-/* Debug: free objects hold the link in word 0 and poison after it. */
-static void poison_object(const struct kmem_cache *c, void *obj)
-{
-	if (KCONFIG_DEBUG && c->size > sizeof(void *))
-		memset((char *)obj + sizeof(void *), SLAB_POISON_BYTE,
-		       c->size - sizeof(void *));
-}
-
-static bool poison_intact(const struct kmem_cache *c, const void *obj)
-{
-	if (!KCONFIG_DEBUG || c->size <= sizeof(void *))
-		return true;
-	return mem_is_filled((const char *)obj + sizeof(void *), SLAB_POISON_BYTE,
-			     c->size - sizeof(void *));
-}
 
 /* Takes a frame and threads every object on the new slab's free list. */
 static struct page *slab_new_locked(struct kmem_cache *c)
@@ -240,22 +186,14 @@ static struct page *slab_refill_locked(struct kmem_cache *c)
 	return page;
 }
 
-static void *slab_alloc(struct kmem_cache *c, unsigned long caller)
+void *slab_take_locked(struct kmem_cache *c)
 {
-	unsigned long irq;
-	struct page *page;
+	struct page *page = c->partial.first ? c->partial.first : slab_refill_locked(c);
 	struct slab *s;
-	void *obj = NULL;
-	bool poisoned = false;
+	void *obj;
 
-	if (WARN_CALL(!c || !c->size, "kmem_cache_alloc", caller, "cache %p is not set up", c))
-		return NULL;
-	if (fault_inject_should_fail(FAULT_SLAB))
-		return NULL;
-	irq = spin_lock_irqsave(&c->lock);
-	page = c->partial.first ? c->partial.first : slab_refill_locked(c);
 	if (!page)
-		goto out;
+		return NULL;
 	s = slab_of(page);
 	obj = s->freelist;
 	s->freelist = *(void **)obj;
@@ -266,16 +204,34 @@ static void *slab_alloc(struct kmem_cache *c, unsigned long caller)
 	}
 	c->nr_active++;
 	c->nr_allocs++;
-	poisoned = !poison_intact(c, obj);
-out:
-	spin_unlock_irqrestore(&c->lock, irq);
+	return obj;
+}
+
+/* This CPU's magazine when the cache has them, else the slabs under the cache lock. */
+static void *slab_alloc(struct kmem_cache *c, unsigned long caller)
+{
+	unsigned long irq;
+	void *obj;
+	bool poisoned = false;
+
+	if (WARN_CALL(!c || !c->size, "kmem_cache_alloc", caller, "cache %p is not set up", c))
+		return NULL;
+	if (fault_inject_should_fail(FAULT_SLAB))
+		return NULL;
+	if (c->cpu && READ_ONCE(slab_cpu_on)) {
+		obj = slab_cpu_alloc(c, &poisoned);
+	} else {
+		irq = spin_lock_irqsave(&c->lock);
+		obj = slab_take_locked(c);
+		poisoned = obj && !poison_intact(c, obj);
+		spin_unlock_irqrestore(&c->lock, irq);
+	}
 	WARN_CALL(poisoned, "kmem_cache_alloc", caller,
 		  "%s object %p was written after it was freed", c->name, obj);
 	return obj;
 }
 
-/* Why a free was refused, for its one warning line. */
-static const char *slab_free_locked(struct kmem_cache *c, struct page *page, void *obj)
+const char *slab_free_locked(struct kmem_cache *c, struct page *page, void *obj)
 {
 	struct slab *s = slab_of(page);
 	long i = object_index(c, s, obj);
@@ -298,8 +254,7 @@ static const char *slab_free_locked(struct kmem_cache *c, struct page *page, voi
 	return NULL;
 }
 
-/* The frame `ptr` lies in if it is the head of a slab or kmalloc-large block. */
-static struct page *slab_page_of(const void *ptr)
+struct page *slab_page_of(const void *ptr)
 {
 	struct page *page = virt_to_page(ptr);
 
@@ -332,11 +287,15 @@ static void slab_free(const char *fn, struct kmem_cache *want, const void *obj,
 		large_free(page, obj, caller);
 		return;
 	}
-	irq = spin_lock_irqsave(&c->lock);
-	why = slab_free_locked(c, page, (void *)obj);
+	if (c->cpu && READ_ONCE(slab_cpu_on)) {
+		why = slab_cpu_free(c, page, (void *)obj);
+	} else {
+		irq = spin_lock_irqsave(&c->lock);
+		why = slab_free_locked(c, page, (void *)obj);
+		spin_unlock_irqrestore(&c->lock, irq);
+	}
 	if (why)
-		c->nr_misuses++;
-	spin_unlock_irqrestore(&c->lock, irq);
+		__atomic_fetch_add(&c->nr_misuses, 1, __ATOMIC_RELAXED);
 	if (why)
 		slab_warn(fn, obj, c->name, why, caller);
 }
@@ -363,22 +322,38 @@ void kmem_cache_free(struct kmem_cache *cache, void *obj)
 
 /* --- caches ------------------------------------------------------------ */
 
-struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align)
+/* kmem_cache_create() with or without magazines. */
+static struct kmem_cache *cache_create(const char *name, size_t size, size_t align,
+				       bool magazines, unsigned long caller)
 {
 	struct kmem_cache *c;
 
 	if (WARN_CALL(!name || !size || size > KMEM_CACHE_MAX_SIZE ||
 		      (align && (!IS_POWER_OF_2(align) || align > KMEM_CACHE_MAX_SIZE)),
-		      "kmem_cache_create", RET_IP, "%s: bad size %zu or align %zu",
+		      "kmem_cache_create", caller, "%s: bad size %zu or align %zu",
 		      name ? name : "(null)", size, align))
 		return NULL;
-	c = slab_alloc(&kmem_cache_cache, RET_IP);
+	c = slab_alloc(&kmem_cache_cache, caller);
 	if (!c)
 		return NULL;
 	memset(c, 0, sizeof(*c));
 	cache_setup(c, name, size, align);
+	if (magazines && slab_cpu_attach(c)) {
+		slab_free("kmem_cache_create", &kmem_cache_cache, c, caller);
+		return NULL;
+	}
 	cache_list_add(c);
 	return c;
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align)
+{
+	return cache_create(name, size, align, false, RET_IP);
+}
+
+struct kmem_cache *kmem_cache_create_percpu(const char *name, size_t size, size_t align)
+{
+	return cache_create(name, size, align, true, RET_IP);
 }
 
 void kmem_cache_destroy(struct kmem_cache *cache)
@@ -393,11 +368,13 @@ void kmem_cache_destroy(struct kmem_cache *cache)
 		      "kmem_cache_destroy", RET_IP,
 		      "%p is not a cache from kmem_cache_create, ignored", cache))
 		return;
+	slab_cpu_flush(cache);
 	active = READ_ONCE(cache->nr_active);
 	if (WARN_CALL(active, "kmem_cache_destroy", RET_IP,
 		      "%s still has %lu objects in use, not destroyed", cache->name, active))
 		return;
 	cache_list_del(cache);
+	slab_cpu_detach(cache);
 	if (cache->spare) {
 		cache->spare->private = 0;
 		free_page(cache->spare);
@@ -407,9 +384,11 @@ void kmem_cache_destroy(struct kmem_cache *cache)
 
 void kmem_cache_get_stats(struct kmem_cache *c, struct kmem_cache_stats *st)
 {
-	unsigned long irq = spin_lock_irqsave(&c->lock);
+	unsigned long irq = irq_save();
 
-	st->active_objs = c->nr_active;
+	slab_cpu_lock_all(c);
+	spin_lock(&c->lock);
+	st->active_objs = c->nr_active - slab_cpu_cached_locked(c);
 	st->nr_spare = c->spare ? 1 : 0;
 	if (c == &kmalloc_large) {
 		st->num_objs = c->nr_active;
@@ -420,7 +399,9 @@ void kmem_cache_get_stats(struct kmem_cache *c, struct kmem_cache_stats *st)
 		st->nr_pages = c->nr_slabs;
 		st->nr_slabs = c->nr_slabs;
 	}
-	spin_unlock_irqrestore(&c->lock, irq);
+	spin_unlock(&c->lock);
+	slab_cpu_unlock_all(c);
+	irq_restore(irq);
 }
 
 void slab_get_stats(struct kmem_cache_stats *sum)
@@ -438,6 +419,29 @@ void slab_get_stats(struct kmem_cache_stats *sum)
 		sum->nr_pages += st.nr_pages;
 		sum->nr_spare += st.nr_spare;
 	}
+	spin_unlock_irqrestore(&slab_caches_lock, irq);
+}
+
+void slab_for_each_lock(spin_lock_visit_fn fn, void *arg)
+{
+	unsigned long irq;
+
+	fn(&slab_caches_lock, arg);
+	irq = spin_lock_irqsave(&slab_caches_lock);
+	for (struct kmem_cache *c = slab_caches; c; c = c->next) {
+		fn(&c->lock, arg);
+		for (unsigned i = 0; c->cpu && i < SMP_MAX_CPUS; i++)
+			fn(&c->cpu[i].lock, arg);
+	}
+	spin_unlock_irqrestore(&slab_caches_lock, irq);
+}
+
+void slab_flush_all_caches(void)
+{
+	unsigned long irq = spin_lock_irqsave(&slab_caches_lock);
+
+	for (struct kmem_cache *c = slab_caches; c; c = c->next)
+		slab_cpu_flush(c);
 	spin_unlock_irqrestore(&slab_caches_lock, irq);
 }
 
@@ -611,12 +615,16 @@ static const char *check_list(const struct kmem_cache *c, const struct page_list
 /* Checks one cache under its lock; prints and returns false if broken. */
 static bool check_cache(struct kmem_cache *c)
 {
-	unsigned long irq = spin_lock_irqsave(&c->lock);
+	unsigned long irq = irq_save();
 	unsigned long active = 0, frames = 0;
 	struct page *bad = NULL;
 	const char *why;
 
-	why = check_list(c, &c->partial, false, &active, &frames, &bad);
+	slab_cpu_lock_all(c);
+	spin_lock(&c->lock);
+	why = slab_cpu_check_locked(c);
+	if (!why)
+		why = check_list(c, &c->partial, false, &active, &frames, &bad);
 	if (!why)
 		why = check_list(c, &c->full, true, &active, &frames, &bad);
 	if (!why && c->spare) {
@@ -626,7 +634,9 @@ static bool check_cache(struct kmem_cache *c)
 	}
 	if (!why && (active != c->nr_active || frames != c->nr_slabs))
 		why = "counters do not match the slabs";
-	spin_unlock_irqrestore(&c->lock, irq);
+	spin_unlock(&c->lock);
+	slab_cpu_unlock_all(c);
+	irq_restore(irq);
 	if (why)
 		printk("slab_check: %s: %s (slab %p)\n", c->name, why,
 		       bad ? slab_of(bad) : NULL);

@@ -58,10 +58,11 @@ struct kmem_cache {
 	struct page_list partial;       /* slabs with at least one free object */
 	struct page_list full;          /* slabs with none */
 	struct page *spare;             /* one empty slab kept for the next refill, or NULL */
-	unsigned long nr_active;        /* objects handed out and not freed */
+	unsigned long nr_active;        /* objects out of their slabs: in use or in a magazine */
 	unsigned long nr_slabs;         /* slabs (frames) held; "pages" for kmalloc-large */
 	unsigned long nr_allocs;        /* successful allocations since creation */
-	unsigned long nr_misuses;       /* refused frees */
+	unsigned long nr_misuses;       /* refused frees (atomic adds) */
+	struct slab_cpu *cpu;           /* SMP_MAX_CPUS magazines, or NULL (mm/slab_cpu.c) */
 
 	/* Set at creation, read-only after. */
 	const char *name;
@@ -95,6 +96,15 @@ void slab_init(void);
  * memory is out, or after one warning if size or align is out of range.
  */
 struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align);
+
+/*
+ * kmem_cache_create() with per-CPU magazines (below), for a cache whose
+ * objects are allocated and freed in turn from several CPUs. Not for a
+ * cache freed in long bursts (vmap areas at a lazy purge): a burst longer
+ * than a magazine pays the magazine and the slab both (docs/percpu.md).
+ * Its magazines take one more kmalloc (3 KiB); NULL if that fails.
+ */
+struct kmem_cache *kmem_cache_create_percpu(const char *name, size_t size, size_t align);
 
 /*
  * Destroys an empty cache. A cache with objects still in use is not
@@ -152,6 +162,31 @@ void slab_for_each_cache(slab_cache_fn fn, void *arg);
  * zeros, there are none) on the console, one line per cache.
  */
 void slabinfo_print(void);
+
+/*
+ * Per-CPU magazines (mm/slab_cpu.c, docs/percpu.md): the kmalloc classes
+ * and caches made by kmem_cache_create_percpu() keep, per CPU, up to 16
+ * objects taken from their slabs, so
+ * that kmem_cache_alloc/free and kmalloc/kfree take the cache lock once
+ * per batch of 8. Objects in magazines are not in use (active_objs leaves
+ * them out) but keep their slabs.
+ */
+
+/* Returns every magazine's objects to their slabs. */
+void slab_flush_all_caches(void);
+
+/*
+ * Turns the magazines on or off (off flushes them: every call then goes to
+ * the slabs, for tests of the slab layer itself). Returns the previous
+ * setting. Call it while no other CPU allocates.
+ */
+bool slab_cpu_set_enabled(bool on);
+
+/* Objects in CPU `cpu`'s magazine of `cache` now (0 without magazines). */
+unsigned kmem_cache_magazine_count(struct kmem_cache *cache, unsigned cpu);
+
+/* Calls fn(lock, arg) for the cache list's lock, every cache's and its magazines' (contention figures). */
+void slab_for_each_lock(spin_lock_visit_fn fn, void *arg);
 
 /*
  * Checks every cache: each slab on the right list, PAGE_SLAB with

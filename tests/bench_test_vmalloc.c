@@ -23,6 +23,7 @@
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "mm/arch_mmu.h"
+#include "mm/mm_check.h"
 #include "mm/pfa.h"
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
@@ -423,6 +424,17 @@ static unsigned tv_start_others(struct tv_worker *w, unsigned n, unsigned *cpu)
 	return started;
 }
 
+/* The figure name of worker k of an n-worker run (n <= 2: the names Linux's lines map to). */
+static void tv_figure_name(char *buf, size_t size, unsigned n, unsigned k, unsigned idx)
+{
+	if (n == 1)
+		snprintf(buf, size, "vmalloc_%s", tv_cases[idx].name);
+	else if (n == 2)
+		snprintf(buf, size, "vmalloc_%s_worker%u", tv_cases[idx].name, k);
+	else
+		snprintf(buf, size, "tv%u_%s_w%u", n, tv_cases[idx].name, k);
+}
+
 static void tv_report(const struct tv_worker *w, unsigned n)
 {
 	char name[80];
@@ -450,8 +462,7 @@ static void tv_report(const struct tv_worker *w, unsigned n)
 
 			if (!tv_selected(i) || !tv_cases[i].fn)
 				continue;
-			snprintf(name, sizeof(name), n > 1 ? "vmalloc_%s_worker%u" : "vmalloc_%s",
-				 tv_cases[i].name, k);
+			tv_figure_name(name, sizeof(name), n, k, i);
 			bench_report(name, "usec", d->usec, (u64)tv.test_loop_count, "usec");
 			/* align_shift's 64 tries do not follow the loop count */
 			if (tv_cases[i].fn != align_shift_alloc_test)
@@ -459,22 +470,35 @@ static void tv_report(const struct tv_worker *w, unsigned n)
 		}
 }
 
-static void bench_test_vmalloc(void)
-{
-	unsigned cpu[SMP_MAX_CPUS] = { 0 }, n;
-	struct tv_worker *w;
+/* --- lock contention: acquisitions that had to spin, per mm lock --------------- */
 
-	tv_read_params();
-	n = tv_explain();
-	if (KCONFIG_DEBUG)
-		printk("test_vmalloc: KCONFIG_DEBUG=1, poisoning is on: figures are not representative\n");
-	w = kzalloc(n * sizeof(*w));
-	if (!w) {
-		printk("test_vmalloc: out of memory for %u workers\n", n);
+static void tv_lock_reset(spinlock_t *lock, void *arg)
+{
+	(void)arg;
+	lock->contended = 0;
+}
+
+static void tv_lock_print(spinlock_t *lock, void *arg)
+{
+	char name[64];
+	unsigned n = *(unsigned *)arg;
+
+	if (!lock->contended)
 		return;
-	}
+	printk("test_vmalloc: %u worker%s: lock %-20s contended %lu times\n", n,
+	       n == 1 ? "" : "s", lock->name, lock->contended);
+	snprintf(name, sizeof(name), "tv%u_lock_%s", n, lock->name);
+	bench_report(name, "contended", lock->contended, 0, NULL);
+}
+
+/* Runs every selected scenario on n workers (n >= 1 CPUs online); w[0..n) keep the figures. */
+static unsigned tv_run(struct tv_worker *w, unsigned n)
+{
+	unsigned cpu[SMP_MAX_CPUS] = { 0 };
+
 	for (unsigned k = 0; k < n; k++)
 		w[k] = (struct tv_worker){ .id = k, .rng = 0x9e3779b97f4a7c15ull * (k + 1) };
+	mm_for_each_lock(tv_lock_reset, NULL);
 	tv_go = 0;
 	n = tv_start_others(w, n, cpu);
 	__atomic_store_n(&tv_go, 1, __ATOMIC_RELEASE);
@@ -482,6 +506,79 @@ static void bench_test_vmalloc(void)
 	for (unsigned k = 1; k < n; k++)
 		w[k].rc = smp_call_wait(cpu[k], TV_WORKER_TIMEOUT_MS);
 	tv_report(w, n);
+	printk("test_vmalloc: %u worker%s: mm locks that had to spin (others: never):\n", n,
+	       n == 1 ? "" : "s");
+	mm_for_each_lock(tv_lock_print, &n);
+	return n;
+}
+
+/* "1.93" for a ratio in hundredths. */
+static const char *tv_hundredths(char *buf, size_t size, u64 x100)
+{
+	snprintf(buf, size, "%llu.%02llu", (unsigned long long)(x100 / 100),
+		 (unsigned long long)(x100 % 100));
+	return buf;
+}
+
+/*
+ * The scaling table: throughput with two workers over throughput with one,
+ * 2 x t1 / mean(t2 of each worker), per scenario (1.00: no gain, 2.00: each
+ * worker as fast as one alone).
+ */
+static void tv_ratio_table(const struct tv_worker *one, const struct tv_worker *two)
+{
+	char r[16], name[64];
+
+	printk("test_vmalloc: throughput ratio 2 workers / 1 worker = 2 x t1 / mean(t2)\n");
+	printk("test_vmalloc: %-30s %12s %12s %12s %6s\n", "scenario", "1w usec", "2w w0 usec",
+	       "2w w1 usec", "ratio");
+	for (unsigned i = 0; i < TV_NR_CASES; i++) {
+		u64 t1 = one->data[i].usec, a = two[0].data[i].usec, b = two[1].data[i].usec;
+		u64 x100 = a + b ? t1 * 400 / (a + b) : 0;
+
+		if (!tv_selected(i) || !tv_cases[i].fn || tv_cases[i].fn == align_shift_alloc_test)
+			continue;
+		printk("test_vmalloc: %-30s %12llu %12llu %12llu %6s\n", tv_cases[i].name,
+		       (unsigned long long)t1, (unsigned long long)a, (unsigned long long)b,
+		       tv_hundredths(r, sizeof(r), x100));
+		snprintf(name, sizeof(name), "vmalloc_ratio_%s", tv_cases[i].name);
+		bench_report(name, "ratio_x100", x100, 0, NULL);
+	}
+}
+
+/*
+ * Without nr_threads on the command line and with several CPUs: 1 worker,
+ * then 2 (the table compares them), then one per CPU if more than 2
+ * (reported, not compared: the host has 2 cores). Otherwise as Linux runs.
+ */
+static void bench_test_vmalloc(void)
+{
+	bool scaling = !tv_param("nr_threads") && smp_num_online() > 1;
+	unsigned n, cpus = smp_num_online() < SMP_MAX_CPUS ? smp_num_online() : SMP_MAX_CPUS;
+	struct tv_worker *w, *one;
+
+	tv_read_params();
+	n = tv_explain();
+	if (KCONFIG_DEBUG)
+		printk("test_vmalloc: KCONFIG_DEBUG=1, poisoning is on: figures are not representative\n");
+	w = kzalloc((1 + cpus) * sizeof(*w));
+	if (!w) {
+		printk("test_vmalloc: out of memory for %u workers\n", cpus);
+		return;
+	}
+	one = &w[cpus];
+	if (!scaling) {
+		tv_run(w, n);
+		kfree(w);
+		return;
+	}
+	printk("test_vmalloc: scaling runs: nr_threads=1, then 2%s\n",
+	       cpus > 2 ? ", then one per CPU" : "");
+	tv_run(one, 1);
+	if (tv_run(w, 2) == 2)
+		tv_ratio_table(one, w);
+	if (cpus > 2)
+		tv_run(w, cpus);
 	kfree(w);
 }
 KBENCH("vmalloc", bench_test_vmalloc);

@@ -1,6 +1,12 @@
 /*
  * mm_snapshot_* (tests/mm_state.h): the allocators' counters, read one by
  * one (not atomically: take snapshots when nothing else runs).
+ *
+ * The per-CPU caches (docs/percpu.md): frames on the per-CPU lists are
+ * free frames (pfa_free_pages() counts them), so nothing is drained; the
+ * slab magazines are flushed first, because an object in a magazine keeps
+ * its slab frame: without the flush, a failed operation whose kmalloc
+ * refilled a magazine from a new slab would look like a lost frame.
  */
 #include "tests/mm_state.h"
 #include "kernel/panic.h"
@@ -16,6 +22,7 @@ void mm_snapshot_take(struct mm_snapshot *snap)
 	struct kmem_cache_stats slab;
 	struct vmap_stats vmap;
 
+	slab_flush_all_caches();
 	slab_get_stats(&slab);
 	vmap_get_stats(&kernel_vmap_space, &vmap);
 	*snap = (struct mm_snapshot){

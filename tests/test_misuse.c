@@ -708,17 +708,21 @@ static __noinline long arena_free_outside(struct env *e)
 
 /* --- slab --------------------------------------------------------------------------- */
 
-/* Frees one of two objects sharing a slab twice (a last object would free the slab). */
+/*
+ * Frees one of two objects sharing a slab twice (a last object would free
+ * the slab). Any two: objects from a CPU's magazine may come from any slab.
+ */
 static __noinline long kfree_twice(struct env *e)
 {
-	void *objs[8];
-	unsigned i, j = 0;
+	void *objs[16];
+	unsigned i, k, j = 0;
 
 	for (i = 0; i < ARRAY_SIZE(objs); i++)
 		objs[i] = kmalloc(512);
-	for (i = 1; i < ARRAY_SIZE(objs) && !j; i++)
-		if (objs[i] && objs[0] && virt_to_page(objs[i]) == virt_to_page(objs[0]))
-			j = i;
+	for (i = 0; i < ARRAY_SIZE(objs) && !j; i++)
+		for (k = i + 1; k < ARRAY_SIZE(objs) && !j; k++)
+			if (objs[i] && objs[k] && virt_to_page(objs[i]) == virt_to_page(objs[k]))
+				j = k;
 	if (j) {
 		kfree(objs[j]);
 		kfree(objs[j]);

@@ -9,7 +9,9 @@
  *
  * Every case must leave the allocator as it found it: the suites' exit hook
  * compares the free count and the buddyinfo line with a snapshot taken
- * before the case, and runs pfa_check().
+ * before the case, and runs pfa_check(). These suites test the buddy
+ * itself, so the per-CPU lists are drained and off during each case (the
+ * `pfa_pcp` suite, tests/test_pfa_pcp.c, tests them).
  *
  * Cases that write to every frame (or free frames above 4 GiB, which debug
  * builds poison) need the direct map of all RAM; they check for it first
@@ -125,10 +127,12 @@ static void drain_below(struct held *h, unsigned order)
 static struct {
 	unsigned long free_pages;
 	char buddyinfo[160];
+	bool pcp_was_on;
 } before;
 
 static int snapshot(struct ktest *t)
 {
+	before.pcp_was_on = pfa_pcp_set_enabled(false);
 	before.free_pages = pfa_free_pages();
 	pfa_buddyinfo(before.buddyinfo, sizeof(before.buddyinfo));
 	return 0;
@@ -142,6 +146,7 @@ static void compare_with_snapshot(struct ktest *t)
 	EXPECT_EQ(t, pfa_free_pages(), before.free_pages);
 	EXPECT_STREQ(t, now, before.buddyinfo);
 	EXPECT_EQ(t, pfa_check(), 0);
+	pfa_pcp_set_enabled(before.pcp_was_on);
 }
 
 /* --- pfa ---------------------------------------------------------------- */

@@ -24,8 +24,12 @@
 
 static struct ktest_leak slab_leak;
 
+/* The slab layer itself is tested with the per-CPU magazines off (suite slab_cpu tests them). */
+static bool magazines_were_on;
+
 static int slab_case_init(struct ktest *t)
 {
+	magazines_were_on = slab_cpu_set_enabled(false);
 	return ktest_leak_begin(&slab_leak);
 }
 
@@ -35,6 +39,7 @@ static void slab_case_exit(struct ktest *t)
 		fault_inject_end();
 	fault_inject_clear(FAULT_SLAB);
 	ktest_leak_end(t, &slab_leak, KTEST_LEAK_IGNORE_WARNINGS);
+	slab_cpu_set_enabled(magazines_were_on);
 }
 
 /* A pattern that differs per object and per word, to catch overlaps. */
