@@ -122,4 +122,13 @@ static inline bool spin_is_locked(const spinlock_t *lock)
 	return lock->locked != 0;
 }
 
+/*
+ * True if this CPU holds the lock: a fault handler that needs it must not
+ * take it again. Another CPU holding it is no reason to give up (wait).
+ */
+static inline bool spin_is_held_here(const spinlock_t *lock)
+{
+	return lock->owner == arch_cpu_id() + 1;
+}
+
 #endif
