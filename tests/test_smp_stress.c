@@ -38,7 +38,7 @@
 #include "mm/vmalloc.h"
 #include "mm/vmap_area.h"
 
-#define ROUNDS_DEFAULT  4       /* `make test`; smp_stress.rounds= */
+#define ROUNDS_DEFAULT  5       /* `make test`; smp_stress.rounds= */
 #define OPS_DEFAULT     300     /* per CPU and round, at most; smp_stress.ops= */
 #define SLICE_PAGES     32      /* each CPU's slice of the shared area */
 #define ZONE_PAGES      16      /* the part every CPU aims at */
