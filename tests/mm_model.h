@@ -64,7 +64,7 @@ int mm_model_run(const struct mm_model_config *cfg, struct mm_model_result *res)
  * an address after it was given back (another CPU may take it at once).
  * It also skips the calls that would print a warning (refused ranges,
  * misuses): console capture is one per machine, and the one-CPU stress
- * covers them. Everything else is checked as in mm_model_run(). The
+ * covers them; and injects no failures (the settings are the machine's). Everything else is checked as in mm_model_run(). The
  * storage is the caller's (mm_model_size() bytes); after a broken check
  * (printed, everything released) every call returns -1.
  */

@@ -762,6 +762,11 @@ static void op_fail_next(struct model *m)
 	enum fault_site site = (enum fault_site)model_below(m, FAULT_NR_SITES);
 
 	attr.n = model_between(m, 1, 16);
+	if (model_shared(m)) {
+		/* The settings are the machine's: fault_inject_clear_all() would close other CPUs' scopes. */
+		model_trace(m, "(skipped on several CPUs: fault-injection settings are global)");
+		return;
+	}
 	model_trace(m, "fail the next operation's %s call %lu", fault_site_name(site), attr.n);
 	fault_inject_clear_all();
 	MCHECK(m, fault_inject_set(site, &attr) == 0, "fault_inject_set refused");
