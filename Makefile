@@ -200,12 +200,16 @@ bench-linux-params:
 	@$(MAKE) --no-print-directory bench BENCH_VMALLOC= BENCH_FILTER=$(or $(BENCH_FILTER),vmalloc)
 
 # Random stress (docs/reliability.md): 10 million operations against the reference
-# model in one boot; log in $(BUILD)/logs/stress.log. Replay a failure with
-# make stress STRESS_SEED=S STRESS_OPS=N.
-STRESS_OPS  ?= 10000000
-STRESS_SEED ?=
+# model in one boot, then STRESS_ROUNDS rounds of the concurrent stress on
+# STRESS_SMP CPUs (docs/smp.md); logs in $(BUILD)/logs/stress.log and
+# stress-smp.log. Replay a failure with make stress STRESS_SEED=S STRESS_OPS=N.
+STRESS_OPS    ?= 10000000
+STRESS_SEED   ?=
+STRESS_SMP    ?= 4
+STRESS_ROUNDS ?= 200
 stress: deps kernel
 	@sh scripts/stress.sh --build $(BUILD) --kernel $(KERNEL) --ops $(STRESS_OPS) \
+		--smp $(STRESS_SMP) --rounds $(STRESS_ROUNDS) \
 		$(if $(STRESS_SEED),--seed $(STRESS_SEED)) $(if $(filter 1,$(UEFI)),--uefi)
 
 # Removes $(BUILD) (build/ by default; BUILD=build/clang removes only that).

@@ -6,7 +6,9 @@
  * CPU spinning with interrupts off never blocks a flush the holder waits
  * for. The lock records its holder's CPU and where it was taken, which
  * catches, in every build: a recursive acquire on the same CPU, an unlock
- * of a free lock and an unlock by another CPU than the holder. Debug
+ * of a free lock and an unlock by another CPU than the holder (the word
+ * and the holder are read and written atomically wherever another CPU may
+ * read them, so ThreadSanitizer sees no race in the lock itself). Debug
  * builds also check the lock order of kernel/lock_order.h at each acquire.
  * spin_lock_irqsave disables interrupts first, as allocator locks need.
  */
@@ -54,20 +56,20 @@ static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 {
 	u32 me = arch_cpu_id() + 1;
 
-	if (lock->owner == me)
+	if (__atomic_load_n(&lock->owner, __ATOMIC_RELAXED) == me)
 		spin_lock_failed(lock, "recursive acquire", ip);
 	if (KCONFIG_DEBUG && lock->order && lock_order_held[me - 1] >> lock->order)
 		spin_lock_out_of_order(lock, lock_order_held[me - 1], ip);
 	if (unlikely(__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))) {
 		do {
-			while (lock->locked) {
+			while (__atomic_load_n(&lock->locked, __ATOMIC_RELAXED)) {
 				cpu_relax();
 				arch_spin_poll();
 			}
 		} while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE));
 		lock->contended++;      /* held now: a plain add; the fast path pays nothing */
 	}
-	lock->owner = me;
+	__atomic_store_n(&lock->owner, me, __ATOMIC_RELAXED);
 	lock->holder_ip = ip;
 	if (KCONFIG_DEBUG && lock->order)
 		lock_order_held[me - 1] |= 1u << lock->order;
@@ -82,13 +84,13 @@ static inline void spin_unlock(spinlock_t *lock)
 {
 	unsigned long ip = (unsigned long)__builtin_return_address(0);
 
-	if (!lock->locked)
+	if (!__atomic_load_n(&lock->locked, __ATOMIC_RELAXED))
 		spin_lock_failed(lock, "unlock of a free lock", ip);
-	if (lock->owner != arch_cpu_id() + 1)
+	if (__atomic_load_n(&lock->owner, __ATOMIC_RELAXED) != arch_cpu_id() + 1)
 		spin_lock_failed(lock, "unlock by a CPU that does not hold it", ip);
 	if (KCONFIG_DEBUG && lock->order)
 		lock_order_held[arch_cpu_id()] &= ~(1u << lock->order);
-	lock->owner = 0;
+	__atomic_store_n(&lock->owner, 0, __ATOMIC_RELAXED);
 	lock->holder_ip = 0;
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 }
@@ -102,7 +104,7 @@ static inline bool spin_trylock(spinlock_t *lock)
 {
 	if (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
 		return false;
-	lock->owner = arch_cpu_id() + 1;
+	__atomic_store_n(&lock->owner, arch_cpu_id() + 1, __ATOMIC_RELAXED);
 	lock->holder_ip = (unsigned long)__builtin_return_address(0);
 	if (KCONFIG_DEBUG && lock->order)
 		lock_order_held[arch_cpu_id()] |= 1u << lock->order;
@@ -127,7 +129,16 @@ static inline void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 /* True if someone holds the lock (for assertions in _locked helpers). */
 static inline bool spin_is_locked(const spinlock_t *lock)
 {
-	return lock->locked != 0;
+	return __atomic_load_n(&lock->locked, __ATOMIC_RELAXED) != 0;
+}
+
+/*
+ * True if this CPU holds the lock: a fault handler that needs it must not
+ * take it again. Another CPU holding it is no reason to give up (wait).
+ */
+static inline bool spin_is_held_here(const spinlock_t *lock)
+{
+	return __atomic_load_n(&lock->owner, __ATOMIC_RELAXED) == arch_cpu_id() + 1;
 }
 
 #endif

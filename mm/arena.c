@@ -435,7 +435,7 @@ static int fault_in(struct arena *a, unsigned long addr)
 	unsigned long page = (addr - a->start) >> PAGE_SHIFT, irq;
 	int err = 0;
 
-	if (spin_is_locked(&a->lock))
+	if (spin_is_held_here(&a->lock))
 		return -EBUSY;          /* the fault came from under the lock: a bug, report it */
 	irq = spin_lock_irqsave(&a->lock);
 	if (!page_is_allocated_in(a, page)) {
@@ -459,7 +459,7 @@ static bool arena_resolve(const struct fault_info *info)
 	struct arena *a;
 
 	if (!info->page_fault || info->present || info->fetch || info->user ||
-	    !is_vmalloc_addr((void *)addr) || spin_is_locked(&arenas.lock))
+	    !is_vmalloc_addr((void *)addr) || spin_is_held_here(&arenas.lock))
 		return false;
 	irq = spin_lock_irqsave(&arenas.lock);
 	a = find_arena_locked(addr);
@@ -479,7 +479,7 @@ static const char *fault_reason(const struct arena *a, const struct fault_info *
 		return "past its last page (guard page)";
 	if (info->fetch)
 		return "instruction fetch (arena pages are never executable)";
-	if (spin_is_locked(&a->lock))
+	if (spin_is_held_here(&a->lock))
 		return "taken with the arena's lock held";
 	if (page_is_allocated_in(a, page))
 		return "the page is allocated; the access is not allowed";
@@ -501,7 +501,7 @@ static void arena_explain(const struct fault_info *info)
 	char buf[48];
 
 	if (!info->page_fault || !is_vmalloc_addr((void *)info->addr) ||
-	    spin_is_locked(&arenas.lock))
+	    spin_is_held_here(&arenas.lock))
 		return;
 	irq = spin_lock_irqsave(&arenas.lock);
 	a = find_arena_locked(info->addr);

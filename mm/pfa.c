@@ -143,7 +143,9 @@ void buddy_put_block_locked(struct page *page, unsigned order)
 		/* Same section: a 2^(order+1) block never crosses one. */
 		struct page *other = page + ((long)buddy_pfn - (long)pfn);
 
-		if (other->state != PAGE_FREE || other->order != order)
+		/* Racy by design: its owner may set an allocated buddy's state without our lock. */
+		if (__atomic_load_n(&other->state, __ATOMIC_RELAXED) != PAGE_FREE ||
+		    other->order != order)
 			break;
 		page_list_del(&pfa.area[order].list, other);
 		pfa.area[order].nr_free--;
@@ -309,7 +311,7 @@ int page_set_state(struct page *page, enum page_state state)
 		      RET_IP, "pfn 0x%x cannot be set to %s", page->pfn,
 		      page_state_name(state)))
 		return -EINVAL;
-	page->state = state;
+	__atomic_store_n(&page->state, state, __ATOMIC_RELAXED);     /* buddy_put_block_locked() reads it */
 	return 0;
 }
 

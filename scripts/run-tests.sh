@@ -201,10 +201,11 @@ tools_stage() {
 }
 
 # mm/ built for the host (arch/host/host.mk, docs/host.md): the test suites
-# under ASan+UBSan, then under Valgrind, and a short fuzz run. Results:
-# host-asan, host-valgrind, host-fuzz (host-build if the build fails).
+# under ASan+UBSan, host threads as CPUs under ThreadSanitizer, the suites
+# under Valgrind, and a short fuzz run. Results: host-asan, host-tsan,
+# host-valgrind, host-fuzz (host-build if the build fails).
 host_stage() {
-	echo "== host: mm/ on the host under ASan+UBSan and Valgrind, and ${FUZZ_SMOKE_SECONDS:-30} s of fuzzing"
+	echo "== host: mm/ on the host under ASan+UBSan, TSan and Valgrind, and ${FUZZ_SMOKE_SECONDS:-30} s of fuzzing"
 	make -s --no-print-directory host-check BUILD="$build" || true
 }
 

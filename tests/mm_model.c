@@ -56,7 +56,7 @@ bool model_chance(struct model *m, unsigned percent)
 
 u64 model_tag(const struct model *m)
 {
-	u64 x = (m->op + 1) * 0x9e3779b97f4a7c15ull;
+	u64 x = ((m->op + 1) ^ (m->cfg->shared ? m->cfg->seed << 24 : 0)) * 0x9e3779b97f4a7c15ull;
 
 	return x ^ (x >> 29);
 }
@@ -174,6 +174,11 @@ static void print_bytes(struct model *m)
 
 static void print_replay(struct model *m)
 {
+	if (model_shared(m)) {
+		say(m, "replay: ktest.filter=smp_stress ktest.seed=S on as many CPUs (this CPU's "
+		    "operations replay, the interleaving with the other CPUs' does not)");
+		return;
+	}
 	if (m->cfg->data) {
 		say(m, "replay: the input's first %lu operations (mm-fuzz FILE, or copy it to "
 		    "tests/host/regressions/)", m->op + 1);
@@ -209,6 +214,14 @@ __noreturn void model_fail(struct model *m, const char *fmt, ...)
 	klongjmp(&m->bail, 1);
 }
 
+bool model_skip_warning(struct model *m, unsigned lines)
+{
+	if (!lines || !model_shared(m))
+		return false;
+	model_trace(m, "(skipped on several CPUs: it would warn)");
+	return true;
+}
+
 void model_expect_warnings(struct model *m, unsigned lines, const char *fn)
 {
 	m->expect_warnings = lines;
@@ -219,26 +232,36 @@ void model_expect_warnings(struct model *m, unsigned lines, const char *fn)
 static void quiet_start(struct model *m)
 {
 	m->cap_lines = 0;
+	if (model_shared(m))
+		return;                 /* one capture per machine; shared runs do not warn */
 	model_quiet_resume(m);
 }
 
 void model_quiet_pause(struct model *m)
 {
+	if (!m->capturing)
+		return;
 	m->cap_lines += ktest_capture_stop(&m->cap);
 	m->capturing = false;
 }
 
 void model_quiet_resume(struct model *m)
 {
+	if (model_shared(m))
+		return;
 	ktest_capture_start(&m->cap, m->capbuf, sizeof(m->capbuf), !m->cfg->verbose);
 	m->capturing = true;
 }
 
 static void quiet_stop(struct model *m)
 {
-	unsigned lines = ktest_capture_stop(&m->cap) + m->cap_lines;
-	unsigned long warned = warn_count() - m->op_warnings;
+	unsigned lines;
+	unsigned long warned;
 
+	if (model_shared(m))
+		return;                 /* the caller counts the machine's warnings when all are parked */
+	lines = ktest_capture_stop(&m->cap) + m->cap_lines;
+	warned = warn_count() - m->op_warnings;
 	m->capturing = false;
 	MCHECK(m, lines == m->expect_warnings && warned == m->expect_warnings,
 	       "%u lines (%lu warnings) printed, the model says %u: %s", lines, warned,
@@ -438,6 +461,8 @@ void model_check_no_trace(struct model *m, const struct mm_snapshot *before, con
 {
 	struct mm_snapshot base = *before, now;
 
+	if (model_shared(m))
+		return;                 /* other CPUs move the counters: left to the quiescent points */
 	mm_snapshot_take(&now);
 	mm_snapshot_keep_vmalloc_tables(&base, &now);
 	MCHECK(m, now.free_frames == base.free_frames, "failed %s: free frames %lu -> %lu",
@@ -457,11 +482,10 @@ void model_check_no_trace(struct model *m, const struct mm_snapshot *before, con
 
 /* --- the checkpoint ---------------------------------------------------------------- */
 
-/* Areas: found by find_vm_area() from both ends, disjoint, counted busy. */
-static void check_areas(struct model *m)
+/* Areas: found by find_vm_area() from both ends, disjoint; returns the busy areas held. */
+static unsigned long check_areas(struct model *m)
 {
 	unsigned long busy = 0;
-	struct vmap_stats st;
 
 	for (unsigned i = 0; i < MODEL_MAX_OBJS; i++) {
 		const struct mobj *o = &m->objs[i];
@@ -476,16 +500,12 @@ static void check_areas(struct model *m)
 		       "find_vm_area(0x%lx) does not give its area", o->addr);
 		model_check_placement(m, o);
 	}
-	vmap_get_stats(&kernel_vmap_space, &st);
-	MCHECK(m, st.nr_busy == m->base_areas + busy, "%lu busy vmap areas, the model says "
-	       "%lu", st.nr_busy, m->base_areas + busy);
+	return busy;
 }
 
-/* Every object, every checker, the area and warning counts, the TLB rule. */
-static void checkpoint(struct model *m)
+/* Every object the model holds, as its own checks say; returns the busy areas held. */
+static unsigned long check_objects(struct model *m)
 {
-	unsigned long stale;
-
 	for (unsigned i = 0; i < MODEL_MAX_OBJS; i++) {
 		struct mobj *o = &m->objs[i];
 
@@ -497,8 +517,22 @@ static void checkpoint(struct model *m)
 			MCHECK(m, arena_check(o->arena) == 0, "arena_check(0x%lx) failed", o->addr);
 		}
 	}
+	return check_areas(m);
+}
+
+/* Every object, every checker, the area and warning counts, the TLB rule. */
+static void checkpoint(struct model *m)
+{
+	unsigned long busy, stale;
+	struct vmap_stats st;
+
+	busy = check_objects(m);
+	if (model_shared(m))
+		return;                 /* the rest is global: the caller's quiescent points */
 	MCHECK(m, mm_check_all() == 0, "mm_check_all() failed (see above)");
-	check_areas(m);
+	vmap_get_stats(&kernel_vmap_space, &st);
+	MCHECK(m, st.nr_busy == m->base_areas + busy, "%lu busy vmap areas, the model says "
+	       "%lu", st.nr_busy, m->base_areas + busy);
 	MCHECK(m, warn_count() == m->base_warnings + m->warnings, "%lu warnings printed, the "
 	       "model says %lu", warn_count() - m->base_warnings, m->warnings);
 	stale = mm_model_stale_outside_lazy();
@@ -576,6 +610,16 @@ static void check_the_end(struct model *m, const struct mm_snapshot *start)
 	       "freeing everything did not bring the memory subsystem back");
 }
 
+/* After a broken check: everything the run held goes back, unchecked. */
+static void release_all(struct model *m)
+{
+	if (!model_shared(m))           /* shared runs inject nothing (op_fail_next()) */
+		fault_inject_clear_all();
+	for (unsigned i = 0; i < MODEL_MAX_OBJS; i++)
+		if (m->objs[i].live)
+			model_release_obj(&m->objs[i]);
+}
+
 int mm_model_run(const struct mm_model_config *cfg, struct mm_model_result *res)
 {
 	static struct model model;      /* 40 KiB: not on the stack */
@@ -595,10 +639,7 @@ int mm_model_run(const struct mm_model_config *cfg, struct mm_model_result *res)
 	m->base_areas = st.nr_busy;
 	m->base_warnings = warn_count();
 	if (ksetjmp(&m->bail)) {
-		fault_inject_clear_all();
-		for (unsigned i = 0; i < MODEL_MAX_OBJS; i++)
-			if (m->objs[i].live)
-				model_release_obj(&m->objs[i]);
+		release_all(m);
 		res->ops = m->op + 1;
 		return -1;
 	}
@@ -607,6 +648,111 @@ int mm_model_run(const struct mm_model_config *cfg, struct mm_model_result *res)
 	res->ops = m->op;
 	check_the_end(m, &start);
 	return 0;
+}
+
+/* --- several models at once (mm_model.h) ---------------------------------------------- */
+
+size_t mm_model_size(void)
+{
+	return sizeof(struct model);
+}
+
+void mm_model_shared_init(struct model *m, const struct mm_model_config *cfg)
+{
+	memset(m, 0, sizeof(*m));
+	m->cfg = cfg;
+	ktest_rand_init(&m->rand, cfg->seed);
+}
+
+/* Runs fn(m, arg) where a broken check lands back here: 0, or -1 with everything released. */
+static int guarded(struct model *m, void (*fn)(struct model *m, void *arg), void *arg)
+{
+	if (m->failed)
+		return -1;
+	if (ksetjmp(&m->bail)) {
+		release_all(m);
+		m->failed = true;
+		return -1;
+	}
+	fn(m, arg);
+	return 0;
+}
+
+struct lend_args {
+	struct vm_struct *vm;
+	unsigned long addr, pages;
+	int err;
+};
+
+static void lend(struct model *m, void *arg)
+{
+	struct lend_args *a = arg;
+	struct mobj *o = model_slot(m);
+
+	if (!o || a->pages > MODEL_MAX_PAGES) {
+		a->err = -ENOSPC;
+		return;
+	}
+	*o = (struct mobj){ .kind = MK_SPARSE, .lent = true, .addr = a->addr, .vm = a->vm,
+			    .nr_pages = a->pages, .span = a->pages * PAGE_SIZE, .align = PAGE_SIZE,
+			    .flags = a->vm->flags, .tag = model_tag(m) };
+	model_add(m, o);
+	model_trace(m, "lent 0x%lx, %lu pages of the area at %p", a->addr, a->pages, a->vm->addr);
+	model_verify(m, o);             /* nothing mapped there yet */
+}
+
+int mm_model_shared_lend(struct model *m, struct vm_struct *vm, unsigned long addr,
+			 unsigned long pages)
+{
+	struct lend_args a = { .vm = vm, .addr = addr, .pages = pages };
+
+	return guarded(m, lend, &a) ?: a.err;
+}
+
+struct steps_args {
+	unsigned long n;
+	struct mm_model_result *res;
+};
+
+static void steps(struct model *m, void *arg)
+{
+	struct steps_args *a = arg;
+
+	for (unsigned long k = 0; k < a->n; k++, m->op++, a->res->ops++)
+		run_op(m, a->res);
+}
+
+int mm_model_shared_steps(struct model *m, unsigned long n, struct mm_model_result *res)
+{
+	struct steps_args a = { .n = n, .res = res };
+
+	return guarded(m, steps, &a);
+}
+
+static void shared_check(struct model *m, void *arg)
+{
+	model_trace(m, "check at a quiescent point");
+	*(unsigned long *)arg = check_objects(m);
+}
+
+int mm_model_shared_check(struct model *m, unsigned long *areas)
+{
+	*areas = 0;
+	return guarded(m, shared_check, areas);
+}
+
+static void shared_end(struct model *m, void *arg)
+{
+	(void)arg;
+	model_trace(m, "free everything");
+	for (unsigned i = 0; i < MODEL_MAX_OBJS; i++)
+		if (m->objs[i].live)
+			model_free_obj(m, &m->objs[i]);
+}
+
+int mm_model_shared_end(struct model *m)
+{
+	return guarded(m, shared_end, NULL);
 }
 
 unsigned mm_model_nr_ops(void)

@@ -37,6 +37,7 @@ struct mm_model_config {
 	bool verbose;                   /* print each operation and the bytes it read */
 	enum mm_model_mode mode;
 	void (*log)(const char *line);  /* where lines go (NULL: printk "model: ...") */
+	bool shared;                    /* other CPUs run models at the same time (below) */
 };
 
 struct mm_model_result {
@@ -53,6 +54,49 @@ struct mm_model_result {
  * held released.
  */
 int mm_model_run(const struct mm_model_config *cfg, struct mm_model_result *res);
+
+/*
+ * Several models at once, one per CPU, over the shared allocators
+ * (tests/test_smp_stress.c). With cfg->shared a model leaves to the
+ * caller's quiescent points everything another CPU can change at the
+ * same time: the global counters and checkers (mm_check_all(), busy
+ * areas, warnings, the leak snapshot of a failed call) and the checks of
+ * an address after it was given back (another CPU may take it at once).
+ * It also skips the calls that would print a warning (refused ranges,
+ * misuses): console capture is one per machine, and the one-CPU stress
+ * covers them; and injects no failures (the settings are the machine's). Everything else is checked as in mm_model_run(). The
+ * storage is the caller's (mm_model_size() bytes); after a broken check
+ * (printed, everything released) every call returns -1.
+ */
+struct model;
+struct vm_struct;
+size_t mm_model_size(void);
+
+/* Starts an empty model in `m` for `cfg` (cfg->shared set; cfg->data NULL). */
+void mm_model_shared_init(struct model *m, const struct mm_model_config *cfg);
+
+/*
+ * Lends pages [addr, addr + pages * PAGE_SIZE) (pages <= 64) of the
+ * VM_SPARSE area `vm` to the model: its sparse operations map and unmap
+ * there as in an area of its own, which it never frees. 0, or -ENOSPC if
+ * the model is full.
+ */
+int mm_model_shared_lend(struct model *m, struct vm_struct *vm, unsigned long addr,
+			 unsigned long pages);
+
+/* Runs `n` more operations, adding to res->counts and res->ops. 0 or -1. */
+int mm_model_shared_steps(struct model *m, unsigned long n, struct mm_model_result *res);
+
+/*
+ * At a quiescent point (no other CPU running): checks every object the
+ * model holds, as the one-CPU checkpoint does, and gives the busy vmap
+ * areas it holds (*areas), for the caller's check of the global count.
+ * 0 or -1.
+ */
+int mm_model_shared_check(struct model *m, unsigned long *areas);
+
+/* Frees everything the model holds (each checked) and gives back the lent ranges' pages. 0 or -1. */
+int mm_model_shared_end(struct model *m);
 
 /* The operation table's names, for a summary line (index as in counts[]). */
 unsigned mm_model_nr_ops(void);

@@ -38,6 +38,7 @@ struct mobj {
 	unsigned order;                 /* pages: the block's order */
 	u64 tag;
 	u64 mapped;                     /* sparse, arena: bit i set if page i is mapped */
+	bool lent;                      /* sparse: a range of the caller's area, never freed here */
 	struct vm_struct *vm;
 	struct arena *arena;
 	struct page *page;              /* pages: the block */
@@ -54,6 +55,7 @@ struct model {
 	unsigned nr_bytes;
 	unsigned long op;               /* index of the operation running */
 	struct kjmp_buf bail;           /* where a broken check lands */
+	bool failed;                    /* shared: a check broke, everything was released */
 	unsigned long base_areas;       /* busy vmap areas before the run */
 	unsigned long base_warnings;    /* warn_count() before the run */
 	unsigned long warnings;         /* warning lines the operations were expected to print */
@@ -83,6 +85,18 @@ unsigned long model_between(struct model *m, unsigned long lo, unsigned long hi)
 
 /* True with about percent / 100 (one byte). */
 bool model_chance(struct model *m, unsigned percent);
+
+/* Other CPUs run models at the same time (mm_model.h, cfg->shared). */
+static inline bool model_shared(const struct model *m)
+{
+	return m->cfg->shared;
+}
+
+/*
+ * Shared mode skips a call that would print `lines` warnings: true (and
+ * traced) if the operation must stop here.
+ */
+bool model_skip_warning(struct model *m, unsigned lines);
 
 /* A tag for a new object: from the operation's index, no byte read. */
 u64 model_tag(const struct model *m);

@@ -114,6 +114,8 @@ static void free_vmalloc(struct model *m, struct mobj *o)
 	model_verify(m, o);
 	vfree((void *)o->addr);
 	model_drop(m, o);
+	if (model_shared(m))
+		return;                 /* another CPU may own the range already */
 	for (unsigned long i = 0; i < o->nr_pages; i++)
 		MCHECK(m, !vmalloc_to_page((void *)(o->addr + i * PAGE_SIZE)),
 		       "page %lu of the vfree'd 0x%lx is still mapped", i, o->addr);
@@ -167,7 +169,8 @@ static void free_vmap(struct model *m, struct mobj *o)
 	vunmap((void *)o->addr);
 	model_drop(m, o);
 	for (unsigned long i = 0; i < o->nr_pages; i++) {
-		MCHECK(m, !vmalloc_to_page((void *)(o->addr + i * PAGE_SIZE)),
+		/* On several CPUs another one may own the range already. */
+		MCHECK(m, model_shared(m) || !vmalloc_to_page((void *)(o->addr + i * PAGE_SIZE)),
 		       "page %lu of the vunmap'ed 0x%lx is still mapped", i, o->addr);
 		MCHECK(m, page_has_state(o->frames[i], PAGE_ALLOCATED),
 		       "vunmap took frame %lu, which is the caller's", i);
@@ -175,7 +178,8 @@ static void free_vmap(struct model *m, struct mobj *o)
 	}
 	/* Freed at once: only a stale translation of the lazy range still reaches them. */
 	free_frames(o->frames, o->nr_pages);
-	MCHECK(m, !find_vm_area((void *)o->addr), "0x%lx is still an area after vunmap", o->addr);
+	MCHECK(m, model_shared(m) || !find_vm_area((void *)o->addr),
+	       "0x%lx is still an area after vunmap", o->addr);
 	model_remember_freed(m, o->addr);
 }
 
@@ -269,6 +273,8 @@ static void op_sparse_map(struct model *m)
 	start = o->addr + first * PAGE_SIZE;
 	model_trace(m, "vm_area_map_pages 0x%lx, pages %lu + %lu", o->addr, first, n);
 	want = sparse_map_error(o, first, n);
+	if (model_skip_warning(m, want ? 1 : 0))
+		return;
 	if (!alloc_frames(m, pages, n))
 		return;
 	model_expect_warnings(m, want ? 1 : 0, "vm_area_map_pages");
@@ -290,13 +296,18 @@ static void op_sparse_map(struct model *m)
 		sparse_mapped(m, o, first, n, pages);
 }
 
-/* Forgets pages [first, first + n) of `o`: each must be unmapped (flushed) and intact. */
+/*
+ * Forgets pages [first, first + n) of `o`: each must be unmapped (flushed)
+ * and intact (unmapped: not checked for an area given back on several
+ * CPUs, where another one may map the range at once).
+ */
 static void sparse_forget(struct model *m, struct mobj *o, unsigned long first, unsigned long n)
 {
 	for (unsigned long i = first; i < first + n; i++) {
 		if (!model_page_mapped(o, i))
 			continue;
-		model_check_gone(m, o->addr + i * PAGE_SIZE);
+		if (o->live || !model_shared(m))
+			model_check_gone(m, o->addr + i * PAGE_SIZE);
 		model_check_frame(m, o, i);
 		free_frames(&o->frames[i], 1);
 	}
@@ -313,17 +324,35 @@ static void op_sparse_unmap(struct model *m)
 	first = model_below(m, o->nr_pages);
 	n = model_between(m, 1, o->nr_pages - first);
 	model_trace(m, "vm_area_unmap_pages 0x%lx, pages %lu + %lu", o->addr, first, n);
+	if (model_skip_warning(m, has_guard(o) ? 0 : 1))
+		return;
 	model_verify(m, o);             /* touches every mapped page: TLB entries exist */
 	model_expect_warnings(m, has_guard(o) ? 0 : 1, "vm_area_unmap_pages");
 	vm_area_unmap_pages(o->vm, o->addr + first * PAGE_SIZE, o->addr + (first + n) * PAGE_SIZE);
 	sparse_forget(m, o, first, n);
 }
 
+/* A lent range: its pages are unmapped, the area stays the lender's. */
+static void give_back(struct model *m, struct mobj *o)
+{
+	model_trace(m, "give back the lent 0x%lx (mapped 0x%llx)", o->addr,
+		    (unsigned long long)o->mapped);
+	model_verify(m, o);
+	if (o->mapped)
+		vm_area_unmap_pages(o->vm, o->addr, o->addr + o->nr_pages * PAGE_SIZE);
+	sparse_forget(m, o, 0, o->nr_pages);
+	model_drop(m, o);
+}
+
 /* Sometimes with pages still mapped: documented as one warning, the pages stay the caller's. */
 static void free_area(struct model *m, struct mobj *o)
 {
-	bool leave = o->mapped && model_chance(m, 20);
+	bool leave = o->mapped && model_chance(m, 20) && !model_shared(m);
 
+	if (o->lent) {
+		give_back(m, o);
+		return;
+	}
 	model_trace(m, leave ? "free_vm_area 0x%lx with pages 0x%llx mapped" :
 		    "vm_area_unmap_pages + free_vm_area 0x%lx (mapped 0x%llx)", o->addr,
 		    (unsigned long long)o->mapped);
@@ -333,8 +362,8 @@ static void free_area(struct model *m, struct mobj *o)
 	model_expect_warnings(m, leave ? 1 : 0, "free_vm_area");
 	free_vm_area(o->vm);
 	model_drop(m, o);
-	MCHECK(m, !find_vm_area((void *)o->addr), "0x%lx is still an area after free_vm_area",
-	       o->addr);
+	MCHECK(m, model_shared(m) || !find_vm_area((void *)o->addr),
+	       "0x%lx is still an area after free_vm_area", o->addr);
 	sparse_forget(m, o, 0, o->nr_pages);
 }
 
@@ -406,6 +435,8 @@ static void op_arena_alloc(struct model *m)
 	}
 	model_trace(m, addr ? "arena_alloc_pages 0x%lx, pages %lu + %lu" :
 		    "arena_alloc_pages 0x%lx, lowest fit (%lu) of %lu pages", o->addr, first, n);
+	if (model_skip_warning(m, want == -EINVAL ? 1 : 0))
+		return;
 	model_expect_warnings(m, want == -EINVAL ? 1 : 0, "arena_alloc_pages");
 	model_call_begin(m);
 	p = arena_alloc_pages(o->arena, addr, n, &err);
@@ -452,6 +483,8 @@ static void free_arena(struct model *m, struct mobj *o)
 	MCHECK(m, arena_check(o->arena) == 0, "arena_check(0x%lx) failed", o->addr);
 	arena_destroy(o->arena);
 	model_drop(m, o);
+	if (model_shared(m))
+		return;                 /* another CPU may own the range already */
 	MCHECK(m, !find_vm_area((void *)o->addr), "0x%lx is still an area after arena_destroy",
 	       o->addr);
 	for (unsigned long i = 0; i < o->nr_pages; i++)
@@ -570,7 +603,8 @@ void model_release_obj(struct mobj *o)
 	case MK_SPARSE:
 		if (o->mapped)
 			vm_area_unmap_pages(o->vm, o->addr, o->addr + o->nr_pages * PAGE_SIZE);
-		free_vm_area(o->vm);
+		if (!o->lent)
+			free_vm_area(o->vm);
 		free_frames(o->frames, MODEL_MAX_PAGES);
 		break;
 	case MK_ARENA:
@@ -585,9 +619,15 @@ void model_release_obj(struct mobj *o)
 	o->live = false;
 }
 
+static bool not_lent(const struct mobj *o)
+{
+	return !o->lent;
+}
+
+/* A lent range is given back only at the end (model_free_obj()). */
 static void op_free(struct model *m)
 {
-	struct mobj *o = model_pick(m, MK_NR, NULL);
+	struct mobj *o = model_pick(m, MK_NR, not_lent);
 
 	if (o)
 		model_free_obj(m, o);
@@ -622,6 +662,12 @@ static void touch_unmapped(struct model *m, struct mobj *o, unsigned long i)
 
 	if (!fault_in && !m->cfg->data) {
 		model_check_gone(m, va);
+		return;
+	}
+	if (fault_in && model_shared(m)) {     /* the fault catcher is one per machine */
+		read_word((void *)va);          /* resolved, or a fault report that ends the run */
+		MCHECK(m, vmalloc_to_page((void *)va), "fault-in left 0x%lx unmapped", va);
+		arena_fill(m, o, i, 1);
 		return;
 	}
 	model_quiet_pause(m);
@@ -691,7 +737,7 @@ static void op_verify(struct model *m)
 		return;
 	model_trace(m, "verify 0x%lx (%lu pages)", o->addr, o->nr_pages);
 	model_verify(m, o);
-	if (o->vm && o->kind != MK_VMAP && has_guard(o))
+	if (o->vm && o->kind != MK_VMAP && has_guard(o) && !o->lent)
 		model_check_gone(m, o->addr + o->nr_pages * PAGE_SIZE);        /* the guard page */
 }
 
@@ -701,6 +747,8 @@ static void op_purge(struct model *m)
 	model_trace(m, "vm_unmap_aliases");
 	vm_unmap_aliases();
 	MCHECK(m, mm_model_stale_count() == 0, "a stale TLB entry survived vm_unmap_aliases()");
+	if (model_shared(m))
+		return;                 /* another CPU may own a freed range already */
 	for (unsigned i = 0; i < MIN(m->nr_recent, MODEL_RECENT); i++)
 		if (!find_vm_area((void *)m->recent[i]))
 			model_check_gone(m, m->recent[i]);
@@ -714,6 +762,11 @@ static void op_fail_next(struct model *m)
 	enum fault_site site = (enum fault_site)model_below(m, FAULT_NR_SITES);
 
 	attr.n = model_between(m, 1, 16);
+	if (model_shared(m)) {
+		/* The settings are the machine's: fault_inject_clear_all() would close other CPUs' scopes. */
+		model_trace(m, "(skipped on several CPUs: fault-injection settings are global)");
+		return;
+	}
 	model_trace(m, "fail the next operation's %s call %lu", fault_site_name(site), attr.n);
 	fault_inject_clear_all();
 	MCHECK(m, fault_inject_set(site, &attr) == 0, "fault_inject_set refused");
@@ -814,6 +867,8 @@ static void op_misuse(struct model *m)
 {
 	struct mm_snapshot before, after;
 
+	if (model_skip_warning(m, 1))
+		return;
 	mm_snapshot_take(&before);
 	if (!misuses[model_below(m, ARRAY_SIZE(misuses))](m))
 		return;

@@ -27,17 +27,19 @@
 #define CPUID_EDX_PDPE1GB       (1u << 26)
 #define CPUID_EDX_LM            (1u << 29)
 
-unsigned long host_cpu_rflags = X86_EFLAGS_IF;
+__thread unsigned long host_cpu_rflags = X86_EFLAGS_IF;
+__thread unsigned host_cpu_this;
+static __thread u64 cr2;                /* each CPU's own: set by its page fault */
 
 static struct {
-	u64 cr2, cr3, cr4, pat, efer;
+	u64 cr3, cr4, pat, efer;
 	bool pdpe1gb;
 	struct host_cpu_stats stats;
 } cpu;
 
 void host_cpu_reset(bool pdpe1gb)
 {
-	cpu.cr2 = 0;
+	cr2 = 0;
 	cpu.cr3 = 0;
 	cpu.cr4 = X86_CR4_PAE;                         /* as boot/entry.asm leaves it */
 	cpu.pat = PAT_RESET;
@@ -50,7 +52,13 @@ void host_cpu_reset(bool pdpe1gb)
 
 void host_cpu_set_cr2(unsigned long va)
 {
-	cpu.cr2 = va;
+	cr2 = va;
+}
+
+void host_cpu_enter(unsigned cpu_nr)
+{
+	host_cpu_this = cpu_nr;
+	host_cpu_rflags = X86_EFLAGS_IF;
 }
 
 void host_cpu_get_stats(struct host_cpu_stats *st)
@@ -61,7 +69,7 @@ void host_cpu_get_stats(struct host_cpu_stats *st)
 u64 host_cpu_read_cr(int n)
 {
 	switch (n) {
-	case 2: return cpu.cr2;
+	case 2: return cr2;
 	case 3: return cpu.cr3;
 	case 4: return cpu.cr4;
 	}
@@ -72,14 +80,14 @@ void host_cpu_write_cr(int n, u64 v)
 {
 	if (n == 3) {
 		cpu.cr3 = v;
-		cpu.stats.cr3_writes++;
+		__atomic_fetch_add(&cpu.stats.cr3_writes, 1, __ATOMIC_RELAXED);
 		sim_tlb_flush_all(cpu.cr4 & X86_CR4_PGE);
 		return;
 	}
 	if (n != 4)
 		panic("host cpu: write of CR%d", n);
 	if ((cpu.cr4 ^ v) & X86_CR4_PGE) {
-		cpu.stats.pge_toggles++;
+		__atomic_fetch_add(&cpu.stats.pge_toggles, 1, __ATOMIC_RELAXED);
 		sim_tlb_flush_all(false);
 	}
 	cpu.cr4 = v;
@@ -87,7 +95,7 @@ void host_cpu_write_cr(int n, u64 v)
 
 void host_cpu_invlpg(unsigned long addr)
 {
-	cpu.stats.invlpg++;
+	__atomic_fetch_add(&cpu.stats.invlpg, 1, __ATOMIC_RELAXED);
 	sim_tlb_flush_page(addr);
 }
 

@@ -30,6 +30,10 @@ int host_ram_fd(void);
  */
 int sim_tlb_map_for_host(unsigned long va, enum sim_access access, struct sim_tlb_entry *e);
 
+/* The simulated MMU's lock (recursive), for a user of several of its entry points at once. */
+void sim_lock(void);
+void sim_unlock(void);
+
 /* Unmaps what the page-fault handler mapped in [va, va + size). */
 void host_unmap_range(unsigned long va, unsigned long size);
 

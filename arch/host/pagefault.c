@@ -83,7 +83,7 @@ static bool host_page_mapped(unsigned long va)
  * read maps the page read-only even if the entry allows writes, so the
  * first write faults again and sets the dirty bit, as on the CPU.
  */
-static int map_on_demand(unsigned long va, enum sim_access access)
+static int map_on_demand_locked(unsigned long va, enum sim_access access)
 {
 	unsigned long page = va & PAGE_MASK;
 	struct sim_tlb_entry e;
@@ -101,6 +101,17 @@ static int map_on_demand(unsigned long va, enum sim_access access)
 		 (off_t)pa) != (void *)page)
 		abort();
 	return 0;
+}
+
+/* The TLB entry and the host page together: no other thread's flush in between. */
+static int map_on_demand(unsigned long va, enum sim_access access)
+{
+	int err;
+
+	sim_lock();
+	err = map_on_demand_locked(va, access);
+	sim_unlock();
+	return err;
 }
 
 static void frame_from_context(struct trap_frame *f, const ucontext_t *uc, u64 error)

@@ -16,7 +16,7 @@
  * it until an INVLPG of an address inside it, a CR3 write (non-global
  * entries) or a CR4.PGE toggle (all): never because the tables changed.
  * So after an unmap without a flush the old translation still works, as
- * on real hardware, and sim_tlb_for_each_stale() lists such entries. A
+ * on real hardware, and sim_tlb_for_each_stale_locked() lists such entries. A
  * fault drops the entry of the faulting address (SDM 4.10.4.1). The TLB
  * is direct-mapped with TLB_SLOTS slots: a collision evicts, like a real
  * TLB's capacity miss. Paging-structure caches are not modelled.
@@ -28,12 +28,15 @@
  * again. So a plain pointer into vmalloc space behaves as on the CPU,
  * stale translations included.
  */
+#define _GNU_SOURCE
 #include "arch/host/internal.h"
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
 #include "mm/arch_mmu.h"
 #include "mm/layout.h"
+
+#include <pthread.h>
 
 #define TLB_SLOTS       8192    /* a power of two */
 #define LEVELS          4
@@ -45,6 +48,23 @@ struct tlb_slot {
 	bool dirty;                     /* a write went through it: the leaf's D bit is set */
 	bool mapped;                    /* the host has pages of it mapped (pagefault.c) */
 };
+
+/*
+ * One MMU for every host thread acting as a CPU (host_cpu_enter()): its
+ * entry points take this lock, recursive as they call each other and the
+ * page-fault handler holds it around its own use of them.
+ */
+static pthread_mutex_t sim_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+void sim_lock(void)
+{
+	pthread_mutex_lock(&sim_mutex);
+}
+
+void sim_unlock(void)
+{
+	pthread_mutex_unlock(&sim_mutex);
+}
 
 /* Not in the state section: booting a machine flushes it instead. */
 static struct {
@@ -96,7 +116,7 @@ static struct tlb_slot *tlb_lookup(unsigned long va)
 	return NULL;
 }
 
-void sim_tlb_flush_page(unsigned long va)
+static void sim_tlb_flush_page_locked(unsigned long va)
 {
 	struct tlb_slot *s;
 
@@ -104,7 +124,7 @@ void sim_tlb_flush_page(unsigned long va)
 		slot_drop(s);
 }
 
-void sim_tlb_flush_all(bool keep_global)
+static void sim_tlb_flush_all_locked(bool keep_global)
 {
 	for (unsigned i = 0; i < TLB_SLOTS; i++) {
 		struct tlb_slot *s = &tlb.slot[i];
@@ -185,7 +205,7 @@ static int walk(unsigned long va, bool write, bool set_ad, struct walk *w)
 	return -EFAULT;
 }
 
-int sim_leaf_entry(unsigned long va, u64 *entry)
+static int sim_leaf_entry_locked(unsigned long va, u64 *entry)
 {
 	phys_addr_t table = host_cpu_root();
 
@@ -203,7 +223,7 @@ int sim_leaf_entry(unsigned long va, u64 *entry)
 	return -EFAULT;
 }
 
-int sim_walk(unsigned long va, phys_addr_t *pa, bool *writable, bool *exec)
+static int sim_walk_locked(unsigned long va, phys_addr_t *pa, bool *writable, bool *exec)
 {
 	struct walk w;
 	int err = walk(va, false, false, &w);
@@ -259,7 +279,7 @@ static struct tlb_slot *translate(unsigned long va, enum sim_access access)
 	return s;
 }
 
-int sim_translate(unsigned long va, enum sim_access access, phys_addr_t *pa)
+static int sim_translate_locked(unsigned long va, enum sim_access access, phys_addr_t *pa)
 {
 	struct tlb_slot *s = translate(va, access);
 
@@ -269,7 +289,7 @@ int sim_translate(unsigned long va, enum sim_access access, phys_addr_t *pa)
 	return 0;
 }
 
-int sim_tlb_map_for_host(unsigned long va, enum sim_access access, struct sim_tlb_entry *e)
+static int sim_tlb_map_for_host_locked(unsigned long va, enum sim_access access, struct sim_tlb_entry *e)
 {
 	struct tlb_slot *s = translate(va, access);
 
@@ -292,7 +312,7 @@ static int copy_page_part(unsigned long va, void *buf, size_t len, enum sim_acce
 	phys_addr_t pa;
 	void *p;
 
-	if (sim_translate(va, access, &pa))
+	if (sim_translate_locked(va, access, &pa))
 		return -EFAULT;
 	p = host_phys_ptr(pa, len);
 	if (access == SIM_WRITE) {
@@ -321,12 +341,12 @@ static int copy(unsigned long va, void *buf, size_t len, enum sim_access access)
 	return 0;
 }
 
-int sim_read(void *dst, unsigned long va, size_t len)
+static int sim_read_locked(void *dst, unsigned long va, size_t len)
 {
 	return copy(va, dst, len, SIM_READ);
 }
 
-int sim_write(unsigned long va, const void *src, size_t len)
+static int sim_write_locked(unsigned long va, const void *src, size_t len)
 {
 	return copy(va, (void *)src, len, SIM_WRITE);
 }
@@ -338,12 +358,12 @@ static bool is_stale(const struct sim_tlb_entry *e)
 	phys_addr_t pa;
 	bool writable, exec;
 
-	if (sim_walk(e->va, &pa, &writable, &exec))
+	if (sim_walk_locked(e->va, &pa, &writable, &exec))
 		return true;
 	return pa != e->pa || (e->writable && !writable) || (e->exec && !exec);
 }
 
-unsigned long sim_tlb_for_each_stale(sim_tlb_fn fn, void *ctx)
+static unsigned long sim_tlb_for_each_stale_locked(sim_tlb_fn fn, void *ctx)
 {
 	unsigned long n = 0;
 
@@ -357,4 +377,90 @@ unsigned long sim_tlb_for_each_stale(sim_tlb_fn fn, void *ctx)
 			fn(&s->e, ctx);
 	}
 	return n;
+}
+
+/* --- the public entry points, one at a time (sim_lock) ---------------------------- */
+
+void sim_tlb_flush_page(unsigned long va)
+{
+	sim_lock();
+	sim_tlb_flush_page_locked(va);
+	sim_unlock();
+}
+
+void sim_tlb_flush_all(bool keep_global)
+{
+	sim_lock();
+	sim_tlb_flush_all_locked(keep_global);
+	sim_unlock();
+}
+
+int sim_leaf_entry(unsigned long va, u64 *entry)
+{
+	int ret;
+
+	sim_lock();
+	ret = sim_leaf_entry_locked(va, entry);
+	sim_unlock();
+	return ret;
+}
+
+int sim_walk(unsigned long va, phys_addr_t *pa, bool *writable, bool *exec)
+{
+	int ret;
+
+	sim_lock();
+	ret = sim_walk_locked(va, pa, writable, exec);
+	sim_unlock();
+	return ret;
+}
+
+int sim_translate(unsigned long va, enum sim_access access, phys_addr_t *pa)
+{
+	int ret;
+
+	sim_lock();
+	ret = sim_translate_locked(va, access, pa);
+	sim_unlock();
+	return ret;
+}
+
+int sim_tlb_map_for_host(unsigned long va, enum sim_access access, struct sim_tlb_entry *e)
+{
+	int ret;
+
+	sim_lock();
+	ret = sim_tlb_map_for_host_locked(va, access, e);
+	sim_unlock();
+	return ret;
+}
+
+int sim_read(void *dst, unsigned long va, size_t len)
+{
+	int ret;
+
+	sim_lock();
+	ret = sim_read_locked(dst, va, len);
+	sim_unlock();
+	return ret;
+}
+
+int sim_write(unsigned long va, const void *src, size_t len)
+{
+	int ret;
+
+	sim_lock();
+	ret = sim_write_locked(va, src, len);
+	sim_unlock();
+	return ret;
+}
+
+unsigned long sim_tlb_for_each_stale(sim_tlb_fn fn, void *ctx)
+{
+	unsigned long ret;
+
+	sim_lock();
+	ret = sim_tlb_for_each_stale_locked(fn, ctx);
+	sim_unlock();
+	return ret;
 }

@@ -1,18 +1,24 @@
 /*
  * The host build runs on one simulated CPU (docs/host.md): the SMP calls
  * that mm/, arch/x86_64/traps.c and the harness make answer as a
- * one-CPU kernel does.
+ * one-CPU kernel does; there are no cross-calls or IPIs. Only while a
+ * host test runs threads as CPUs (host_smp_set_online()) do
+ * smp_num_online() and smp_cpu_online() count them.
  */
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp_internal.h"
 #include "kernel/errno.h"
 #include "kernel/smp.h"
+#include "host/machine.h"
 
 struct percpu percpu_areas[SMP_MAX_CPUS];      /* read by tests that skip on one CPU */
 
-unsigned smp_num_online(void) { return 1; }
-bool smp_cpu_online(unsigned cpu) { return cpu == 0; }
+static unsigned nr_online = 1;
+
+void host_smp_set_online(unsigned n) { __atomic_store_n(&nr_online, n, __ATOMIC_RELAXED); }
+unsigned smp_num_online(void) { return __atomic_load_n(&nr_online, __ATOMIC_RELAXED); }
+bool smp_cpu_online(unsigned cpu) { return cpu < smp_num_online(); }
 int smp_call_start(unsigned cpu, void (*fn)(void *), void *arg)
 {
 	(void)cpu, (void)fn, (void)arg;

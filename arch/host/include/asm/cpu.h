@@ -19,8 +19,13 @@
 #include "arch/x86_64/include/asm/cpu_bits.h"
 #include "kernel/types.h"
 
-/* The simulated CPU (arch/host/cpu.c). */
-extern unsigned long host_cpu_rflags;
+/*
+ * The simulated CPU (arch/host/cpu.c). Host threads may act as CPUs
+ * (host/machine.h, host_cpu_enter()): each has its own CPU number and
+ * RFLAGS.IF; CR3, CR4, the MSRs and the TLB are one for all.
+ */
+extern __thread unsigned long host_cpu_rflags;
+extern __thread unsigned host_cpu_this;
 u64 host_cpu_read_cr(int n);
 void host_cpu_write_cr(int n, u64 v);
 void host_cpu_invlpg(unsigned long addr);
@@ -74,8 +79,8 @@ static inline void cpu_relax(void)
 	__builtin_ia32_pause();
 }
 
-/* One simulated CPU: always CPU 0, with no shootdown requests to serve. */
-static inline unsigned arch_cpu_id(void) { return 0; }
+/* CPU 0, or the number a host thread took; no shootdown requests to serve (one TLB). */
+static inline unsigned arch_cpu_id(void) { return host_cpu_this; }
 static inline void arch_spin_poll(void) { }
 
 static inline void cpu_halt(void)

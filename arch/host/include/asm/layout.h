@@ -21,14 +21,28 @@
 #ifndef ARCH_HOST_ASM_LAYOUT_H
 #define ARCH_HOST_ASM_LAYOUT_H
 
+#ifndef HOST_TSAN_LAYOUT
 #define DIRECT_MAP_BASE 0x0000200000000000ul
 #define DIRECT_MAP_SIZE (1ul << 40)
 #define VMALLOC_START   0x0000300000000000ul
 #define VMALLOC_END     0x0000500000000000ul    /* exclusive */
-#define KERNEL_VMA      0xffffffff80000000ul
-#define KERNEL_IMAGE_END 0xffffffffa0000000ul   /* exclusive */
-
 /* The end of the lower-half window the host machine owns (from DIRECT_MAP_BASE). */
 #define HOST_KERNEL_WINDOW_END  (VMALLOC_END + (512ul << 30))
+#else
+/*
+ * The ThreadSanitizer build (host.mk, flavour tsan): TSan gives shadow
+ * memory to a few ranges only (its "application memory"), the lowest
+ * being 4 KiB - 512 GiB, and the ones above are its own shadow and
+ * metadata. So the two regions move there, smaller: a 64 GiB direct map
+ * (every machine's RAM fits) and 256 GiB of vmalloc space.
+ */
+#define DIRECT_MAP_BASE 0x0000001000000000ul
+#define DIRECT_MAP_SIZE (1ul << 36)
+#define VMALLOC_START   0x0000003000000000ul
+#define VMALLOC_END     0x0000007000000000ul    /* exclusive */
+#define HOST_KERNEL_WINDOW_END  (VMALLOC_END + (16ul << 30))
+#endif
+#define KERNEL_VMA      0xffffffff80000000ul
+#define KERNEL_IMAGE_END 0xffffffffa0000000ul   /* exclusive */
 
 #endif

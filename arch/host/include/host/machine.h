@@ -75,6 +75,18 @@ struct host_cpu_stats {
 void host_cpu_get_stats(struct host_cpu_stats *st);
 
 /*
+ * Makes the calling host thread CPU `cpu_nr` (< SMP_MAX_CPUS; the main
+ * thread is CPU 0), with interrupts on: arch_cpu_id() and so every
+ * per-CPU array of mm/ and kernel/ (lock order, fault-injection scope)
+ * see it. The TLB, CR3 and CR4 stay shared: the simulated MMU is one,
+ * serialized by its own lock (docs/host.md, "Threads as CPUs").
+ */
+void host_cpu_enter(unsigned cpu_nr);
+
+/* While threads act as CPUs 0 .. n - 1: smp_num_online() and smp_cpu_online() say so. */
+void host_smp_set_online(unsigned n);
+
+/*
  * Powers the CPU on: CR3 0, CR4.PGE clear, PAT at its reset value,
  * interrupts on, TLB empty; CPUID reports 1 GiB pages if `pdpe1gb`.
  */
