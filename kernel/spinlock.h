@@ -7,7 +7,9 @@
  * for. The lock records its holder's CPU and where it was taken, which
  * catches, in every build: a recursive acquire on the same CPU, an unlock
  * of a free lock and an unlock by another CPU than the holder. Debug
- * builds also check the lock order of kernel/lock_order.h at each acquire.
+ * builds also check the lock order of kernel/lock_order.h at each acquire,
+ * and stop a waiter that spins too long with interrupts off
+ * (kernel/irq_off_wait.h).
  * spin_lock_irqsave disables interrupts first, as allocator locks need.
  */
 #ifndef KERNEL_SPINLOCK_H
@@ -16,6 +18,7 @@
 #include "kernel/types.h"
 #include "asm/cpu.h"
 #include "kernel/irqflags.h"
+#include "kernel/irq_off_wait.h"
 
 typedef struct spinlock {
 	volatile u32 locked;
@@ -40,7 +43,14 @@ void spin_lock_out_of_order(spinlock_t *lock, u32 held, unsigned long ip);
 void spin_lock_failed(spinlock_t *lock, const char *why, unsigned long ip);
 
 /*
- * Tests only: if set, spin_lock_failed() calls it first; it must not
+ * Debug builds: a waiter spun more than IRQ_OFF_WAIT_MAX_MS with interrupts
+ * off; stops via spin_lock_failed(), naming the waiting and holding CPUs.
+ */
+void spin_lock_waited_too_long(spinlock_t *lock, unsigned long ip);
+
+/*
+ * Tests only: if set, spin_lock_failed() calls it first (and so does
+ * irq_off_wait_failed(), with `lock` NULL); it must not
  * return (it longjmps back into the test), else the panic follows.
  */
 extern void (*spin_lock_fail_hook)(spinlock_t *lock, const char *why);
@@ -54,9 +64,13 @@ static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 	if (KCONFIG_DEBUG && lock->order && lock_order_held[me - 1] >> lock->order)
 		spin_lock_out_of_order(lock, lock_order_held[me - 1], ip);
 	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
+		struct irq_off_wait wait = { 0 };       /* per holder: restarts once seen free */
+
 		while (lock->locked) {
 			cpu_relax();
 			arch_spin_poll();
+			if (irq_off_wait_too_long(&wait))
+				spin_lock_waited_too_long(lock, ip);
 		}
 	}
 	lock->owner = me;

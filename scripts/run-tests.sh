@@ -151,8 +151,18 @@ if selected harness-demo; then
 		--mem 128M --smp 2 --cmdline "ktest ktest.filter=smp smp_skip_shootdown smp_fake_apic=7" \
 		> "$demo/$name.out" 2>&1
 	cat "$logs/$name.log" >> "$demo/$name.out"     # its boot lines are checked too
+	# Two CPUs, CPU 1 hanging with interrupts on (its watchdog stops it),
+	# then with interrupts off (the boot CPU's NMI gets its backtrace and
+	# parks it); the case after them must still run.
+	smp_hang=harness-demo-smp-hang
+	$PYTHON scripts/ktest.py boot --name "$smp_hang" --timeout 120 \
+		--log "$logs/$smp_hang.log" --result "$demo/$smp_hang.json" -- \
+		sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name "$smp_hang" \
+		--mem 128M --smp 2 --cmdline "ktest ktest.filter=ktest_demo_smp" \
+		> "$demo/$smp_hang.out" 2>&1
 	$PYTHON scripts/check-demo.py "$results/harness-demo.json" \
 		"$name=$demo/$name.out:$demo/$name.json" \
+		"$smp_hang=$demo/$smp_hang.out:$demo/$smp_hang.json" \
 		"harness-demo=$demo/harness-demo.out:$demo/harness-demo.json" \
 		"harness-demo-hang=$demo/harness-demo-hang.out:$demo/harness-demo-hang.json" \
 		"harness-demo-crash=$demo/harness-demo-crash.out:$demo/harness-demo-crash.json" \
