@@ -69,8 +69,7 @@ int smp_backtrace_cpu(unsigned cpu, bool park)
 	r->park = park;
 	__atomic_store_n(&r->state, NMI_ASKED, __ATOMIC_RELEASE);
 	apic_send_nmi(per_cpu(cpu)->apic_id);
-	if (!wait_for_answer(r)) {
-		__atomic_store_n(&r->state, NMI_NONE, __ATOMIC_RELEASE);
+	if (!wait_for_answer(r)) {      /* left asked: a late NMI is still answered */
 		printk("smp: CPU %u did not answer an NMI within %u ms either\n", cpu, NMI_ANSWER_MS);
 		return -ETIMEDOUT;
 	}
