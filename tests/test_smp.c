@@ -289,6 +289,8 @@ static void a_fault_on_another_cpu_is_reported_with_its_number(struct ktest *t)
 				      NULL), -EFAULT);
 	ktest_capture_stop(&cap);
 	EXPECT_TRUE(t, ktest_contains(buf, "CPU: 1"));
+	EXPECT_TRUE(t, ktest_contains(buf, "RIP: 0008:fault_on_the_other_cpu_names_it+"));
+	EXPECT_TRUE(t, ktest_contains(buf, "Call Trace:"));
 	EXPECT_TRUE(t, ktest_contains(buf, "CPU 1: faulted"));
 	EXPECT_TRUE(t, smp_cpu_online(OTHER_CPU));
 }
