@@ -6,10 +6,14 @@
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 
-/* Longer than this between two clock reads: the waiting CPU was not running. */
-#define IRQ_OFF_WAIT_GAP_MS 10
+/*
+ * Longer than this between two clock reads: the waiting CPU was not running.
+ * (Under QEMU's TCG a spin with PAUSE can take tens of microseconds, so
+ * IRQ_OFF_WAIT_CHECK_EVERY spins may take several milliseconds.)
+ */
+#define IRQ_OFF_WAIT_GAP_MS (IRQ_OFF_WAIT_MAX_MS / 2)
 
-bool irq_off_wait_expired(struct irq_off_wait *w)
+bool irq_off_wait_expired(struct irq_off_wait *w, unsigned long holding)
 {
 	u64 now = rdtsc(), ms = tsc_hz() / 1000;
 
@@ -17,8 +21,9 @@ bool irq_off_wait_expired(struct irq_off_wait *w)
 		w->since = 0;           /* interrupts on: the watchdog's business */
 		return false;
 	}
-	if (!w->since || now - w->last > ms * IRQ_OFF_WAIT_GAP_MS)
+	if (!w->since || holding != w->holding || now - w->last > ms * IRQ_OFF_WAIT_GAP_MS)
 		w->since = now;
+	w->holding = holding;
 	w->last = now;
 	return now - w->since > ms * IRQ_OFF_WAIT_MAX_MS;
 }

@@ -15,28 +15,35 @@
 #include "kernel/types.h"
 
 #define IRQ_OFF_WAIT_MAX_MS      100
-#define IRQ_OFF_WAIT_CHECK_EVERY 1024   /* spins between two clock reads */
+#define IRQ_OFF_WAIT_CHECK_EVERY 256    /* spins between two clock reads */
 
 struct irq_off_wait {
 	unsigned spins;
 	u64 since, last;                /* TSC: start of the wait, last clock read */
+	unsigned long holding;          /* which holding of the resource is waited for */
 };
 
 /*
  * The out-of-line part: true once the caller has waited more than
- * IRQ_OFF_WAIT_MAX_MS with interrupts off. Waiting with interrupts on
- * restarts the count, and so does a gap between two reads longer than a
- * spin can take (the waiting CPU itself was not running: under a
- * hypervisor or a busy host), so only time spent spinning counts.
+ * IRQ_OFF_WAIT_MAX_MS with interrupts off for one `holding`. Waiting with
+ * interrupts on restarts the count, and so do a new holding (the resource
+ * changed hands: an unfair lock may starve a waiter, but no holder kept
+ * it that long) and a gap between two reads longer than spins can take
+ * (the waiting CPU itself was not running: a busy host), so only time
+ * spent spinning behind one holder counts.
  */
-bool irq_off_wait_expired(struct irq_off_wait *w);
+bool irq_off_wait_expired(struct irq_off_wait *w, unsigned long holding);
 
-/* Debug builds: call once per spin of a wait (`w` zeroed before the loop). */
-static inline bool irq_off_wait_too_long(struct irq_off_wait *w)
+/*
+ * Debug builds: call once per spin of a wait (`w` zeroed before the loop);
+ * `holding` tells one holding of the resource from the next (a lock's
+ * acquisition count; 0 for a wait with no such notion).
+ */
+static inline bool irq_off_wait_too_long(struct irq_off_wait *w, unsigned long holding)
 {
 	if (!KCONFIG_DEBUG || ++w->spins % IRQ_OFF_WAIT_CHECK_EVERY)
 		return false;
-	return irq_off_wait_expired(w);
+	return irq_off_wait_expired(w, holding);
 }
 
 /*

@@ -26,6 +26,7 @@ typedef struct spinlock {
 	const char *name;
 	unsigned long holder_ip;        /* where it was taken; 0 when free */
 	unsigned order;                 /* enum lock_order; 0: not checked */
+	unsigned long taken;            /* debug builds: acquisitions (one holding from the next) */
 } spinlock_t;
 
 #define SPINLOCK_INIT(n) { .locked = 0, .owner = 0, .name = (n), .holder_ip = 0 }
@@ -64,17 +65,19 @@ static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 	if (KCONFIG_DEBUG && lock->order && lock_order_held[me - 1] >> lock->order)
 		spin_lock_out_of_order(lock, lock_order_held[me - 1], ip);
 	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
-		struct irq_off_wait wait = { 0 };       /* per holder: restarts once seen free */
+		struct irq_off_wait wait = { 0 };
 
 		while (lock->locked) {
 			cpu_relax();
 			arch_spin_poll();
-			if (irq_off_wait_too_long(&wait))
+			if (irq_off_wait_too_long(&wait, lock->taken))  /* per holding */
 				spin_lock_waited_too_long(lock, ip);
 		}
 	}
 	lock->owner = me;
 	lock->holder_ip = ip;
+	if (KCONFIG_DEBUG)
+		lock->taken++;
 	if (KCONFIG_DEBUG && lock->order)
 		lock_order_held[me - 1] |= 1u << lock->order;
 }
@@ -110,6 +113,8 @@ static inline bool spin_trylock(spinlock_t *lock)
 		return false;
 	lock->owner = arch_cpu_id() + 1;
 	lock->holder_ip = (unsigned long)__builtin_return_address(0);
+	if (KCONFIG_DEBUG)
+		lock->taken++;
 	if (KCONFIG_DEBUG && lock->order)
 		lock_order_held[arch_cpu_id()] |= 1u << lock->order;
 	return true;

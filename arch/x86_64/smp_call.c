@@ -143,7 +143,7 @@ int smp_call_wait(unsigned cpu, unsigned timeout_ms)
 		}
 		cpu_relax();
 		arch_spin_poll();
-		if (irq_off_wait_too_long(&wait))
+		if (irq_off_wait_too_long(&wait, 0))
 			call_waited_too_long(cpu, c);
 	}
 	c->state = CALL_IDLE;

@@ -95,7 +95,7 @@ static void wait_for_acks(struct flush_request *r)
 	while ((late = __atomic_load_n(&r->waiting, __ATOMIC_ACQUIRE))) {
 		smp_serve_flush_requests();
 		cpu_relax();
-		if (irq_off_wait_too_long(&wait))
+		if (irq_off_wait_too_long(&wait, 0))
 			acks_waited_too_long(late);
 		if (rdtsc() < end)
 			continue;
