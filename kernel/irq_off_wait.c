@@ -11,7 +11,7 @@
  * (Under QEMU's TCG a spin with PAUSE can take tens of microseconds, so
  * IRQ_OFF_WAIT_CHECK_EVERY spins may take several milliseconds.)
  */
-#define IRQ_OFF_WAIT_GAP_MS (IRQ_OFF_WAIT_MAX_MS / 2)
+#define IRQ_OFF_WAIT_GAP_MS 50
 
 bool irq_off_wait_expired(struct irq_off_wait *w, unsigned long holding)
 {

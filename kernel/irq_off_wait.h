@@ -14,7 +14,7 @@
 
 #include "kernel/types.h"
 
-#define IRQ_OFF_WAIT_MAX_MS      100
+#define IRQ_OFF_WAIT_MAX_MS      250
 #define IRQ_OFF_WAIT_CHECK_EVERY 256    /* spins between two clock reads */
 
 struct irq_off_wait {
