@@ -47,24 +47,59 @@ static bool frame_is_sane(unsigned long rbp)
 /*
  * Frames are read with probes: after a stack overflow RBP may point into
  * the guard page, and a fault here must not turn a report into a reset.
+ * `*bad`: the frame that could not be read, or 0.
  */
-void dump_backtrace(unsigned long rbp)
+static unsigned walk_frames(unsigned long rbp, unsigned long *ips, unsigned max,
+			    unsigned long *bad)
 {
-	printk("Call Trace:\n");
-	for (int i = 0; i < BACKTRACE_MAX_FRAMES && frame_is_sane(rbp); i++) {
+	unsigned n = 0;
+
+	*bad = 0;
+	while (n < max && frame_is_sane(rbp)) {
 		u64 frame[2];
 
 		if (probe_read(frame, (const void *)rbp, sizeof(frame))) {
-			printk(" <frame at %016lx unreadable>\n", rbp);
+			*bad = rbp;
 			break;
 		}
 		if (!frame[1])
 			break;
-		printk(" [<%016llx>] %pS\n", (unsigned long long)frame[1], (void *)frame[1]);
+		ips[n++] = frame[1];
 		if (frame[0] <= rbp)
 			break;          /* stacks grow down: callers live higher */
 		rbp = frame[0];
 	}
+	return n;
+}
+
+unsigned backtrace_save(unsigned long rbp, unsigned long *ips, unsigned max)
+{
+	unsigned long bad;
+
+	return walk_frames(rbp, ips, max, &bad);
+}
+
+void backtrace_print(const unsigned long *ips, unsigned n)
+{
+	printk("Call Trace:\n");
+	for (unsigned i = 0; i < n; i++)
+		printk(" [<%016lx>] %pS\n", ips[i], (void *)ips[i]);
+}
+
+void dump_backtrace(unsigned long rbp)
+{
+	unsigned long ips[BACKTRACE_MAX_FRAMES] = { 0 }, bad;
+	unsigned n = walk_frames(rbp, ips, BACKTRACE_MAX_FRAMES, &bad);
+
+	backtrace_print(ips, n);
+	if (bad)
+		printk(" <frame at %016lx unreadable>\n", bad);
+}
+
+void dump_backtrace_at(unsigned long ip, unsigned long rbp)
+{
+	printk("RIP: %pS\n", (void *)ip);
+	dump_backtrace(rbp);
 }
 
 void warn_at(const char *file, int line, const char *fmt, ...)

@@ -61,6 +61,17 @@ unsigned long warn_count(void);
 /* Prints the call chain starting at frame pointer `rbp`, symbolized. */
 void dump_backtrace(unsigned long rbp);
 
+/* The same for interrupted code: "RIP: <symbol+off>" of `ip`, then the chain. */
+void dump_backtrace_at(unsigned long ip, unsigned long rbp);
+
+/*
+ * Saves up to `max` return addresses of the call chain at `rbp` (no
+ * printing: for an NMI handler, whose CPU may hold the console) and
+ * returns how many; backtrace_print() prints such a list as dump_backtrace.
+ */
+unsigned backtrace_save(unsigned long rbp, unsigned long *ips, unsigned max);
+void backtrace_print(const unsigned long *ips, unsigned n);
+
 /*
  * A watcher of warnings and fault reports (the test harness counts them
  * per case and marks the ones a case expects). begin() is called before

@@ -71,6 +71,23 @@ bool smp_shootdown_skipped(void);
  */
 void smp_abort_current_call(void);
 
+/*
+ * On a CPU running a cross-call: ends the call at once, which then
+ * returns `err` (< 0) to smp_call_wait() (never returns). Anywhere else
+ * returns. smp_abort_current_call() is smp_end_current_call(-EFAULT).
+ */
+void smp_end_current_call(int err);
+
+/*
+ * Asks CPU `cpu` where it is with an NMI, which reaches it even with
+ * interrupts off, and prints the answer: "smp: CPU n was at <symbol>
+ * (NMI backtrace)" and its call trace. With `park` the CPU then halts for
+ * good (for a CPU already taken offline: it runs no more code). 0;
+ * -ETIMEDOUT if it did not answer within 500 ms; -ENODEV if `cpu` is the
+ * caller, never came up, or there is no local APIC (one CPU).
+ */
+int smp_backtrace_cpu(unsigned cpu, bool park);
+
 /* smp_call_start() then smp_call_wait(). */
 int smp_call_on_cpu(unsigned cpu, void (*fn)(void *), void *arg, unsigned timeout_ms);
 

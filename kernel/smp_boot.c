@@ -2,7 +2,8 @@
  * Bringing the application processors up (docs/smp.md):
  *
  *   1. acpi_init() listed the CPUs of the MADT; `nosmp` / `smp=N` cap them.
- *   2. The boot CPU's local APIC is enabled (arch/x86_64/apic.c).
+ *   2. The boot CPU's local APIC is enabled (arch/x86_64/apic.c), and its
+ *      tick moves from the PIT to its APIC timer (arch/x86_64/timer.c).
  *   3. The trampoline (arch/x86_64/trampoline.asm) is copied into four free
  *      frames below 1 MiB found in the memory map: its code, and a
  *      temporary PML4 / PDPT / PD that identity-map 0 - 2 MiB and share
@@ -12,8 +13,8 @@
  *      AP_TIMEOUT_MS for it to mark itself online. An AP that does not
  *      answer gets INIT again (parked) and a boot line saying so.
  *   5. Each AP: GS base, its own GDT/TSS, the shared IDT, PAT and global
- *      pages, its local APIC, online, then the idle loop (arch/x86_64/smp.c,
- *      smp_call.c).
+ *      pages, its local APIC and APIC timer tick, online, then the idle
+ *      loop (arch/x86_64/smp.c, smp_call.c).
  *
  * It sits above mm/ (stacks from mm/vstack, the APIC's registers through
  * mm/ioremap, free low frames from the memory map); the arch layer below
@@ -262,6 +263,7 @@ void smp_init(void)
 		return;
 	}
 	per_cpu(0)->apic_id = apic_id();
+	timer_start_local_apic();
 	setup_trampoline(low);
 	smp_ipi_init();
 	printk("smp: trampoline at 0x%llx, starting up to %u more CPU%s\n",

@@ -9,7 +9,9 @@
  * of a free lock and an unlock by another CPU than the holder (the word
  * and the holder are read and written atomically wherever another CPU may
  * read them, so ThreadSanitizer sees no race in the lock itself). Debug
- * builds also check the lock order of kernel/lock_order.h at each acquire.
+ * builds also check the lock order of kernel/lock_order.h at each acquire,
+ * and stop a waiter that spins too long with interrupts off
+ * (kernel/irq_off_wait.h).
  * spin_lock_irqsave disables interrupts first, as allocator locks need.
  */
 #ifndef KERNEL_SPINLOCK_H
@@ -19,6 +21,7 @@
 #include "kernel/types.h"
 #include "asm/cpu.h"
 #include "kernel/irqflags.h"
+#include "kernel/irq_off_wait.h"
 
 typedef struct spinlock {
 	volatile u32 locked;
@@ -27,6 +30,7 @@ typedef struct spinlock {
 	unsigned long holder_ip;        /* where it was taken; 0 when free */
 	unsigned order;                 /* enum lock_order; 0: not checked */
 	unsigned long contended;        /* acquisitions that had to spin (under the lock) */
+	unsigned long taken;            /* debug builds: acquisitions (one holding from the next) */
 } spinlock_t;
 
 #define SPINLOCK_INIT(n) { .locked = 0, .owner = 0, .name = (n), .holder_ip = 0 }
@@ -47,7 +51,14 @@ void spin_lock_out_of_order(spinlock_t *lock, u32 held, unsigned long ip);
 void spin_lock_failed(spinlock_t *lock, const char *why, unsigned long ip);
 
 /*
- * Tests only: if set, spin_lock_failed() calls it first; it must not
+ * Debug builds: a waiter spun more than IRQ_OFF_WAIT_MAX_MS with interrupts
+ * off; stops via spin_lock_failed(), naming the waiting and holding CPUs.
+ */
+void spin_lock_waited_too_long(spinlock_t *lock, unsigned long ip);
+
+/*
+ * Tests only: if set, spin_lock_failed() calls it first (and so does
+ * irq_off_wait_failed(), with `lock` NULL); it must not
  * return (it longjmps back into the test), else the panic follows.
  */
 extern void (*spin_lock_fail_hook)(spinlock_t *lock, const char *why);
@@ -62,15 +73,21 @@ static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 		spin_lock_out_of_order(lock, lock_order_held[me - 1], ip);
 	if (unlikely(__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))) {
 		do {
+			struct irq_off_wait wait = { 0 };
+
 			while (__atomic_load_n(&lock->locked, __ATOMIC_RELAXED)) {
 				cpu_relax();
 				arch_spin_poll();
+				if (irq_off_wait_too_long(&wait, lock->taken))  /* per holding */
+					spin_lock_waited_too_long(lock, ip);
 			}
 		} while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE));
 		lock->contended++;      /* held now: a plain add; the fast path pays nothing */
 	}
 	__atomic_store_n(&lock->owner, me, __ATOMIC_RELAXED);
 	lock->holder_ip = ip;
+	if (KCONFIG_DEBUG)
+		lock->taken++;
 	if (KCONFIG_DEBUG && lock->order)
 		lock_order_held[me - 1] |= 1u << lock->order;
 }
@@ -106,6 +123,8 @@ static inline bool spin_trylock(spinlock_t *lock)
 		return false;
 	__atomic_store_n(&lock->owner, arch_cpu_id() + 1, __ATOMIC_RELAXED);
 	lock->holder_ip = (unsigned long)__builtin_return_address(0);
+	if (KCONFIG_DEBUG)
+		lock->taken++;
 	if (KCONFIG_DEBUG && lock->order)
 		lock_order_held[arch_cpu_id()] |= 1u << lock->order;
 	return true;

@@ -8,7 +8,10 @@ not declare, leak a frame, declare a fault they never take, hang with
 interrupts off (only the host runner's timeout ends it) and triple-fault,
 a boot whose filter matches nothing, and a two-CPU boot with the
 TLB-shootdown IPI left out (`smp_skip_shootdown`), whose smp cases must
-see the other CPU's stale TLB and fail. For each boot it
+see the other CPU's stale TLB and fail, and a two-CPU boot whose CPU 1
+hangs with interrupts on (its own watchdog must stop it) and then with
+interrupts off (the boot CPU's NMI must get its backtrace and take it
+offline). For each boot it
 reads what scripts/ktest.py printed and checks that the run was judged a
 failure and that every misbehaving test was named with the right reason.
 
@@ -47,9 +50,21 @@ EXPECTED = {
         "not ok smp.vm_area_unmap_pages_faults_on_the_other_cpu",
         "not ok smp.free_vm_area_of_a_sparse_area_faults_on_the_other_cpu",
         "not ok smp.protect_read_only_stops_writes_on_the_other_cpu",
-        "4 passed, 7 failed",   # the cases that need no shootdown still pass
+        "5 passed, 7 failed",   # the cases that need no shootdown still pass
         "smp_skip_shootdown: TLB shootdowns are NOT sent",
         "(APIC id 7) did not answer within 2000 ms: left offline",
+    ],
+    "harness-demo-smp-hang": [   # CPU 1 hangs; the boot CPU carries on
+        "not ok ktest_demo_smp.ap_hangs_with_interrupts_on",
+        "CPU 1: ktest_demo_smp.ap_hangs_with_interrupts_on: still running at the deadline: "
+        "stopped by its watchdog",
+        "RIP: spins_with_interrupts_on+",
+        "CPU 1: still running at the deadline: stopped by its watchdog",
+        "not ok ktest_demo_smp.ap_hangs_with_interrupts_off",
+        "smp: CPU 1 was at spins_with_interrupts_off+",
+        "(NMI backtrace); it is parked",
+        "CPU 1: did not stop at the deadline (interrupts off?): taken offline",
+        "1 passed, 2 failed",   # the case after them still ran
     ],
     "harness-demo-crash": [
         "crash: qemu exited with status 0",

@@ -166,18 +166,27 @@ harness_demo() {
 			sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name "$name" \
 			--mem 128M --cmdline "ktest ktest.filter=$suite" > "$demo/$name.out" 2>&1
 	done
-	# Two CPUs with the TLB-shootdown IPI left out on purpose (debug builds
-	# only): the smp suite must see the other CPU's stale TLB and fail. It
-	# also starts a CPU that does not exist, which must time out with a line.
+	# A two-CPU demo boot: smp_demo NAME COMMAND-LINE.
+	smp_demo() {
+		$PYTHON scripts/ktest.py boot --name "$1" --timeout 120 \
+			--log "$logs/$1.log" --result "$demo/$1.json" -- \
+			sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name "$1" \
+			--mem 128M --smp 2 --cmdline "$2" > "$demo/$1.out" 2>&1
+	}
+	# The TLB-shootdown IPI left out on purpose (debug builds only): the smp
+	# suite must see the other CPU's stale TLB and fail. It also starts a
+	# CPU that does not exist, which must time out with a line.
 	name=smp-demo-skip-shootdown
-	$PYTHON scripts/ktest.py boot --name "$name" --timeout 120 \
-		--log "$logs/$name.log" --result "$demo/$name.json" -- \
-		sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name "$name" \
-		--mem 128M --smp 2 --cmdline "ktest ktest.filter=smp smp_skip_shootdown smp_fake_apic=7" \
-		> "$demo/$name.out" 2>&1
+	smp_demo "$name" "ktest ktest.filter=smp smp_skip_shootdown smp_fake_apic=7"
 	cat "$logs/$name.log" >> "$demo/$name.out"     # its boot lines are checked too
+	# CPU 1 hanging with interrupts on (its watchdog stops it), then with
+	# interrupts off (the boot CPU's NMI gets its backtrace and parks it);
+	# the case after them must still run.
+	smp_hang=harness-demo-smp-hang
+	smp_demo "$smp_hang" "ktest ktest.filter=ktest_demo_smp"
 	$PYTHON scripts/check-demo.py "$results/harness-demo.json" \
 		"$name=$demo/$name.out:$demo/$name.json" \
+		"$smp_hang=$demo/$smp_hang.out:$demo/$smp_hang.json" \
 		"harness-demo=$demo/harness-demo.out:$demo/harness-demo.json" \
 		"harness-demo-hang=$demo/harness-demo-hang.out:$demo/harness-demo-hang.json" \
 		"harness-demo-crash=$demo/harness-demo-crash.out:$demo/harness-demo-crash.json" \

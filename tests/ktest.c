@@ -25,6 +25,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
+#include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 
@@ -39,6 +40,7 @@ extern const struct ktest_suite *const __ktest_suites_start[];
 extern const struct ktest_suite *const __ktest_suites_end[];
 
 struct ktest *ktest_current;
+static u64 case_deadline;               /* TSC; 0 outside a case's body */
 static u64 seed;
 static bool seed_ready;
 
@@ -114,13 +116,28 @@ void ktest_arm_fault_catcher(void)
 	fault_set_catcher(ktest_current ? case_fault_landing : NULL);
 }
 
-static void case_timed_out(void)
+static void case_timed_out(const struct trap_frame *frame)
 {
 	struct ktest *t = ktest_current;
 
 	ktest_out("%s# %s: timed out, case aborted by the watchdog\n", t->indent, t->name);
+	if (frame)
+		dump_backtrace_at(frame->rip, frame->rbp);
 	t->status = KTEST_FAIL;
 	klongjmp(&t->abort, 3);
+}
+
+u64 ktest_case_deadline(void)
+{
+	return case_deadline;
+}
+
+void ktest_case_watchdog(bool on)
+{
+	if (on && case_deadline)
+		timer_set_watchdog(case_deadline, case_timed_out);
+	else
+		timer_set_watchdog(0, NULL);
 }
 
 extern const struct ktest_case_hook *const __ktest_hooks_start[];
@@ -154,12 +171,14 @@ static void run_one(struct ktest *t, const struct ktest_suite *s, const struct k
 	ktest_arm_fault_catcher();
 	irq_enable();
 	run_case_hooks(t, false);
-	timer_set_watchdog(timer_ticks() + (u64)timeout * TIMER_HZ, case_timed_out);
+	case_deadline = rdtsc() + (u64)timeout * tsc_hz();
+	ktest_case_watchdog(true);
 	if (ksetjmp(&t->abort) == 0) {
 		if (s->init && s->init(t))
 			ktest_fail_msg(t, KTEST_ASSERT, __FILE__, __LINE__, "suite init failed");
 		c->run(t);
 	}
+	case_deadline = 0;
 	timer_set_watchdog(0, NULL);
 	irq_enable();
 	if (s->exit && ksetjmp(&t->abort) == 0)

@@ -13,6 +13,16 @@ void ktest_record_failure(struct ktest *t, enum ktest_check kind);
 /* The case being run, or NULL between cases. */
 extern struct ktest *ktest_current;
 
+/* The running case's deadline (TSC: start + its timeout), 0 outside its body. */
+u64 ktest_case_deadline(void);
+
+/*
+ * Disarms (false) or re-arms (true, while a case's body runs) the calling
+ * CPU's watchdog for the running case: the boot CPU pauses it while it waits, bounded, for the
+ * parts other CPUs run (tests/ktest_smp.c), so their report comes first.
+ */
+void ktest_case_watchdog(bool on);
+
 /* Arms/disarms the catcher that turns an unexpected fault into a failure. */
 void ktest_arm_fault_catcher(void);
 

@@ -4,11 +4,13 @@
  * harness and the host runner catch and name each of them.
  */
 #include "tests/ktest_internal.h"
+#include "tests/ktest_smp.h"
 #include "asm/cpu.h"
 #include "kernel/cmdline.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
+#include "kernel/smp.h"
 #include "mm/layout.h"
 #include "mm/pfa.h"
 
@@ -342,3 +344,57 @@ static const struct ktest_suite demo_crash_suite = {
 	.name = "ktest_demo_crash", .cases = demo_crash_cases, .manual = true,
 };
 KTEST_SUITE_REGISTER(demo_crash_suite);
+
+/* Another CPU hangs: its watchdog, or the boot CPU's NMI, must catch it. */
+static void need_cpu_1(struct ktest *t)
+{
+	if (!smp_cpu_online(1))
+		ktest_skip(t, "CPU 1 is not online (boot with --smp 2)");
+}
+
+static void spins_with_interrupts_on(struct ktest *t, void *arg)
+{
+	for (;;)
+		cpu_relax();    /* its LAPIC timer ticks: its watchdog ends it */
+}
+
+static void spins_with_interrupts_off(struct ktest *t, void *arg)
+{
+	irq_disable();
+	for (;;)
+		cpu_relax();    /* only an NMI reaches it */
+}
+
+static void ap_hangs_with_interrupts_on(struct ktest *t)
+{
+	need_cpu_1(t);
+	ktest_run_on_cpu(t, 1, spins_with_interrupts_on, NULL);
+}
+
+static void ap_hangs_with_interrupts_off(struct ktest *t)
+{
+	need_cpu_1(t);
+	ktest_run_on_cpu(t, 1, spins_with_interrupts_off, NULL);
+}
+
+static void do_nothing(struct ktest *t, void *arg)
+{
+}
+
+/* CPU 1 is lost (offline, parked): the run goes on with the others. */
+static void the_run_goes_on_without_the_lost_cpu(struct ktest *t)
+{
+	EXPECT_FALSE(t, smp_cpu_online(1));
+	EXPECT_EQ(t, ktest_on_each_cpu(t, do_nothing, NULL), 0);
+}
+
+static const struct ktest_case demo_smp_cases[] = {
+	KTEST_CASE_TIMEOUT(ap_hangs_with_interrupts_on, 2),
+	KTEST_CASE_TIMEOUT(ap_hangs_with_interrupts_off, 2),
+	KTEST_CASE(the_run_goes_on_without_the_lost_cpu),
+	{}
+};
+static const struct ktest_suite demo_smp_suite = {
+	.name = "ktest_demo_smp", .cases = demo_smp_cases, .manual = true,
+};
+KTEST_SUITE_REGISTER(demo_smp_suite);

@@ -11,8 +11,10 @@
  */
 #include "tests/ktest.h"
 #include "tests/ktest_smp.h"
+#include "arch/x86_64/timer.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/errno.h"
+#include "kernel/irq_off_wait.h"
 #include "kernel/irqflags.h"
 #include "kernel/lock_order.h"
 #include "kernel/probe.h"
@@ -287,8 +289,56 @@ static void a_fault_on_another_cpu_is_reported_with_its_number(struct ktest *t)
 				      NULL), -EFAULT);
 	ktest_capture_stop(&cap);
 	EXPECT_TRUE(t, ktest_contains(buf, "CPU: 1"));
+	EXPECT_TRUE(t, ktest_contains(buf, "RIP: 0008:fault_on_the_other_cpu_names_it+"));
+	EXPECT_TRUE(t, ktest_contains(buf, "Call Trace:"));
 	EXPECT_TRUE(t, ktest_contains(buf, "CPU 1: faulted"));
 	EXPECT_TRUE(t, smp_cpu_online(OTHER_CPU));
+}
+
+/* --- each CPU's watchdog -------------------------------------------------------- */
+
+#define PART_DEADLINE_MS 300
+
+static void spin_with_interrupts_on(struct ktest *t, void *arg)
+{
+	(void)t, (void)arg;
+	for (;;)
+		cpu_relax();
+}
+
+static void say_where_i_run(struct ktest *t, void *arg)
+{
+	(void)t;
+	*(unsigned *)arg = smp_processor_id();
+}
+
+/*
+ * CPU 1 spins forever with interrupts on: its own watchdog (its local
+ * APIC timer) stops the part at its deadline, the failure names the CPU
+ * and the report says where it was; CPU 1 stays online and runs the next
+ * part.
+ */
+static void a_hang_on_another_cpu_is_stopped_by_its_watchdog(struct ktest *t)
+{
+	struct ktest scratch = *t;
+	struct ktest_capture cap;
+	static char buf[KTEST_REPORT_MAX];
+	unsigned where = ~0u;
+
+	ktest_capture_start(&cap, buf, sizeof(buf), true);
+	EXPECT_EQ(t, ktest_run_on_cpu_for(&scratch, OTHER_CPU, PART_DEADLINE_MS,
+					  spin_with_interrupts_on, NULL), -ETIMEDOUT);
+	ktest_capture_stop(&cap);
+	EXPECT_TRUE(t, ktest_contains(buf, "CPU 1: smp.a_hang_on_another_cpu_is_stopped_by_its_"
+				      "watchdog: still running at the deadline: stopped by its "
+				      "watchdog"));
+	EXPECT_TRUE(t, ktest_contains(buf, "RIP: spin_with_interrupts_on+"));
+	EXPECT_TRUE(t, ktest_contains(buf, "Call Trace:"));
+	EXPECT_TRUE(t, ktest_contains(buf, "CPU 1: still running at the deadline: stopped by "
+				      "its watchdog"));
+	EXPECT_TRUE(t, smp_cpu_online(OTHER_CPU));
+	EXPECT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, say_where_i_run, &where), 0);
+	EXPECT_EQ(t, where, OTHER_CPU);
 }
 
 /* --- fault injection is per CPU ------------------------------------------------ */
@@ -333,6 +383,7 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(lazy_purge_is_one_shootdown_per_batch),
 	KTEST_CASE(cpus_flushing_at_the_same_time_do_not_deadlock),
 	KTEST_CASE(a_fault_on_another_cpu_is_reported_with_its_number),
+	KTEST_CASE(a_hang_on_another_cpu_is_stopped_by_its_watchdog),
 	KTEST_CASE(fault_injection_scope_is_per_cpu),
 	{}
 };
@@ -442,6 +493,137 @@ static void out_of_order_acquire_is_caught(struct ktest *t)
 	EXPECT_NULL(t, lock_misuse(unlock_it, &inner));
 	EXPECT_EQ(t, lock_order_held[smp_processor_id()], 0);
 }
+
+/* --- the long-wait rule (kernel/irq_off_wait.h) ----------------------------------- */
+
+static u64 ms_since(u64 tsc)
+{
+	return (rdtsc() - tsc) / (tsc_hz() / 1000);
+}
+
+static void busy_for_ms(unsigned ms)
+{
+	u64 start = rdtsc();
+
+	while (ms_since(start) < ms)
+		cpu_relax();
+}
+
+static int long_wait_case_init(struct ktest *t)
+{
+	if (!KCONFIG_DEBUG)
+		ktest_skip(t, "the long-wait check is in debug builds");
+	return smp_case_init(t);
+}
+
+/*
+ * CPU 1 holds a lock; CPU 0 spins on it with interrupts off: after
+ * IRQ_OFF_WAIT_MAX_MS the spin stops with one line naming both CPUs, the
+ * lock stays CPU 1's.
+ */
+static void a_long_spin_with_interrupts_off_is_caught(struct ktest *t)
+{
+	static spinlock_t lock = SPINLOCK_INIT("test");
+	unsigned long flags;
+	const char *why;
+	u64 start;
+
+	ASSERT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, lock_on_this_cpu, &lock), 0);
+	flags = irq_save();
+	start = rdtsc();
+	why = lock_misuse(lock_it, &lock);
+	irq_restore(flags);
+	EXPECT_STREQ(t, why, "CPU 0 waited more than 250 ms with interrupts off for CPU 1");
+	EXPECT_GE(t, ms_since(start), IRQ_OFF_WAIT_MAX_MS);
+	EXPECT_EQ(t, lock.owner, OTHER_CPU + 1);
+	EXPECT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, unlock_on_this_cpu, &lock), 0);
+	EXPECT_FALSE(t, spin_is_locked(&lock));
+}
+
+static spinlock_t held_lock = SPINLOCK_INIT("test-held");
+
+static void hold_then_unlock(void *ms)
+{
+	spin_lock(&held_lock);
+	busy_for_ms((unsigned)(unsigned long)ms);
+	spin_unlock(&held_lock);
+}
+
+/* Waits the rule allows: 3 x the bound with interrupts on, a tenth of it with them off. */
+static void waits_within_the_rule_are_not_stopped(struct ktest *t)
+{
+	const unsigned long ms[2] = { 3 * IRQ_OFF_WAIT_MAX_MS, IRQ_OFF_WAIT_MAX_MS / 10 };
+
+	for (unsigned i = 0; i < 2; i++) {
+		unsigned long flags = i ? irq_save() : read_flags();
+
+		ASSERT_EQ(t, smp_call_start(OTHER_CPU, hold_then_unlock, (void *)ms[i]), 0);
+		while (!spin_is_locked(&held_lock))
+			cpu_relax();
+		EXPECT_NULL(t, lock_misuse(lock_it, &held_lock));
+		EXPECT_NULL(t, lock_misuse(unlock_it, &held_lock));
+		irq_restore(flags);
+		EXPECT_EQ(t, smp_call_wait(OTHER_CPU, 5000), 0);
+	}
+}
+
+static volatile bool let_go;
+
+static void busy_until_let_go(void *arg)
+{
+	(void)arg;
+	while (!let_go)
+		cpu_relax();
+}
+
+static void wait_for_the_other_cpu(spinlock_t *unused)
+{
+	(void)unused;
+	smp_call_wait(OTHER_CPU, 5000);
+}
+
+/*
+ * CPU 0 waits for a cross-call with interrupts off: stopped after the
+ * bound, naming both CPUs and the call, with CPU 1's NMI backtrace.
+ */
+static void a_long_cross_call_wait_with_interrupts_off_is_caught(struct ktest *t)
+{
+	static char buf[KTEST_REPORT_MAX];
+	struct ktest_capture cap;
+	unsigned long flags;
+	const char *why;
+
+	let_go = false;
+	ASSERT_EQ(t, smp_call_start(OTHER_CPU, busy_until_let_go, NULL), 0);
+	ktest_capture_start(&cap, buf, sizeof(buf), true);
+	flags = irq_save();
+	why = lock_misuse(wait_for_the_other_cpu, NULL);
+	irq_restore(flags);
+	ktest_capture_stop(&cap);
+	let_go = true;
+	EXPECT_TRUE(t, why && ktest_contains(why, "smp: cross-call wait: CPU 0 waited more than "
+					     "250 ms with interrupts off for CPU 1 (running "
+					     "busy_until_let_go+"));
+	EXPECT_TRUE(t, ktest_contains(buf, "smp: CPU 1 was at "));
+	EXPECT_TRUE(t, ktest_contains(buf, "(NMI backtrace)"));
+	EXPECT_TRUE(t, ktest_contains(buf, "busy_until_let_go+"));
+	EXPECT_EQ(t, smp_call_wait(OTHER_CPU, 5000), 0);       /* with interrupts on: fine */
+	EXPECT_TRUE(t, smp_cpu_online(OTHER_CPU));
+}
+
+static const struct ktest_case long_wait_cases[] = {
+	KTEST_CASE(a_long_spin_with_interrupts_off_is_caught),
+	KTEST_CASE(waits_within_the_rule_are_not_stopped),
+	KTEST_CASE(a_long_cross_call_wait_with_interrupts_off_is_caught),
+	{}
+};
+
+static const struct ktest_suite long_wait_suite = {
+	.name = "irq_off_wait",
+	.cases = long_wait_cases,
+	.init = long_wait_case_init,
+};
+KTEST_SUITE_REGISTER(long_wait_suite);
 
 static volatile unsigned long shared_counter;
 static spinlock_t counter_lock = SPINLOCK_INIT("counter");

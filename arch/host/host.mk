@@ -35,7 +35,7 @@ HOST_MAKE          := $(MAKE) -f $(firstword $(MAKEFILE_LIST))
 # All of mm/ (a new file is built automatically), the kernel pieces it calls,
 # the real arch/x86_64 MMU code, and the host machine.
 HOST_LIB_SRCS := $(wildcard mm/*.c) \
-	kernel/printk.c kernel/panic.c kernel/lock_order.c kernel/cmdline.c kernel/fault.c kernel/ksyms.c kernel/bench.c \
+	kernel/printk.c kernel/panic.c kernel/lock_order.c kernel/irq_off_wait.c kernel/cmdline.c kernel/fault.c kernel/ksyms.c kernel/bench.c \
 	$(wildcard kernel/lib/*.c) \
 	arch/x86_64/mmu.c arch/x86_64/traps.c \
 	$(wildcard arch/host/*.c)

@@ -30,6 +30,17 @@ int smp_call_wait(unsigned cpu, unsigned timeout_ms)
 	return -ENODEV;
 }
 void smp_abort_current_call(void) { }
+void smp_end_current_call(int err) { (void)err; }
+int smp_backtrace_cpu(unsigned cpu, bool park)
+{
+	(void)cpu, (void)park;
+	return -ENODEV;
+}
+bool smp_nmi_answer(const struct trap_frame *frame)
+{
+	(void)frame;
+	return false;
+}
 void smp_flush_tlb_others(unsigned long start, unsigned long pages)
 {
 	(void)start, (void)pages;

@@ -40,11 +40,11 @@ static void on_alarm(int sig)
 	timer_watchdog_fn fn = watchdog_fn;
 
 	(void)sig;
-	if (!fn || timer_ticks() < watchdog_deadline || !(read_flags() & X86_EFLAGS_IF))
+	if (!fn || rdtsc() < watchdog_deadline || !(read_flags() & X86_EFLAGS_IF))
 		return;
 	watchdog_fn = NULL;
 	irq_disable();                  /* as in an interrupt handler */
-	fn();                           /* longjmps out: SA_NODEFER keeps SIGALRM open */
+	fn(NULL);                       /* longjmps out: SA_NODEFER keeps SIGALRM open */
 }
 
 void timer_init(void)

@@ -23,9 +23,13 @@
 #define APIC_ESR        0x280
 #define APIC_ICR_LOW    0x300
 #define APIC_ICR_HIGH   0x310
+#define APIC_LVT_TIMER  0x320
 #define APIC_LVT_LINT0  0x350
 #define APIC_LVT_LINT1  0x360
 #define APIC_LVT_ERROR  0x370
+#define APIC_TIMER_INIT 0x380
+#define APIC_TIMER_CUR  0x390
+#define APIC_TIMER_DIV  0x3e0
 
 #define SVR_ENABLE      (1u << 8)
 #define LVT_MASKED      (1u << 16)
@@ -33,9 +37,12 @@
 #define LVT_NMI         (4u << 8)
 #define ICR_FIXED       (0u << 8)
 #define ICR_INIT        (5u << 8)
+#define ICR_NMI         (4u << 8)
 #define ICR_STARTUP     (6u << 8)
 #define ICR_PENDING     (1u << 12)      /* xAPIC: delivery status */
 #define ICR_ASSERT      (1u << 14)
+#define TIMER_PERIODIC  (1u << 17)
+#define TIMER_DIV_16    0x3u            /* divide configuration: bus clock / 16 */
 
 static volatile u32 *xapic_regs;
 static bool x2apic;
@@ -151,6 +158,34 @@ void apic_send_init(u32 dest)
 void apic_send_startup(u32 dest, u8 page)
 {
 	apic_write_icr(dest, ICR_STARTUP | ICR_ASSERT | page);
+}
+
+void apic_send_nmi(u32 dest)
+{
+	apic_write_icr(dest, ICR_NMI | ICR_ASSERT);
+}
+
+u32 apic_timer_count_over(u64 tsc_cycles)
+{
+	u64 end;
+	u32 left;
+
+	apic_write(APIC_TIMER_DIV, TIMER_DIV_16);
+	apic_write(APIC_LVT_TIMER, LVT_MASKED);         /* one-shot, no interrupt */
+	apic_write(APIC_TIMER_INIT, 0xffffffffu);
+	end = rdtsc() + tsc_cycles;
+	while (rdtsc() < end)
+		cpu_relax();
+	left = apic_read(APIC_TIMER_CUR);
+	apic_write(APIC_TIMER_INIT, 0);                 /* stopped */
+	return 0xffffffffu - left;
+}
+
+void apic_timer_start_periodic(u8 vector, u32 count)
+{
+	apic_write(APIC_TIMER_DIV, TIMER_DIV_16);
+	apic_write(APIC_LVT_TIMER, TIMER_PERIODIC | vector);
+	apic_write(APIC_TIMER_INIT, count);
 }
 
 void apic_set_handler(unsigned vector, apic_handler_fn fn)

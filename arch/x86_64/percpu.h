@@ -11,6 +11,8 @@
 #include "kernel/setjmp.h"
 #include "kernel/types.h"
 
+struct trap_frame;
+
 /* A function call posted to a CPU (arch/x86_64/smp_call.c). */
 struct smp_call {
 	void (*fn)(void *arg);
@@ -33,6 +35,8 @@ struct percpu {
 	unsigned long flushes_served;   /* shootdown requests this CPU carried out */
 	struct smp_call call;           /* the cross-call posted to this CPU */
 	struct kjmp_buf *call_abort;    /* where a fault in a cross-call lands */
+	u64 watchdog_deadline;          /* TSC (arch/x86_64/timer.c) */
+	void (*watchdog_fn)(const struct trap_frame *frame);    /* NULL: disarmed */
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, cpu) == 8,

@@ -49,6 +49,7 @@ __noreturn void smp_ap_main(unsigned cpu)
 	idt_load();
 	x86_mmu_init_cpu();
 	apic_init_ap();
+	timer_start_local_apic();
 	__atomic_fetch_add(&nr_online, 1, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
 	smp_idle_loop();

@@ -2,15 +2,21 @@
  * Cross-calls: a CPU posts {fn, arg} in the target's per-CPU slot and
  * sends it IPI_VECTOR_CALL; the target, halted in its idle loop, wakes,
  * runs fn with interrupts on and marks the call done. A fault in fn lands
- * back in the idle loop (the call ends with -EFAULT); a call that does not
- * finish in time takes its CPU offline, so nothing waits on it again.
+ * back in the idle loop (the call ends with -EFAULT), and so may its CPU's
+ * watchdog (smp_end_current_call), which a call may arm and which is
+ * disarmed when the call ends. A call that does not finish in time takes
+ * its CPU offline, so nothing waits on it again: an NMI asks it where it
+ * is and parks it. Waiting with interrupts off for longer than
+ * IRQ_OFF_WAIT_MAX_MS stops a debug build (kernel/irq_off_wait.h).
  */
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp_internal.h"
 #include "arch/x86_64/timer.h"
 #include "kernel/errno.h"
+#include "kernel/irq_off_wait.h"
 #include "kernel/irqflags.h"
+#include "kernel/lib/format.h"
 #include "kernel/printk.h"
 
 enum { CALL_IDLE, CALL_POSTED, CALL_RUNNING, CALL_DONE };
@@ -35,17 +41,18 @@ void smp_ipi_init(void)
 static void run_call(struct percpu *p, struct smp_call *c)
 {
 	struct kjmp_buf abort;
+	int err;
 
 	c->state = CALL_RUNNING;
 	p->call_abort = &abort;
-	if (ksetjmp(&abort) == 0) {
+	err = ksetjmp(&abort);          /* 0 now; -result when the call is ended */
+	if (err == 0) {
 		irq_enable();
 		c->fn(c->arg);
-		c->result = 0;
-	} else {
-		c->result = -EFAULT;
 	}
 	irq_disable();
+	c->result = -err;
+	timer_set_watchdog(0, NULL);    /* a watchdog the call armed ends with it */
 	p->call_abort = NULL;
 	__atomic_store_n(&c->state, CALL_DONE, __ATOMIC_RELEASE);
 }
@@ -65,12 +72,17 @@ __noreturn void smp_idle_loop(void)
 	}
 }
 
-void smp_abort_current_call(void)
+void smp_end_current_call(int err)
 {
 	struct percpu *p = this_cpu();
 
 	if (p->cpu != 0 && p->call_abort)
-		klongjmp(p->call_abort, 1);
+		klongjmp(p->call_abort, -err);
+}
+
+void smp_abort_current_call(void)
+{
+	smp_end_current_call(-EFAULT);
 }
 
 void smp_fault_in_call(const struct fault_info *info)
@@ -98,10 +110,23 @@ int smp_call_start(unsigned cpu, void (*fn)(void *), void *arg)
 	return 0;
 }
 
+/* Debug builds: this CPU waited too long with interrupts off for `cpu`'s call. */
+static void call_waited_too_long(unsigned cpu, struct smp_call *c)
+{
+	static char why[160];
+
+	smp_backtrace_cpu(cpu, false);
+	snprintf(why, sizeof(why), "smp: cross-call wait: CPU %u waited more than %u ms with "
+		 "interrupts off for CPU %u (running %pS)", smp_processor_id(),
+		 IRQ_OFF_WAIT_MAX_MS, cpu, (void *)c->fn);
+	irq_off_wait_failed(why);
+}
+
 int smp_call_wait(unsigned cpu, unsigned timeout_ms)
 {
 	struct smp_call *c;
 	u64 end = rdtsc() + tsc_hz() / 1000 * timeout_ms;
+	struct irq_off_wait wait = { 0 };
 
 	if (cpu >= SMP_MAX_CPUS || cpu == smp_processor_id())
 		return -ENODEV;
@@ -113,10 +138,13 @@ int smp_call_wait(unsigned cpu, unsigned timeout_ms)
 			printk("smp: CPU %u did not finish %pS within %u ms: taken offline\n",
 			       cpu, (void *)c->fn, timeout_ms);
 			smp_mark_offline(cpu);
+			smp_backtrace_cpu(cpu, true);
 			return -ETIMEDOUT;
 		}
 		cpu_relax();
 		arch_spin_poll();
+		if (irq_off_wait_too_long(&wait, 0))
+			call_waited_too_long(cpu, c);
 	}
 	c->state = CALL_IDLE;
 	return c->result;

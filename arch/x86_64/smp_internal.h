@@ -26,6 +26,13 @@ void smp_delay_us(u64 us);
  */
 void smp_fault_in_call(const struct fault_info *info);
 
+/*
+ * Called by trap_dispatch() for an NMI: true if it was another CPU's
+ * smp_backtrace_cpu() request, now answered (a parked CPU never returns).
+ */
+struct trap_frame;
+bool smp_nmi_answer(const struct trap_frame *frame);
+
 /* Runs on the target of a shootdown IPI and from every wait: the requests sent to this CPU. */
 void smp_serve_flush_requests(void);
 

@@ -1,22 +1,37 @@
-/* The periodic tick (8254 PIT channel 0) and TSC helpers. */
+/*
+ * The periodic tick (8254 PIT channel 0 on one CPU; each CPU's local APIC
+ * timer once the APIC is on), each CPU's watchdog, and TSC helpers.
+ */
 #ifndef ARCH_X86_64_TIMER_H
 #define ARCH_X86_64_TIMER_H
 
 #include "kernel/types.h"
+
+struct trap_frame;
 
 #define TIMER_HZ 100
 
 /* Starts the tick at TIMER_HZ on IRQ 0. Interrupts must be enabled to see it. */
 void timer_init(void);
 
-/* Ticks since timer_init(). */
+/*
+ * Moves the calling CPU's tick to its local APIC timer (TIMER_HZ, periodic).
+ * The first call, by the boot CPU once the APIC is on, measures the APIC
+ * timer against the TSC (one boot line) and masks the PIT; each AP then
+ * calls it on arrival.
+ */
+void timer_start_local_apic(void);
+
+/* The boot CPU's ticks since timer_init(). */
 u64 timer_ticks(void);
 
 /*
- * Calls `fn` from the tick interrupt once timer_ticks() reaches `deadline`
- * (interrupts are off inside `fn`; it may longjmp). 0 disarms.
+ * Arms the calling CPU's watchdog (each CPU has its own): `fn(frame)` is
+ * called once from this CPU's tick interrupt when rdtsc() >= `deadline`,
+ * with interrupts off and `frame` the interrupted code's registers (NULL
+ * on the host); it may longjmp. A deadline of 0 or fn NULL disarms.
  */
-typedef void (*timer_watchdog_fn)(void);
+typedef void (*timer_watchdog_fn)(const struct trap_frame *frame);
 void timer_set_watchdog(u64 deadline, timer_watchdog_fn fn);
 
 /* TSC ticks per second, measured against the PIT once at boot (20 ms). */

@@ -17,14 +17,18 @@
  * serves the requests sent to it while it waits, so two CPUs flushing at
  * once (or one flushing while the other spins with interrupts off on a
  * lock the first holds) both make progress. A target that does not answer
- * within SHOOTDOWN_TIMEOUT_MS is taken offline with one line, never a hang.
+ * within SHOOTDOWN_TIMEOUT_MS is taken offline with one line and its NMI
+ * backtrace, never a hang; a debug build stops already after
+ * IRQ_OFF_WAIT_MAX_MS (the sender waits with interrupts off), naming it.
  */
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp_internal.h"
 #include "arch/x86_64/timer.h"
 #include "kernel/cmdline.h"
+#include "kernel/irq_off_wait.h"
 #include "kernel/irqflags.h"
+#include "kernel/lib/format.h"
 #include "kernel/printk.h"
 #include "mm/arch_mmu.h"
 
@@ -69,23 +73,40 @@ static bool skipping(void)
 	return skip_shootdown;
 }
 
+/* Debug builds: this CPU waited too long with interrupts off for an acknowledgement. */
+static void acks_waited_too_long(unsigned long late)
+{
+	static char why[128];
+	unsigned t = __builtin_ctzl(late);
+
+	smp_backtrace_cpu(t, false);
+	snprintf(why, sizeof(why), "smp: TLB shootdown: CPU %u waited more than %u ms with "
+		 "interrupts off for CPU %u to acknowledge", smp_processor_id(),
+		 IRQ_OFF_WAIT_MAX_MS, t);
+	irq_off_wait_failed(why);
+}
+
 static void wait_for_acks(struct flush_request *r)
 {
 	u64 end = rdtsc() + tsc_hz() / 1000 * SHOOTDOWN_TIMEOUT_MS;
+	struct irq_off_wait wait = { 0 };
+	unsigned long late;
 
-	while (__atomic_load_n(&r->waiting, __ATOMIC_ACQUIRE)) {
+	while ((late = __atomic_load_n(&r->waiting, __ATOMIC_ACQUIRE))) {
 		smp_serve_flush_requests();
 		cpu_relax();
+		if (irq_off_wait_too_long(&wait, 0))
+			acks_waited_too_long(late);
 		if (rdtsc() < end)
 			continue;
-		unsigned long late = r->waiting;
-
+		late = r->waiting;
 		for (unsigned t = 0; t < SMP_MAX_CPUS; t++) {
 			if (!(late & (1ul << t)))
 				continue;
 			printk("smp: CPU %u did not acknowledge a TLB shootdown within %u ms: "
 			       "taken offline\n", t, SHOOTDOWN_TIMEOUT_MS);
 			smp_mark_offline(t);
+			smp_backtrace_cpu(t, true);
 		}
 		__atomic_and_fetch(&r->waiting, ~late, __ATOMIC_RELEASE);
 	}

@@ -13,6 +13,7 @@ struct trap_frame {
 };
 
 #define TRAP_DE   0     /* divide error */
+#define TRAP_NMI  2     /* non-maskable interrupt */
 #define TRAP_UD   6     /* invalid opcode */
 #define TRAP_DF   8     /* double fault */
 #define TRAP_GP  13     /* general protection */

@@ -159,6 +159,8 @@ void trap_dispatch(struct trap_frame *f)
 		handle_irq(f);
 		return;
 	}
+	if (f->vector == TRAP_NMI && smp_nmi_answer(f))
+		return;
 	if (extable_fixup(f))
 		return;
 	fault_info_from_frame(f, &info);
