@@ -261,6 +261,13 @@ bool ktest_catch_fault(struct ktest *t, void (*fn)(void *arg), void *arg,
 		       struct ktest_fault *fault);
 
 /*
+ * ktest_catch_fault() with the report kept off the console, and so not
+ * counted against the case: for a caller that judges fault->report itself,
+ * such as the random model when a fault-in it allowed to fail did fail.
+ */
+bool ktest_catch_fault_quiet(void (*fn)(void *arg), void *arg, struct ktest_fault *fault);
+
+/*
  * Console capture: between ktest_capture_start() and ktest_capture_stop()
  * everything printed is also copied into `buf` (NUL-terminated, truncated
  * to `size`); with `quiet` it is kept off the console. Stop returns the

@@ -144,17 +144,15 @@ static void catch_fault_landing(const struct fault_info *info)
 	klongjmp(&catch_point, 1);
 }
 
-bool ktest_catch_fault(struct ktest *t, void (*fn)(void *arg), void *arg,
-		       struct ktest_fault *fault)
+static bool catch_fault(void (*fn)(void *arg), void *arg, struct ktest_fault *fault, bool quiet)
 {
 	struct ktest_capture cap;
 	unsigned long flags = read_flags();
 	bool faulted;
 
-	(void)t;
 	memset(fault, 0, sizeof(*fault));
 	catch_out = fault;
-	ktest_capture_start(&cap, fault->report, sizeof(fault->report), false);
+	ktest_capture_start(&cap, fault->report, sizeof(fault->report), quiet);
 	if (ksetjmp(&catch_point) == 0) {
 		fault_set_catcher(catch_fault_landing);
 		catching = true;
@@ -169,4 +167,16 @@ bool ktest_catch_fault(struct ktest *t, void (*fn)(void *arg), void *arg,
 	ktest_arm_fault_catcher();
 	irq_restore(flags);
 	return faulted;
+}
+
+bool ktest_catch_fault(struct ktest *t, void (*fn)(void *arg), void *arg,
+		       struct ktest_fault *fault)
+{
+	(void)t;
+	return catch_fault(fn, arg, fault, false);
+}
+
+bool ktest_catch_fault_quiet(void (*fn)(void *arg), void *arg, struct ktest_fault *fault)
+{
+	return catch_fault(fn, arg, fault, true);
 }
