@@ -78,7 +78,7 @@ static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 			while (__atomic_load_n(&lock->locked, __ATOMIC_RELAXED)) {
 				cpu_relax();
 				arch_spin_poll();
-				if (irq_off_wait_too_long(&wait, lock->taken))  /* per holding */
+				if (irq_off_wait_too_long(&wait, __atomic_load_n(&lock->taken, __ATOMIC_RELAXED)))
 					spin_lock_waited_too_long(lock, ip);
 			}
 		} while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE));
@@ -86,8 +86,8 @@ static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 	}
 	__atomic_store_n(&lock->owner, me, __ATOMIC_RELAXED);
 	lock->holder_ip = ip;
-	if (KCONFIG_DEBUG)
-		lock->taken++;
+	if (KCONFIG_DEBUG)      /* waiters read it: a new holding restarts their clock */
+		__atomic_store_n(&lock->taken, lock->taken + 1, __ATOMIC_RELAXED);
 	if (KCONFIG_DEBUG && lock->order)
 		lock_order_held[me - 1] |= 1u << lock->order;
 }
@@ -123,8 +123,8 @@ static inline bool spin_trylock(spinlock_t *lock)
 		return false;
 	__atomic_store_n(&lock->owner, arch_cpu_id() + 1, __ATOMIC_RELAXED);
 	lock->holder_ip = (unsigned long)__builtin_return_address(0);
-	if (KCONFIG_DEBUG)
-		lock->taken++;
+	if (KCONFIG_DEBUG)      /* waiters read it: a new holding restarts their clock */
+		__atomic_store_n(&lock->taken, lock->taken + 1, __ATOMIC_RELAXED);
 	if (KCONFIG_DEBUG && lock->order)
 		lock_order_held[arch_cpu_id()] |= 1u << lock->order;
 	return true;

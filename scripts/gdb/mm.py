@@ -166,8 +166,11 @@ def buddyinfo_lines():
     line = "Node 0, zone %8s " % "Normal" + "".join(
         "%6d " % int(area[o]["nr_free"]) for o in range(n))
     kib = (1 << PAGE_SHIFT) >> 10
+    # Frames on the per-CPU lists (state PAGE_PCP) count as free, as pfa_get_stats says.
+    pcp = sym("pfa_pcp")
+    on_lists = sum(int(pcp[c]["count"]) for c in range(pcp.type.range()[1] + 1))
     total = "pfa: %d KiB free of %d KiB managed, %d KiB reserved, %d frames described" % (
-        int(pfa["free_pages"]) * kib, int(pfa["total_pages"]) * kib,
+        (int(pfa["free_pages"]) + on_lists) * kib, int(pfa["total_pages"]) * kib,
         int(pfa["reserved_pages"]) * kib, int(pfa["present_pages"]))
     return [line, total]
 
