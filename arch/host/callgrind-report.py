@@ -7,8 +7,9 @@ Each scenario of tests/host/bench_host.c ends with CALLGRIND_DUMP_STATS_AT("benc
 n=<ops>"), so its dump holds the instructions (Ir) of exactly its `ops` operations.  The
 figure reported is the memory subsystem's own: the instructions spent in the simulated CPU
 (files under arch/host/, including the host's asm/cpu.h inlined into mm/: irq_save, INVLPG and
-CR4 writes recorded, the TLB model) stand for single instructions of the real CPU and are
-left out; the table shows them separately.  Prints one
+CR4 writes recorded, the TLB model, and the pthread mutex that guards that model while host
+threads act as CPUs: glibc's nptl, which mm/ never calls) stand for single instructions of
+the real CPU and are left out; the table shows them separately.  Prints one
 
     # bench: name=<scenario> metric=instructions_per_op value=<n> n=<ops>
 
@@ -22,7 +23,7 @@ import sys
 TRIGGER = re.compile(r"desc: Trigger: Client Request: bench name=(\S+) n=(\d+)")
 NAMED = re.compile(r"(fl|fi|fe)=\((\d+)\)(?: (.*))?")
 CALLEE_FILE = re.compile(r"cf[il]=\((\d+)\) (.*)")     # a file first named as a callee's
-SIMULATED = "/arch/host/"
+SIMULATED = ("/arch/host/", "/nptl/")
 
 
 def read_dump(path):
@@ -65,7 +66,7 @@ def read_dump(path):
             fields = line.split()
             cost = int(fields[1]) if len(fields) > 1 else 0
             total += cost
-            if SIMULATED in current:
+            if any(part in current for part in SIMULATED):
                 simulated += cost
     if name is None:
         return None

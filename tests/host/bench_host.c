@@ -196,11 +196,18 @@ static void pfa_alloc_free_order0(unsigned long n)
 		free_page(alloc_page(0));
 }
 
+static void pfa_alloc_free_order9(unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++)
+		free_pages(alloc_pages(9, 0), 9);
+}
+
 void host_bench_run_all(void)
 {
 	printk("bench: instructions per operation under callgrind (KCONFIG_DEBUG=%d)\n",
 	       KCONFIG_DEBUG);
 	measure("pfa_alloc_free_order0", 100000, pfa_alloc_free_order0);
+	measure("pfa_alloc_free_order9", 20000, pfa_alloc_free_order9);
 	measure("vmalloc_vfree_1", 20000, vmalloc_vfree_1);
 	measure("vmalloc_vfree_100", 2000, vmalloc_vfree_100);
 	get_free_live(100, "vmap_get_free_live_100");
