@@ -143,11 +143,13 @@ test: deps kernel
 # Pictures of memory (docs/pictures/*.svg, scripts/mm-picture.py) and the
 # sample outputs in the docs (the <!-- sample: --> blocks, scripts/gen-docs.py),
 # all from one `mmdemo picture` boot with GDB attached (scripts/gdb/check.py).
-DOC_SAMPLES := README.md docs/walkthrough.md
+DOC_SAMPLES := README.md docs/walkthrough.md docs/shell.md
 picture: deps kernel
 	@$(PYTHON) scripts/gdb/check.py --kernel $(KERNEL) --build $(BUILD) --log $(BUILD)/logs/mmdemo.log
 	@$(PYTHON) scripts/mm-picture.py $(BUILD)/logs/mmdemo.log docs/pictures
 	@$(PYTHON) scripts/gen-docs.py --log $(BUILD)/logs/mmdemo.log --gdb $(BUILD)/gdb-check.out \
+		$(if $(wildcard $(BUILD)/logs/bios.log),--test-log $(BUILD)/logs/bios.log) \
+		$(if $(wildcard $(BUILD)/logs/shell.log),--shell-log $(BUILD)/logs/shell.log) \
 		$(DOC_SAMPLES)
 
 # The README's test example, compiled as written with the kernel's flags

@@ -5,12 +5,15 @@ A sample in a Markdown file is a fenced block right after a marker line
 
   <!-- sample: NAME -->
 
-and NAME says which lines of the `mmdemo picture` boot it shows (SAMPLES
-below): the serial log of that boot and the GDB session of
-scripts/gdb/check.py (`make picture` runs both, then this script).
+and NAME says which lines of which log it shows (SAMPLES below): the serial
+log of the `mmdemo picture` boot and the GDB session of scripts/gdb/check.py
+(`make picture` runs both, then this script), and, for the samples named
+test-* and shell-*, the logs `make test` writes: its BIOS boot (--test-log)
+and its scripted shell session (--shell-log). A sample whose log was not
+given is left as it is.
 
-Run:  gen-docs.py --log SERIAL --gdb GDB_OUT FILE.md...     rewrite the samples
-      gen-docs.py --check --log SERIAL --gdb GDB_OUT [--result JSON] FILE.md...
+Run:  gen-docs.py --log SERIAL --gdb GDB_OUT [--test-log L] [--shell-log L] FILE.md...
+      gen-docs.py --check ... [--result JSON] FILE.md...
 --check changes nothing: it fails when a sample's lines no longer have the
 shape of the fresh output (numbers and addresses aside: a printer's format
 changed, or a line appeared or went), and says which samples merely hold
@@ -53,6 +56,49 @@ def sparse_translate(serial):
     return [l.split()[2] for l in serial if l.startswith("mmdemo: translate ")][5]
 
 
+def test_excerpt(t):
+    """Make test's BIOS boot: its first lines, the memory summary, the start of the KTAP
+    and its end, with "..." where lines are left out."""
+    start = next(i for i, l in enumerate(t) if l.startswith("mmkernel:"))
+    head = t[start:next(i for i, l in enumerate(t) if l.startswith("BIOS-provided")) + 1]
+    pick = [next(l for l in t if l.startswith("pfa: ") and " free of " in l),
+            next(l for l in t if l.startswith("paging: direct map"))]
+    ktap = next(i for i, l in enumerate(t) if l == "KTAP version 1")
+    middle = [next(l for l in t if l.startswith("vmalloc: "))] + \
+        [l for l in t[:ktap] if l.startswith(("smp: ", "ktest: seed="))]
+    first_ok = next(i for i in range(ktap, len(t)) if t[i].startswith("    ok 1 "))
+    end = next(i for i in range(len(t) - 1, 0, -1) if t[i].startswith("# Totals:"))
+    return (head + ["..."] + pick + ["..."] + middle + t[ktap:first_ok + 1] + ["    ..."] +
+            t[end - 2:end + 1])
+
+
+# Commands of make test's shell session (regular expressions), in the session's order:
+# what the README shows, the walk docs/shell.md shows, and its bad input.
+SHELL_README = [r"sparse create 64K", r"vmallocinfo", r"sparse map \S+ 0x2000 2",
+                r"write \S+ 0x1234abcd", r"translate 0x\S+", r"sparse unmap \S+ 0x2000 2",
+                r"read 0x[0-9a-f]+", r"frobnicate", r"check"]
+SHELL_WALK = [r"sparse create 64K", r"sparse map \S+ 0x2000 2", r"write \S+ 0x1234abcd",
+              r"translate 0x\S+", r"sparse unmap \S+ 0x2000 2", r"read 0x[0-9a-f]+"]
+SHELL_BAD = [r"frobnicate", r"sparse map \S+ zz 1", r"write 0xffffffff8\S+ 1",
+             r"read 0x8000000000000000"]
+
+
+def shell_excerpt(lines, commands, cut=None):
+    """Each command at its first use after the previous one, with its answer; `cut`
+    keeps that many lines of a translate's answer, then "..."."""
+    prompts = [i for i, l in enumerate(lines) if l.startswith("mm> ")] + [len(lines)]
+    out, at = [], 0
+    for cmd in commands:
+        i = next(k for k, p in enumerate(prompts[:-1])
+                 if p >= at and re.fullmatch(cmd, lines[p][4:].strip()))
+        answer = lines[prompts[i] + 1:prompts[i + 1]]
+        if cut and cmd.startswith("translate") and len(answer) > cut:
+            answer = answer[:cut] + ["..."]
+        out += [lines[prompts[i]].rstrip()] + answer
+        at = prompts[i] + 1
+    return out
+
+
 SAMPLES = {
     "demo-calls": lambda s, g: [l for l in s if l.startswith("mmdemo: ") and
                                 ("=" in l or "sparse area" in l)],
@@ -66,6 +112,10 @@ SAMPLES = {
         s, "---[ vmalloc ]---", lambda l: l.startswith("---[")),
     "picture-areas": lambda s, g: [l for l in s if l.startswith(("picture: area",
                                                                   "picture: mapped"))],
+    "test-boot-ktap": lambda s, g, t=None, sh=None: test_excerpt(t),
+    "shell-session": lambda s, g, t=None, sh=None: shell_excerpt(sh, SHELL_README, 5),
+    "shell-walk": lambda s, g, t=None, sh=None: shell_excerpt(sh, SHELL_WALK),
+    "shell-bad-input": lambda s, g, t=None, sh=None: shell_excerpt(sh, SHELL_BAD),
     "gdb-vmallocinfo": lambda s, g: ["(gdb) mm-vmallocinfo"] + gdb_section(g, "vmallocinfo"),
     "gdb-translate": lambda s, g: ["(gdb) mm-translate " + first_translate(s)] + gdb_section(
         g, "translate 0x%x" % int(first_translate(s), 16)),
@@ -95,6 +145,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--log", required=True)
     ap.add_argument("--gdb", required=True)
+    ap.add_argument("--test-log", help="make test's BIOS boot (build/logs/bios.log)")
+    ap.add_argument("--shell-log", help="make test's shell session (build/logs/shell.log)")
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--result")
     ap.add_argument("files", nargs="+")
@@ -103,6 +155,11 @@ def main():
         serial = serial_lines(f.read())
     with open(args.gdb, errors="replace") as f:
         gdb = serial_lines(f.read())
+    extra = {}
+    for key, path in (("test", args.test_log), ("shell", args.shell_log)):
+        if path:
+            with open(path, errors="replace") as f:
+                extra[key] = serial_lines(f.read())
     problems, stale, passed = [], [], 0
     for path in args.files:
         with open(path) as f:
@@ -111,9 +168,15 @@ def main():
             if name not in SAMPLES:
                 problems.append("%s: unknown sample %s" % (path, name))
                 continue
+            needs = {"test-": "test", "shell-": "shell"}.get(name[:name.find("-") + 1])
+            if needs and needs not in extra:
+                continue                # its log was not given: left as it is
             try:
-                fresh = SAMPLES[name](serial, gdb)
-            except (StopIteration, IndexError):
+                if needs:
+                    fresh = SAMPLES[name](serial, gdb, extra.get("test"), extra.get("shell"))
+                else:
+                    fresh = SAMPLES[name](serial, gdb)
+            except (StopIteration, IndexError, TypeError):
                 fresh = []
             if not fresh:
                 problems.append("%s: sample %s: the boot printed nothing for it" % (path, name))

@@ -204,8 +204,6 @@ tools_stage() {
 		--result "$results/gdb.json"
 	$PYTHON scripts/mm-picture.py --self-test --out "$build/picture-check" \
 		--result "$results/picture.json" "$logs/mmdemo.log"
-	$PYTHON scripts/gen-docs.py --check --log "$logs/mmdemo.log" --gdb "$build/gdb-check.out" \
-		--result "$results/docs-samples.json" README.md docs/walkthrough.md
 	make -s --no-print-directory readme-example BUILD="$build" RESULT="$results/readme-example.json"
 }
 
@@ -231,6 +229,18 @@ selected harness-demo && start_stage harness-demo harness_demo
 selected tools && start_stage tools tools_stage
 selected shell && start_stage shell shell_stage
 wait
+
+# The docs' samples against this run's logs (after every stage: they come
+# from the mmdemo boot, the BIOS boot and the shell session); a sample whose
+# log this run did not write is not checked.
+if selected tools; then
+	echo "== docs-samples: the <!-- sample: --> blocks have the shape of this run's output"
+	set --
+	[ -f "$logs/bios.log" ] && selected bios && set -- --test-log "$logs/bios.log"
+	[ -f "$logs/shell.log" ] && selected shell && set -- "$@" --shell-log "$logs/shell.log"
+	$PYTHON scripts/gen-docs.py --check --log "$logs/mmdemo.log" --gdb "$build/gdb-check.out" \
+		"$@" --result "$results/docs-samples.json" README.md docs/walkthrough.md docs/shell.md
+fi
 
 green_logs=$(echo "$configs" | while IFS='|' read -r name rest; do
 	[ -n "$name" ] && selected "$name" && echo "$logs/$name.log"; done)
