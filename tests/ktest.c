@@ -25,9 +25,11 @@
 #include "kernel/cmdline.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
+#include "kernel/lock_order.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
+#include "kernel/spinlock.h"
 
 #define IND1 "    "
 #define IND2 "        "
@@ -158,6 +160,29 @@ static void run_case_hooks(struct ktest *t, bool after)
 }
 
 /*
+ * Debug builds: a case that ended (an ASSERT, a fault) while this CPU held
+ * ordered locks fails naming them, and their record is cleared, so that
+ * the next lock this CPU takes is not judged against a holding that ended
+ * with the case. The locks themselves stay taken: whoever takes one next
+ * is stopped as a recursive acquire, naming it.
+ */
+static void check_no_lock_held(struct ktest *t)
+{
+	unsigned cpu = arch_cpu_id();
+	char names[96];
+	int n = 0;
+
+	if (!KCONFIG_DEBUG || !lock_order_held[cpu])
+		return;
+	for (unsigned o = 1; o < LOCK_ORDER_COUNT; o++)
+		if (lock_order_held[cpu] & (1u << o))
+			n += snprintf(names + n, sizeof(names) - (size_t)MIN(n, (int)sizeof(names)),
+				      "%s%s", n ? ", " : "", lock_order_name(o));
+	lock_order_held[cpu] = 0;
+	KTEST_FAIL(t, "the case ended holding locks of order %s (left taken)", names);
+}
+
+/*
  * Runs one case (or one parameter of it) to completion, fault or timeout,
  * between the registered hooks, then judges the warnings and fault
  * reports it printed.
@@ -178,6 +203,7 @@ static void run_one(struct ktest *t, const struct ktest_suite *s, const struct k
 			ktest_fail_msg(t, KTEST_ASSERT, __FILE__, __LINE__, "suite init failed");
 		c->run(t);
 	}
+	check_no_lock_held(t);
 	case_deadline = 0;
 	timer_set_watchdog(0, NULL);
 	irq_enable();

@@ -9,8 +9,10 @@
 #include "kernel/cmdline.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
+#include "kernel/lock_order.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
+#include "kernel/spinlock.h"
 #include "mm/layout.h"
 #include "mm/pfa.h"
 
@@ -291,6 +293,15 @@ static void declares_a_fault_it_never_takes(struct ktest *t)
 	ktest_expect_fault(t, 1);
 }
 
+static spinlock_t held_on_purpose = SPINLOCK_INIT_ORDERED("demo", LOCK_ORDER_SLAB);
+
+static void asserts_holding_a_lock(struct ktest *t)
+{
+	spin_lock(&held_on_purpose);
+	ASSERT_TRUE(t, false);          /* ends the case with the lock taken */
+	spin_unlock(&held_on_purpose);
+}
+
 static void runs_after_failures(struct ktest *t)
 {
 	EXPECT_EQ(t, 2 + 2, 4);
@@ -304,6 +315,7 @@ static const struct ktest_case demo_cases[] = {
 	KTEST_CASE(warns_without_declaring),
 	KTEST_CASE(leaks_on_purpose),
 	KTEST_CASE(declares_a_fault_it_never_takes),
+	KTEST_CASE(asserts_holding_a_lock),
 	KTEST_CASE(runs_after_failures),
 	{}
 };
