@@ -99,7 +99,8 @@ def shell_excerpt(lines, commands, cut=None):
     return out
 
 
-SAMPLES = {
+# Samples of the mmdemo boot: f(serial lines, GDB session lines).
+MMDEMO_SAMPLES = {
     "demo-calls": lambda s, g: [l for l in s if l.startswith("mmdemo: ") and
                                 ("=" in l or "sparse area" in l)],
     "boot-buddyinfo": lambda s, g: [next(l for l in s if l.startswith("Node 0, zone"))],
@@ -112,16 +113,23 @@ SAMPLES = {
         s, "---[ vmalloc ]---", lambda l: l.startswith("---[")),
     "picture-areas": lambda s, g: [l for l in s if l.startswith(("picture: area",
                                                                   "picture: mapped"))],
-    "test-boot-ktap": lambda s, g, t=None, sh=None: test_excerpt(t),
-    "shell-session": lambda s, g, t=None, sh=None: shell_excerpt(sh, SHELL_README, 5),
-    "shell-walk": lambda s, g, t=None, sh=None: shell_excerpt(sh, SHELL_WALK),
-    "shell-bad-input": lambda s, g, t=None, sh=None: shell_excerpt(sh, SHELL_BAD),
     "gdb-vmallocinfo": lambda s, g: ["(gdb) mm-vmallocinfo"] + gdb_section(g, "vmallocinfo"),
     "gdb-translate": lambda s, g: ["(gdb) mm-translate " + first_translate(s)] + gdb_section(
         g, "translate 0x%x" % int(first_translate(s), 16)),
     "gdb-translate-sparse": lambda s, g: ["(gdb) mm-translate " + sparse_translate(s)] +
     gdb_section(g, "translate 0x%x" % int(sparse_translate(s), 16)),
 }
+
+# Every sample as f(logs), logs holding "serial" and "gdb" and, when given, "test" and
+# "shell": a sample whose log is missing raises KeyError and is left as it is.
+SAMPLES = {name: (lambda logs, f=f: f(logs["serial"], logs["gdb"]))
+           for name, f in MMDEMO_SAMPLES.items()}
+SAMPLES.update({
+    "test-boot-ktap": lambda logs: test_excerpt(logs["test"]),
+    "shell-session": lambda logs: shell_excerpt(logs["shell"], SHELL_README, 5),
+    "shell-walk": lambda logs: shell_excerpt(logs["shell"], SHELL_WALK),
+    "shell-bad-input": lambda logs: shell_excerpt(logs["shell"], SHELL_BAD),
+})
 
 
 def blocks(md):
@@ -151,15 +159,12 @@ def main():
     ap.add_argument("--result")
     ap.add_argument("files", nargs="+")
     args = ap.parse_args()
-    with open(args.log, errors="replace") as f:
-        serial = serial_lines(f.read())
-    with open(args.gdb, errors="replace") as f:
-        gdb = serial_lines(f.read())
-    extra = {}
-    for key, path in (("test", args.test_log), ("shell", args.shell_log)):
+    logs = {}
+    for key, path in (("serial", args.log), ("gdb", args.gdb), ("test", args.test_log),
+                      ("shell", args.shell_log)):
         if path:
             with open(path, errors="replace") as f:
-                extra[key] = serial_lines(f.read())
+                logs[key] = serial_lines(f.read())
     problems, stale, passed = [], [], 0
     for path in args.files:
         with open(path) as f:
@@ -168,15 +173,11 @@ def main():
             if name not in SAMPLES:
                 problems.append("%s: unknown sample %s" % (path, name))
                 continue
-            needs = {"test-": "test", "shell-": "shell"}.get(name[:name.find("-") + 1])
-            if needs and needs not in extra:
-                continue                # its log was not given: left as it is
             try:
-                if needs:
-                    fresh = SAMPLES[name](serial, gdb, extra.get("test"), extra.get("shell"))
-                else:
-                    fresh = SAMPLES[name](serial, gdb)
-            except (StopIteration, IndexError, TypeError):
+                fresh = SAMPLES[name](logs)
+            except KeyError:
+                continue                # its log was not given: left as it is
+            except (StopIteration, IndexError):
                 fresh = []
             if not fresh:
                 problems.append("%s: sample %s: the boot printed nothing for it" % (path, name))
