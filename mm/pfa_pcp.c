@@ -21,6 +21,7 @@ static const char *const pcp_names[SMP_MAX_CPUS] = {
 	PCP_NAME(6), PCP_NAME(7), PCP_NAME(8), PCP_NAME(9), PCP_NAME(10), PCP_NAME(11),
 	PCP_NAME(12), PCP_NAME(13), PCP_NAME(14), PCP_NAME(15),
 };
+_Static_assert(SMP_MAX_CPUS == 16, "pcp_names: one name per CPU");
 
 void pcp_init(void)
 {
