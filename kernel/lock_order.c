@@ -9,6 +9,7 @@ u32 lock_order_held[SMP_MAX_CPUS];
 static const char *const names[LOCK_ORDER_COUNT] = {
 	[LOCK_ORDER_NONE] = "none", [LOCK_ORDER_ARENAS] = "arenas",
 	[LOCK_ORDER_ARENA] = "arena", [LOCK_ORDER_VMAP] = "vmap",
+	[LOCK_ORDER_VMAP_CPU] = "vmap_cpu", [LOCK_ORDER_VMAP_BUSY] = "vmap_busy",
 	[LOCK_ORDER_PGTABLE] = "pgtable", [LOCK_ORDER_SLAB_CACHES] = "slab_caches",
 	[LOCK_ORDER_SLAB] = "slab", [LOCK_ORDER_PFA] = "pfa",
 	[LOCK_ORDER_FAULT_INJECT] = "fault_inject",

@@ -6,11 +6,13 @@
  * on one CPU, the first time the wrong order is taken, not only when two
  * CPUs happen to race. Locks without an order (0) are not checked.
  *
- *   vmap -> arenas -> arena -> pgtable -> slab_caches -> slab -> pfa -> fault_inject
+ *   vmap_cpu -> vmap -> vmap_busy -> arenas -> arena -> pgtable -> slab_caches
+ *            -> slab -> pfa -> fault_inject
  *
- * e.g. the vmap space's checks read the page table (vmap -> pgtable), a
- * fault taken with the vmap lock held goes to the arena resolver (vmap ->
- * arenas), an arena fault-in maps pages (arena -> pgtable), a page table
+ * e.g. a CPU's purge gives ranges to the free tree (vmap_cpu -> vmap), the
+ * vmap space's checks read the page table (vmap -> pgtable), a
+ * fault taken with a busy zone's lock held goes to the arena resolver
+ * (vmap_busy -> arenas), an arena fault-in maps pages (arena -> pgtable), a page table
  * takes a frame (pgtable -> pfa), a slab takes a frame (slab -> pfa), and
  * every allocator may ask the fault-injection hook (-> fault_inject). A
  * trylock never waits, so it is recorded but not checked.
@@ -20,7 +22,9 @@
 
 enum lock_order {
 	LOCK_ORDER_NONE = 0,
-	LOCK_ORDER_VMAP,                /* a vmap space (mm/vmap_area.c) */
+	LOCK_ORDER_VMAP_CPU,            /* a CPU's lazy list and pools of a vmap space */
+	LOCK_ORDER_VMAP,                /* a vmap space's free tree (mm/vmap_area.c) */
+	LOCK_ORDER_VMAP_BUSY,           /* a vmap space's busy zone (mm/vmap_busy.c) */
 	LOCK_ORDER_ARENAS,              /* the list of arenas (mm/arena.c) */
 	LOCK_ORDER_ARENA,               /* one arena */
 	LOCK_ORDER_PGTABLE,             /* a page-table tree (mm/pgtable.c) */

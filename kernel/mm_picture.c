@@ -53,17 +53,19 @@ static void print_area(const struct vmap_area *va, bool lazy)
 	       lazy ? "unpurged" : area_kind(v), guard, v ? v->nr_pages : 0, caller);
 }
 
-/* Busy areas, then the lazily freed ones, under the space's lock. */
+/* Busy areas, then each CPU's lazily freed ones, with every lock of the space held. */
 static void print_areas(void)
 {
 	struct vmap_space *s = &kernel_vmap_space;
-	unsigned long irq = spin_lock_irqsave(&s->lock);
+	unsigned long irq = vmap_lock_all(s);
 
-	for (struct rb_node *n = rb_first(&s->busy); n; n = rb_next(n))
-		print_area(rb_entry(n, struct vmap_area, rb_node), false);
-	for (struct rb_node *n = rb_first(&s->lazy); n; n = rb_next(n))
-		print_area(rb_entry(n, struct vmap_area, rb_node), true);
-	spin_unlock_irqrestore(&s->lock, irq);
+	for (struct vmap_area *va = vmap_busy_first_ending_after(s, s->start); va;
+	     va = vmap_busy_next(s, va))
+		print_area(va, false);
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		for (struct vmap_area *va = s->cpu[cpu].lazy; va; va = va->next)
+			print_area(va, true);
+	vmap_unlock_all(s, irq);
 }
 
 struct run {

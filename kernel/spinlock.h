@@ -113,6 +113,33 @@ static inline void spin_unlock(spinlock_t *lock)
 }
 
 /*
+ * For taking a whole family of locks of one order in one fixed order
+ * (vmap_lock_all()): the first with `nested` false, exactly spin_lock();
+ * each further one with `nested` true, which skips the order check that a
+ * second lock of an order already held would fail. Safe only when every
+ * CPU that holds two locks of the family took them in that same order.
+ * Release them with spin_unlock_nest() and the same `nested`, last first.
+ * Interrupts are left as they are.
+ */
+static inline void spin_lock_nest(spinlock_t *lock, bool nested)
+{
+	u32 bit = lock->order ? 1u << lock->order : 0;
+
+	if (KCONFIG_DEBUG && nested)
+		lock_order_held[arch_cpu_id()] &= ~bit;
+	spin_lock_at(lock, (unsigned long)__builtin_return_address(0));
+}
+
+static inline void spin_unlock_nest(spinlock_t *lock, bool nested)
+{
+	u32 bit = lock->order ? 1u << lock->order : 0;
+
+	spin_unlock(lock);
+	if (KCONFIG_DEBUG && nested)
+		lock_order_held[arch_cpu_id()] |= bit;
+}
+
+/*
  * Takes the lock only if it is free; true if taken. For code that must not
  * wait, such as a fault handler explaining an address while the faulting
  * code may hold the lock. Interrupts are left as they are.

@@ -104,10 +104,10 @@ static int scan_leaf(const struct pgtable_entry *e, void *arg)
 int mm_check_vmalloc_ptes(void)
 {
 	struct pte_scan c = { .space = &kernel_vmap_space };
-	unsigned long irq = spin_lock_irqsave(&c.space->lock);
+	unsigned long irq = vmap_lock_all(c.space);
 
 	pgtable_walk(&kernel_pgtable, VMALLOC_START, VMALLOC_END, scan_leaf, &c);
-	spin_unlock_irqrestore(&c.space->lock, irq);
+	vmap_unlock_all(c.space, irq);
 	return problems_result(&c.p, "vmalloc leaves");
 }
 
@@ -144,11 +144,12 @@ static void check_area_page(struct problems *p, const struct vm_struct *vm, unsi
 int mm_check_vmalloc_pages(void)
 {
 	struct vmap_space *s = &kernel_vmap_space;
-	unsigned long irq = spin_lock_irqsave(&s->lock);
+	unsigned long irq = vmap_lock_all(s);
 	struct problems p = { 0 };
 
-	for (struct rb_node *n = rb_first(&s->busy); n; n = rb_next(n)) {
-		const struct vm_struct *vm = rb_entry(n, struct vmap_area, rb_node)->vm;
+	for (struct vmap_area *va = vmap_busy_first_ending_after(s, s->start); va;
+	     va = vmap_busy_next(s, va)) {
+		const struct vm_struct *vm = va->vm;
 
 		/* pages is set only once the area is fully mapped. */
 		if (!vm || !(vm->flags & VM_ALLOC) || !vm->pages)
@@ -156,7 +157,7 @@ int mm_check_vmalloc_pages(void)
 		for (unsigned i = 0; i < vm->nr_pages; i++)
 			check_area_page(&p, vm, i);
 	}
-	spin_unlock_irqrestore(&s->lock, irq);
+	vmap_unlock_all(s, irq);
 	return problems_result(&p, "vmalloc pages");
 }
 
@@ -243,4 +244,8 @@ void mm_for_each_lock(spin_lock_visit_fn fn, void *arg)
 	slab_for_each_lock(fn, arg);
 	fn(&kernel_pgtable.lock, arg);
 	fn(&kernel_vmap_space.lock, arg);
+	for (unsigned z = 0; z < VMAP_BUSY_ZONES; z++)
+		fn(&kernel_vmap_space.busy[z].lock, arg);
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		fn(&kernel_vmap_space.cpu[cpu].lock, arg);
 }

@@ -166,7 +166,8 @@ static struct vm_struct *get_area(const struct vm_call *c, unsigned long size,
 				  unsigned long align, unsigned long flags,
 				  unsigned long start, unsigned long end)
 {
-	unsigned long full = check_request(c, size, &align, flags, start, end), irq;
+	unsigned long full = check_request(c, size, &align, flags, start, end);
+	struct vmap_busy_hold hold;
 	struct vm_struct *vm;
 	struct vmap_area *va;
 
@@ -184,9 +185,9 @@ static struct vm_struct *get_area(const struct vm_call *c, unsigned long size,
 		vm = &((struct vm_room *)vmap_area_room(va))->vm;
 	*vm = (struct vm_struct){ .addr = (void *)va->va_start, .size = full, .flags = flags,
 				  .caller = (const void *)c->caller };
-	irq = spin_lock_irqsave(&kernel_vmap_space.lock);
+	vmap_busy_lock_start(&kernel_vmap_space, va->va_start, &hold);
 	va->vm = vm;
-	spin_unlock_irqrestore(&kernel_vmap_space.lock, irq);
+	vmap_busy_unlock(&hold);
 	if ((flags & VM_SPARSE_PREBUILT) && vm_sparse_build_tables(vm)) {
 		discard_area(vm);       /* the build undid itself: nothing is mapped */
 		return NULL;
@@ -211,12 +212,12 @@ static struct vmap_area *take_area(const struct vm_call *c, const void *addr,
 				   const struct vm_struct *expect, const struct take_rule *rule)
 {
 	struct vmap_space *s = &kernel_vmap_space;
-	unsigned long a = (unsigned long)addr, irq, start = 0, end = 0, flags = 0;
+	unsigned long a = (unsigned long)addr, start = 0, end = 0, flags = 0;
 	const char *why = NULL, *hint = NULL;
+	struct vmap_busy_hold hold;
 	struct vmap_area *va;
 
-	irq = spin_lock_irqsave(&s->lock);
-	va = find_vmap_area_locked(s, a);
+	va = vmap_find_busy(s, a, &hold);
 	if (va && va->vm) {
 		start = va->va_start;
 		end = va->va_end;
@@ -236,7 +237,8 @@ static struct vmap_area *take_area(const struct vm_call *c, const void *addr,
 		unlink_vmap_area_locked(s, va);
 		vmalloc_fault_note_free(c->fn, start, end, c->caller);
 	}
-	spin_unlock_irqrestore(&s->lock, irq);
+	if (va)
+		vmap_busy_unlock(&hold);
 	if (!why)
 		return va;
 	if (!start)
@@ -306,12 +308,12 @@ static void release_taken(const struct vm_call *c, struct vmap_area *va)
 static void discard_area(struct vm_struct *vm)
 {
 	struct vmap_space *s = &kernel_vmap_space;
-	unsigned long irq = spin_lock_irqsave(&s->lock);
-	struct vmap_area *va = find_vmap_area_locked(s, (unsigned long)vm->addr);
+	struct vmap_busy_hold hold;
+	struct vmap_area *va = vmap_find_busy(s, (unsigned long)vm->addr, &hold);
 	bool own = !vm_in_room(vm);
 
 	unlink_vmap_area_locked(s, va);
-	spin_unlock_irqrestore(&s->lock, irq);
+	vmap_busy_unlock(&hold);
 	free_vmap_area(s, va);
 	if (own)
 		kfree(vm);
@@ -353,12 +355,12 @@ struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
 
 struct vm_struct *find_vm_area(const void *addr)
 {
-	struct vmap_space *s = &kernel_vmap_space;
-	unsigned long irq = spin_lock_irqsave(&s->lock);
-	struct vmap_area *va = find_vmap_area_locked(s, (unsigned long)addr);
+	struct vmap_busy_hold hold;
+	struct vmap_area *va = vmap_find_busy(&kernel_vmap_space, (unsigned long)addr, &hold);
 	struct vm_struct *vm = va ? va->vm : NULL;
 
-	spin_unlock_irqrestore(&s->lock, irq);
+	if (va)
+		vmap_busy_unlock(&hold);
 	return vm;
 }
 
@@ -558,7 +560,8 @@ static void *vmalloc_call(const struct vm_call *c, unsigned long size, unsigned 
 {
 	struct vm_struct *area;
 	struct page **pages;
-	unsigned long nr, irq;
+	struct vmap_busy_hold hold;
+	unsigned long nr;
 
 	if (!vmalloc_args_ok(c, alloc_flags, prot, vm_flags))
 		return NULL;
@@ -575,10 +578,10 @@ static void *vmalloc_call(const struct vm_call *c, unsigned long size, unsigned 
 		goto out_array;
 	if (pgtable_map_pages(&kernel_pgtable, (unsigned long)area->addr, pages, nr, prot))
 		goto out_frames;
-	irq = spin_lock_irqsave(&kernel_vmap_space.lock);
+	vmap_busy_lock_start(&kernel_vmap_space, (unsigned long)area->addr, &hold);
 	area->pages = pages;
 	area->nr_pages = nr;
-	spin_unlock_irqrestore(&kernel_vmap_space.lock, irq);
+	vmap_busy_unlock(&hold);
 	return area->addr;
 
 out_frames:
@@ -729,14 +732,13 @@ int vmalloc_check(void)
 
 	if (vmap_check(s))
 		return -EINVAL;
-	irq = spin_lock_irqsave(&s->lock);
-	for (struct rb_node *n = rb_first(&s->busy); n && !why; n = rb_next(n)) {
-		struct vmap_area *va = rb_entry(n, struct vmap_area, rb_node);
-
+	irq = vmap_lock_all(s);
+	for (struct vmap_area *va = vmap_busy_first_ending_after(s, s->start); va && !why;
+	     va = vmap_busy_next(s, va)) {
 		why = check_area(va);
 		where = va->va_start;
 	}
-	spin_unlock_irqrestore(&s->lock, irq);
+	vmap_unlock_all(s, irq);
 	if (why)
 		printk("vmalloc_check: area 0x%lx: %s\n", where, why);
 	return why ? -EINVAL : 0;

@@ -88,26 +88,24 @@ struct area_view {
 	bool has_vm;                    /* false while the area is being set up */
 };
 
-/* -EBUSY if the lock is held, -ENOENT if no live area contains `addr`, else 0. */
+/* -EBUSY if a busy zone's lock is held, -ENOENT if no live area contains `addr`, else 0. */
 static int find_live(unsigned long addr, struct area_view *v)
 {
-	struct vmap_space *s = &kernel_vmap_space;
+	struct vmap_busy_hold hold;
 	struct vmap_area *va;
+	int err = vmap_find_busy_trylock(&kernel_vmap_space, addr, &hold, &va);
 
-	if (!spin_trylock(&s->lock))
-		return -EBUSY;
-	va = find_vmap_area_locked(s, addr);
-	if (va) {
-		*v = (struct area_view){ .start = va->va_start, .end = va->va_end,
-					 .usable_end = va->va_end, .has_vm = va->vm != NULL };
-		if (va->vm) {
-			v->flags = va->vm->flags;
-			v->caller = va->vm->caller;
-			v->usable_end = v->start + get_vm_area_size(va->vm);
-		}
+	if (err)
+		return err;
+	*v = (struct area_view){ .start = va->va_start, .end = va->va_end,
+				 .usable_end = va->va_end, .has_vm = va->vm != NULL };
+	if (va->vm) {
+		v->flags = va->vm->flags;
+		v->caller = va->vm->caller;
+		v->usable_end = v->start + get_vm_area_size(va->vm);
 	}
-	spin_unlock(&s->lock);
-	return va ? 0 : -ENOENT;
+	vmap_busy_unlock(&hold);
+	return 0;
 }
 
 /* The kind of area, as vmallocinfo would tag it. */

@@ -56,26 +56,29 @@ static int format_unpurged(char *buf, size_t size, const struct vmap_area *va)
 			va->va_end, (long)(va->va_end - va->va_start));
 }
 
-/* Calls `emit` for every line, under the space's lock. */
+/*
+ * Calls `emit` for every line, with every lock of the space held: the busy
+ * areas in address order, then each CPU's lazily freed ones (newest first).
+ */
 static void vmallocinfo_walk(emit_fn emit, void *ctx)
 {
 	struct vmap_space *s = &kernel_vmap_space;
-	unsigned long irq = spin_lock_irqsave(&s->lock);
+	unsigned long irq = vmap_lock_all(s);
 	char line[LINE_MAX];
+	int len;
 
-	for (struct rb_node *n = rb_first(&s->busy); n; n = rb_next(n)) {
-		int len = format_area(line, sizeof(line),
-				      rb_entry(n, struct vmap_area, rb_node));
-
+	for (struct vmap_area *va = vmap_busy_first_ending_after(s, s->start); va;
+	     va = vmap_busy_next(s, va)) {
+		len = format_area(line, sizeof(line), va);
 		emit(line, MIN(len, LINE_MAX - 1), ctx);
 	}
-	for (struct rb_node *n = rb_first(&s->lazy); n; n = rb_next(n)) {
-		int len = format_unpurged(line, sizeof(line),
-					  rb_entry(n, struct vmap_area, rb_node));
-
-		emit(line, MIN(len, LINE_MAX - 1), ctx);
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++) {
+		for (struct vmap_area *va = s->cpu[cpu].lazy; va; va = va->next) {
+			len = format_unpurged(line, sizeof(line), va);
+			emit(line, MIN(len, LINE_MAX - 1), ctx);
+		}
 	}
-	spin_unlock_irqrestore(&s->lock, irq);
+	vmap_unlock_all(s, irq);
 }
 
 struct buf_ctx {

@@ -1,14 +1,14 @@
 /*
- * The vmap area allocator (see mm/vmap_area.h): three address-ordered
- * trees of ranges, lowest-fit search over the free one, merging on free
- * and the lazy purge. docs/vmalloc.md draws the trees and the cases.
+ * The vmap area allocator's free tree and entry points (mm/vmap_area.h):
+ * lowest-fit search over the free tree, merging on free, allocation that
+ * asks this CPU's pool first. The busy zones are in mm/vmap_busy.c, the
+ * per-CPU lazy lists and pools in mm/vmap_cpu.c, the checker in
+ * mm/vmap_check.c. docs/vmalloc.md draws the trees and the cases.
  */
-#include "mm/vmap_area.h"
+#include "mm/vmap_internal.h"
 #include "kernel/errno.h"
 #include "kernel/lock_order.h"
 #include "kernel/panic.h"
-#include "kernel/printk.h"
-#include "mm/arch_mmu.h"
 #include "mm/layout.h"
 #include "mm/slab.h"
 
@@ -16,22 +16,7 @@ struct vmap_space kernel_vmap_space;
 
 static struct kmem_cache *vmap_area_cachep;
 
-static inline struct vmap_area *va_of(const struct rb_node *n)
-{
-	return n ? rb_entry(n, struct vmap_area, rb_node) : NULL;
-}
-
-static inline unsigned long va_size(const struct vmap_area *va)
-{
-	return va->va_end - va->va_start;
-}
-
 /* --- the free tree's augmentation: largest free range in each subtree -- */
-
-static inline unsigned long subtree_max(const struct rb_node *n)
-{
-	return n ? va_of(n)->subtree_max_size : 0;
-}
 
 static unsigned long compute_subtree_max(const struct vmap_area *va)
 {
@@ -41,7 +26,7 @@ static unsigned long compute_subtree_max(const struct vmap_area *va)
 	return MAX(max, subtree_max(va->rb_node.right));
 }
 
-static bool free_augment(struct rb_node *n)
+bool vmap_free_augment(struct rb_node *n)
 {
 	struct vmap_area *va = va_of(n);
 	unsigned long max = compute_subtree_max(va);
@@ -54,11 +39,7 @@ static bool free_augment(struct rb_node *n)
 
 /* --- tree helpers ------------------------------------------------------- */
 
-/*
- * Links `va` into `root` at its place by address. Overlap with a node on
- * the way down means the trees are corrupt.
- */
-static void insert_by_addr(struct rb_root *root, struct vmap_area *va, rb_augment_fn aug)
+void vmap_insert_by_addr(struct rb_root *root, struct vmap_area *va, rb_augment_fn aug)
 {
 	struct rb_node **link = &root->node, *parent = NULL;
 
@@ -78,8 +59,7 @@ static void insert_by_addr(struct rb_root *root, struct vmap_area *va, rb_augmen
 	rb_insert(&va->rb_node, root, aug);
 }
 
-/* The node of `root` whose range contains `addr`, or NULL. */
-static struct vmap_area *lookup_by_addr(const struct rb_root *root, unsigned long addr)
+struct vmap_area *vmap_lookup_by_addr(const struct rb_root *root, unsigned long addr)
 {
 	struct rb_node *n = root->node;
 
@@ -115,12 +95,12 @@ static struct vmap_area *last_before(const struct rb_root *root, unsigned long a
 	return best;
 }
 
-static struct vmap_area *new_area(void)
+struct vmap_area *vmap_new_area(void)
 {
 	return kmem_cache_alloc(vmap_area_cachep);
 }
 
-static void free_area(struct vmap_area *va)
+void vmap_free_area(struct vmap_area *va)
 {
 	kmem_cache_free(vmap_area_cachep, va);
 }
@@ -128,9 +108,8 @@ static void free_area(struct vmap_area *va)
 /* --- giving ranges back: merge with neighbours ------------------------- */
 
 /*
- * Puts [va->va_start, va->va_end) into `root` (the free tree, or the lazy
- * one), whose node count is *count. With prev and next the neighbours in
- * that tree on each side, four cases:
+ * Puts [va->va_start, va->va_end) into the free tree. With prev and next
+ * its free neighbours on each side, four cases:
  *
  *   1. no neighbour touches it: va becomes a node of its own
  *        |prev|    |  va  |    |next|
@@ -142,43 +121,37 @@ static void free_area(struct vmap_area *va)
  *      va are freed
  *        |prev|  va  |next|             ->   |prev.............|
  *
- * A node that grows keeps its place (nothing of that tree lies between),
- * only the cached maxima above it change (`aug`, the free tree's).
+ * A node that grows keeps its place (nothing free lies between), only the
+ * cached maxima above it change.
  */
-static void insert_merged_locked(struct rb_root *root, unsigned long *count,
-				 struct vmap_area *va, rb_augment_fn aug)
+void vmap_insert_free_locked(struct vmap_space *s, struct vmap_area *va)
 {
-	struct vmap_area *prev = last_before(root, va->va_start);
-	struct vmap_area *next = va_of(prev ? rb_next(&prev->rb_node) : rb_first(root));
+	struct vmap_area *prev = last_before(&s->free, va->va_start);
+	struct vmap_area *next = va_of(prev ? rb_next(&prev->rb_node) : rb_first(&s->free));
 	bool join_prev = prev && prev->va_end == va->va_start;
 	bool join_next = next && next->va_start == va->va_end;
 
 	if (join_prev && join_next) {
 		unsigned long end = next->va_end;
 
-		rb_erase(&next->rb_node, root, aug);
-		(*count)--;
-		free_area(next);
+		rb_erase(&next->rb_node, &s->free, vmap_free_augment);
+		s->nr_free--;
+		vmap_free_area(next);
 		prev->va_end = end;
-		rb_propagate(&prev->rb_node, aug);
+		rb_propagate(&prev->rb_node, vmap_free_augment);
 	} else if (join_prev) {
 		prev->va_end = va->va_end;
-		rb_propagate(&prev->rb_node, aug);
+		rb_propagate(&prev->rb_node, vmap_free_augment);
 	} else if (join_next) {
 		next->va_start = va->va_start;
-		rb_propagate(&next->rb_node, aug);
+		rb_propagate(&next->rb_node, vmap_free_augment);
 	} else {
 		va->vm = NULL;
-		insert_by_addr(root, va, aug);
-		(*count)++;
+		vmap_insert_by_addr(&s->free, va, vmap_free_augment);
+		s->nr_free++;
 		return;
 	}
-	free_area(va);
-}
-
-static void insert_free_locked(struct vmap_space *s, struct vmap_area *va)
-{
-	insert_merged_locked(&s->free, &s->nr_free, va, free_augment);
+	vmap_free_area(va);
 }
 
 /* --- the lowest-fit search --------------------------------------------- */
@@ -268,130 +241,94 @@ static int carve_locked(struct vmap_space *s, struct vmap_area *va, unsigned lon
 	struct vmap_area *rest;
 
 	if (addr == va->va_start && end == va->va_end) {
-		rb_erase(&va->rb_node, &s->free, free_augment);
+		rb_erase(&va->rb_node, &s->free, vmap_free_augment);
 		s->nr_free--;
-		free_area(va);
+		vmap_free_area(va);
 	} else if (addr == va->va_start) {
 		va->va_start = end;
-		rb_propagate(&va->rb_node, free_augment);
+		rb_propagate(&va->rb_node, vmap_free_augment);
 	} else if (end == va->va_end) {
 		va->va_end = addr;
-		rb_propagate(&va->rb_node, free_augment);
+		rb_propagate(&va->rb_node, vmap_free_augment);
 	} else {
-		rest = new_area();
+		rest = vmap_new_area();
 		if (!rest)
 			return -ENOMEM;
 		rest->va_start = end;
 		rest->va_end = va->va_end;
 		va->va_end = addr;
-		rb_propagate(&va->rb_node, free_augment);
-		insert_by_addr(&s->free, rest, free_augment);
+		rb_propagate(&va->rb_node, vmap_free_augment);
+		vmap_insert_by_addr(&s->free, rest, vmap_free_augment);
 		s->nr_free++;
 	}
 	return 0;
 }
 
-/* Finds and carves the range; 0, -ENOSPC or -ENOMEM. */
-static int take_range_locked(struct vmap_space *s, const struct fit_req *r,
-			     unsigned long *addr)
+/* Finds and carves the range under the space's lock; 0, -ENOSPC or -ENOMEM. */
+static int take_range(struct vmap_space *s, const struct fit_req *r, unsigned long *addr)
 {
+	unsigned long irq = spin_lock_irqsave(&s->lock);
 	struct vmap_area *va = lowest_fit_locked(s, r, addr);
+	int err = va ? carve_locked(s, va, *addr, r->size) : -ENOSPC;
 
-	return va ? carve_locked(s, va, *addr, r->size) : -ENOSPC;
-}
-
-/* --- the lazy tree and the purge -------------------------------------- */
-
-static void purge_locked(struct vmap_space *s)
-{
-	struct rb_node *n = rb_first(&s->lazy);
-
-	if (!n)
-		return;
-	if (s->flush_tlb)
-		arch_flush_tlb_kernel_range(va_of(n)->va_start, va_of(rb_last(&s->lazy))->va_end);
-	while ((n = rb_first(&s->lazy))) {
-		rb_erase(n, &s->lazy, NULL);
-		insert_free_locked(s, va_of(n));
-	}
-	s->nr_lazy = 0;
-	s->lazy_bytes = 0;
-	s->nr_purges++;
-}
-
-void purge_vmap_area_lazy(struct vmap_space *s)
-{
-	unsigned long irq = spin_lock_irqsave(&s->lock);
-
-	purge_locked(s);
 	spin_unlock_irqrestore(&s->lock, irq);
-}
-
-void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va)
-{
-	unsigned long irq = spin_lock_irqsave(&s->lock);
-
-	va->vm = NULL;
-	s->lazy_bytes += va_size(va);
-	insert_merged_locked(&s->lazy, &s->nr_lazy, va, NULL);     /* va may be gone */
-	if (s->lazy_bytes > s->lazy_max)
-		purge_locked(s);
-	spin_unlock_irqrestore(&s->lock, irq);
+	return err;
 }
 
 void free_vmap_area(struct vmap_space *s, struct vmap_area *va)
 {
 	unsigned long irq = spin_lock_irqsave(&s->lock);
 
-	insert_free_locked(s, va);
+	vmap_insert_free_locked(s, va);
 	spin_unlock_irqrestore(&s->lock, irq);
 }
 
-/* --- allocation and lookup ---------------------------------------------- */
+/* --- allocation ----------------------------------------------------------- */
+
+/* A request the pools may serve: a pooled size, page alignment, the whole space. */
+static bool poolable(const struct vmap_space *s, const struct fit_req *r)
+{
+	return r->align == PAGE_SIZE && r->vstart == s->start && r->vend == s->end &&
+	       vmap_pool_class(s, r->size) >= 0;
+}
+
+/* The lowest fit in the free tree, purging everything once if nothing fits. */
+static struct vmap_area *alloc_from_tree(struct vmap_space *s, const struct fit_req *r)
+{
+	struct vmap_area *va = vmap_new_area();
+	unsigned long addr = 0;
+	int err;
+
+	if (!va)
+		return NULL;
+	err = take_range(s, r, &addr);
+	if (err == -ENOSPC) {
+		purge_vmap_area_lazy(s);
+		err = take_range(s, r, &addr);
+	}
+	if (err) {
+		vmap_free_area(va);
+		return NULL;
+	}
+	va->va_start = addr;
+	va->va_end = addr + r->size;
+	return va;
+}
 
 struct vmap_area *alloc_vmap_area(struct vmap_space *s, unsigned long size,
 				  unsigned long align, unsigned long vstart,
 				  unsigned long vend)
 {
 	struct fit_req r = { size, align, MAX(vstart, s->start), MIN(vend, s->end) };
-	struct vmap_area *va = new_area();
-	unsigned long irq, addr = 0;
-	int err;
+	struct vmap_area *va = poolable(s, &r) ? vmap_pool_take(s, size) : NULL;
 
 	if (!va)
+		va = alloc_from_tree(s, &r);
+	if (!va)
 		return NULL;
-	irq = spin_lock_irqsave(&s->lock);
-	err = take_range_locked(s, &r, &addr);
-	if (err == -ENOSPC && s->nr_lazy) {
-		purge_locked(s);
-		err = take_range_locked(s, &r, &addr);
-	}
-	if (!err) {
-		va->va_start = addr;
-		va->va_end = addr + size;
-		va->vm = NULL;
-		insert_by_addr(&s->busy, va, NULL);
-		s->nr_busy++;
-	}
-	spin_unlock_irqrestore(&s->lock, irq);
-	if (err) {
-		free_area(va);
-		return NULL;
-	}
+	va->vm = NULL;
+	vmap_busy_insert(s, va);
 	return va;
-}
-
-struct vmap_area *find_vmap_area_locked(struct vmap_space *s, unsigned long addr)
-{
-	WARN_ONCE(!spin_is_locked(&s->lock), "find_vmap_area_locked: %s lock not held", s->name);
-	return lookup_by_addr(&s->busy, addr);
-}
-
-void unlink_vmap_area_locked(struct vmap_space *s, struct vmap_area *va)
-{
-	WARN_ONCE(!spin_is_locked(&s->lock), "unlink_vmap_area_locked: %s lock not held", s->name);
-	rb_erase(&va->rb_node, &s->busy, NULL);
-	s->nr_busy--;
 }
 
 unsigned long vmap_lowest_fit(struct vmap_space *s, unsigned long size,
@@ -434,34 +371,33 @@ int vmap_space_init(struct vmap_space *s, const char *name, unsigned long start,
 		.lock = SPINLOCK_INIT_ORDERED("vmap", LOCK_ORDER_VMAP), .lazy_max = VMAP_LAZY_MAX,
 		.start = start, .end = end, .flush_tlb = flush_tlb, .name = name,
 	};
-	va = new_area();
-	if (!va)
+	vmap_busy_init(s);
+	if (vmap_cpus_init(s))
 		return -ENOMEM;
+	va = vmap_new_area();
+	if (!va) {
+		vmap_cpus_destroy(s);
+		return -ENOMEM;
+	}
 	va->va_start = start;
 	va->va_end = end;
-	insert_free_locked(s, va);
+	vmap_insert_free_locked(s, va);
 	return 0;
-}
-
-static void destroy_tree(struct rb_root *root, rb_augment_fn aug)
-{
-	struct rb_node *n;
-
-	while ((n = rb_first(root))) {
-		rb_erase(n, root, aug);
-		free_area(va_of(n));
-	}
 }
 
 void vmap_space_destroy(struct vmap_space *s)
 {
 	unsigned long irq = spin_lock_irqsave(&s->lock);
+	struct rb_node *n;
 
-	destroy_tree(&s->busy, NULL);
-	destroy_tree(&s->lazy, NULL);
-	destroy_tree(&s->free, free_augment);
-	s->nr_busy = s->nr_lazy = s->nr_free = s->lazy_bytes = 0;
+	while ((n = rb_first(&s->free))) {
+		rb_erase(n, &s->free, vmap_free_augment);
+		vmap_free_area(va_of(n));
+	}
+	s->nr_free = 0;
 	spin_unlock_irqrestore(&s->lock, irq);
+	vmap_busy_destroy(s);
+	vmap_cpus_destroy(s);
 }
 
 void vmap_area_init(unsigned long room)
@@ -470,122 +406,6 @@ void vmap_area_init(unsigned long room)
 					     sizeof(struct vmap_area) + ALIGN_UP(room, 8), 0);
 	if (!vmap_area_cachep ||
 	    vmap_space_init(&kernel_vmap_space, "vmalloc", VMALLOC_START, VMALLOC_END, true))
-		panic("vmap_area_init: no memory for the first vmap area");
-}
-
-static unsigned long tree_bytes(const struct rb_root *root)
-{
-	unsigned long sum = 0;
-
-	for (struct rb_node *n = rb_first(root); n; n = rb_next(n))
-		sum += va_size(va_of(n));
-	return sum;
-}
-
-void vmap_get_stats(struct vmap_space *s, struct vmap_stats *st)
-{
-	unsigned long irq = spin_lock_irqsave(&s->lock);
-
-	st->nr_free = s->nr_free;
-	st->nr_busy = s->nr_busy;
-	st->nr_lazy = s->nr_lazy;
-	st->free_bytes = tree_bytes(&s->free);
-	st->busy_bytes = tree_bytes(&s->busy);
-	st->lazy_bytes = s->lazy_bytes;
-	st->largest_free = subtree_max(s->free.node);
-	st->nr_purges = s->nr_purges;
-	spin_unlock_irqrestore(&s->lock, irq);
-}
-
-/* --- the checker ----------------------------------------------------------- */
-
-/* Recomputes the maxima bottom-up; counts mismatches. Depth O(log n). */
-static unsigned long check_maxima(const struct rb_node *n, unsigned long *bad)
-{
-	unsigned long max, l, r;
-
-	if (!n)
-		return 0;
-	l = check_maxima(n->left, bad);
-	r = check_maxima(n->right, bad);
-	max = MAX(va_size(va_of(n)), MAX(l, r));
-	if (max != va_of(n)->subtree_max_size)
-		(*bad)++;
-	return max;
-}
-
-enum { TREE_FREE, TREE_BUSY, TREE_LAZY, NR_TREES };
-
-/* Which of the three tree cursors is at the lowest address; -1 if all ended. */
-static int lowest_cursor(struct rb_node *const cur[NR_TREES])
-{
-	int best = -1;
-
-	for (int i = 0; i < NR_TREES; i++)
-		if (cur[i] && (best < 0 || va_of(cur[i])->va_start < va_of(cur[best])->va_start))
-			best = i;
-	return best;
-}
-
-/*
- * Walks the three trees together in address order: each range must start
- * where the last one ended, be non-empty, and a free (lazy) range must not
- * follow a free (lazy) range (they would have been merged).
- */
-static const char *check_cover_locked(struct vmap_space *s, unsigned long *where)
-{
-	struct rb_node *cur[NR_TREES] = {
-		[TREE_FREE] = rb_first(&s->free),
-		[TREE_BUSY] = rb_first(&s->busy),
-		[TREE_LAZY] = rb_first(&s->lazy),
-	};
-	unsigned long pos = s->start, lazy = 0;
-	int t, last = -1;
-
-	while ((t = lowest_cursor(cur)) >= 0) {
-		struct vmap_area *va = va_of(cur[t]);
-
-		*where = va->va_start;
-		if (va->va_start != pos)
-			return va->va_start < pos ? "ranges overlap" : "hole not in any tree";
-		if (va->va_end <= va->va_start || !IS_ALIGNED(va->va_start | va->va_end, PAGE_SIZE))
-			return "empty, reversed or unaligned range";
-		if (t == last && t != TREE_BUSY)
-			return "two free or two lazy neighbours not merged";
-		if (t == TREE_LAZY)
-			lazy += va_size(va);
-		pos = va->va_end;
-		last = t;
-		cur[t] = rb_next(cur[t]);
-	}
-	*where = pos;
-	if (pos != s->end)
-		return "ranges do not reach the end of the space";
-	return lazy == s->lazy_bytes ? NULL : "lazy byte count wrong";
-}
-
-static const char *check_locked(struct vmap_space *s, unsigned long *where)
-{
-	unsigned long bad = 0;
-
-	*where = 0;
-	if (rb_check(&s->free, "vmap free") != (long)s->nr_free ||
-	    rb_check(&s->busy, "vmap busy") != (long)s->nr_busy ||
-	    rb_check(&s->lazy, "vmap lazy") != (long)s->nr_lazy)
-		return "red-black property broken or node count wrong";
-	check_maxima(s->free.node, &bad);
-	if (bad)
-		return "cached subtree maximum wrong";
-	return check_cover_locked(s, where);
-}
-
-int vmap_check(struct vmap_space *s)
-{
-	unsigned long irq = spin_lock_irqsave(&s->lock), where;
-	const char *why = check_locked(s, &where);
-
-	spin_unlock_irqrestore(&s->lock, irq);
-	if (why)
-		printk("vmap_check: %s: %s (at 0x%lx)\n", s->name, why, where);
-	return why ? -EINVAL : 0;
+		panic("vmap_area_init: no memory for the vmap space");
+	kernel_vmap_space.pool_max = VMAP_POOL_MAX;
 }

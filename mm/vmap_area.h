@@ -4,51 +4,96 @@
  * back. It knows nothing about page tables: callers map and unmap; it only
  * flushes the TLB when it purges lazily freed ranges.
  *
- * Every byte of a space is in exactly one of three red-black trees of
- * `struct vmap_area`, all keyed by address:
+ * Every byte of a space is in exactly one place, each holding `struct
+ * vmap_area`s (docs/vmalloc.md draws them, docs/percpu.md the per-CPU
+ * part):
  *
- *   free   ranges nobody has; neighbours are always merged. Each node also
- *          caches the size of the largest free range in its subtree, so a
- *          search can skip subtrees where nothing is big enough.
- *   busy   allocated areas (the guard page, if any, is part of the area).
+ *   free   one red-black tree of ranges nobody has, by address, under the
+ *          space's lock; neighbours are always merged. Each node caches
+ *          the size of the largest free range in its subtree, so a search
+ *          can skip subtrees where nothing is big enough.
+ *   busy   allocated areas (the guard page, if any, is part of the area),
+ *          in VMAP_BUSY_ZONES trees by address, each with its own lock; an
+ *          area's zone is a hash of its start, so a free by address takes
+ *          one zone lock and CPUs freeing different areas rarely meet.
  *   lazy   freed areas whose pages are unmapped but whose stale TLB entries
- *          may still exist: kept out of reuse until one purge flushes the
- *          span of all of them and moves them to `free`. Touching lazy
- *          ranges are merged as they come, like free ones.
+ *          may still exist, one list per CPU (the CPU that freed them),
+ *          kept out of reuse until that CPU's purge flushes the span of
+ *          all of them (one shootdown per batch).
+ *   pool   flushed free ranges of 1..VMAP_POOL_PAGES pages, one list per
+ *          size per CPU, filled by that CPU's purges (up to pool_max bytes;
+ *          the rest go to the free tree). A request of one of those sizes
+ *          with page alignment and no window is served from the calling
+ *          CPU's pool first, without the space's lock: it gets a range this
+ *          CPU freed earlier, not necessarily the lowest one.
  *
- * Finding space is lowest-address first fit, for any size and power-of-
- * two alignment, inside an optional window [vstart, vend): see
- * docs/vmalloc.md for the search and its cost.
+ * Everything else is lowest-address first fit over the free tree, for any
+ * size and power-of-two alignment, inside an optional window [vstart,
+ * vend). When nothing fits, every CPU's lazy ranges are purged and every
+ * pool is given back to the free tree, and the search is tried once more;
+ * purge_vmap_area_lazy() does the same, so after it the free tree alone
+ * is exact again.
+ *
+ * Locks, outermost first (kernel/lock_order.h): a CPU's lock (its lazy
+ * list and pools), the space's lock (the free tree), a busy zone's lock.
+ * No path holds two locks of one kind but vmap_lock_all().
  */
 #ifndef MM_VMAP_AREA_H
 #define MM_VMAP_AREA_H
 
 #include "kernel/lib/rbtree.h"
+#include "kernel/smp.h"
 #include "kernel/spinlock.h"
 #include "kernel/types.h"
 
 struct vm_struct;
 
-/* Lazily freed bytes that trigger a purge (Linux: 32 MiB per CPU group). */
+/* Lazily freed bytes of one CPU that trigger its purge (Linux: 32 MiB per CPU group). */
 #define VMAP_LAZY_MAX   (32ul << 20)
+/* Busy trees; an area's is a hash of its start (a power of two). */
+#define VMAP_BUSY_ZONES 16
+/* Sizes the per-CPU pools keep: 1 .. VMAP_POOL_PAGES pages, guard page included. */
+#define VMAP_POOL_PAGES 16
+/* Bytes of ranges one CPU's pools may hold in the kernel's space. */
+#define VMAP_POOL_MAX   (32ul << 20)
 
 struct vmap_area {
 	unsigned long va_start;         /* first byte */
 	unsigned long va_end;           /* one past the last byte */
-	struct rb_node rb_node;         /* in exactly one tree of its space */
+	struct rb_node rb_node;         /* in the free tree or a busy zone */
 	unsigned long subtree_max_size; /* free tree: largest range in the subtree */
-	struct vm_struct *vm;           /* busy tree: the area's owner, or NULL */
+	struct vm_struct *vm;           /* busy: the area's owner, or NULL */
+	struct vmap_area *next;         /* in a CPU's lazy list or pool */
+};
+
+/* One busy tree. */
+struct vmap_busy_zone {
+	spinlock_t lock;                /* covers root, nr and the areas in it */
+	struct rb_root root;
+	unsigned long nr;
+	char name[16];
+};
+
+/* One CPU's part of a space: its lazy list and its pools. */
+struct vmap_cpu {
+	spinlock_t lock;                /* the owner's; others take it to purge or check */
+	struct vmap_area *lazy;         /* newest first */
+	unsigned long nr_lazy, lazy_bytes;
+	struct vmap_area *pool[VMAP_POOL_PAGES];        /* pool[i]: ranges of i + 1 pages */
+	unsigned long nr_pooled, pooled_bytes;
+	unsigned long pool_hits;        /* allocations served from the pools */
+	char name[16];
 };
 
 struct vmap_space {
-	spinlock_t lock;                /* covers all fields below and every area in the trees */
+	spinlock_t lock;                /* covers free, nr_free */
 	struct rb_root free;            /* free ranges, augmented by subtree_max_size */
-	struct rb_root busy;            /* allocated areas */
-	struct rb_root lazy;            /* freed, unmapped, not yet flushed */
-	unsigned long nr_free, nr_busy, nr_lazy;
-	unsigned long lazy_bytes;       /* sum of the sizes in `lazy` */
-	unsigned long lazy_max;         /* purge once lazy_bytes is above this */
-	unsigned long nr_purges;        /* purges done (each is one TLB flush) */
+	unsigned long nr_free;
+	unsigned long nr_purges;        /* purges done (each is one TLB flush); atomic */
+	struct vmap_busy_zone busy[VMAP_BUSY_ZONES];
+	struct vmap_cpu *cpu;           /* SMP_MAX_CPUS of them */
+	unsigned long lazy_max;         /* a CPU purges once its lazy bytes are above this */
+	unsigned long pool_max;         /* bytes one CPU's pools may hold; 0: no pools */
 
 	/* Set at init, read-only after. */
 	unsigned long start, end;       /* the managed range [start, end), end > start */
@@ -56,24 +101,26 @@ struct vmap_space {
 	const char *name;
 };
 
-/* The kernel's space: [VMALLOC_START, VMALLOC_END), flushed on purge. */
+/* The kernel's space: [VMALLOC_START, VMALLOC_END), flushed on purge, pooled. */
 extern struct vmap_space kernel_vmap_space;
 
-/* Counters and sizes of a space, read together under its lock. */
+/* Counters and sizes of a space, read together with every lock of it held. */
 struct vmap_stats {
-	unsigned long nr_free, nr_busy, nr_lazy;
-	unsigned long free_bytes, busy_bytes, lazy_bytes;
+	unsigned long nr_free, nr_busy, nr_lazy, nr_pooled;
+	unsigned long free_bytes, busy_bytes, lazy_bytes, pooled_bytes;
 	unsigned long largest_free;
 	unsigned long nr_purges;
+	unsigned long pool_hits;
 };
 
 /*
- * Creates the cache of vmap areas and the kernel's space. Once, from
- * vmalloc_init(), after slab_init(). Every area object carries `room`
- * bytes (8-byte aligned, right after it: vmap_area_room()) that belong to
- * the owner of a busy area, so that its record needs no allocation of its
- * own; they are left as the last owner left them. Panics if the first
- * area cannot be allocated (nothing can work without it).
+ * Creates the cache of vmap areas and the kernel's space (pools of
+ * VMAP_POOL_MAX bytes per CPU). Once, from vmalloc_init(), after
+ * slab_init(). Every area object carries `room` bytes (8-byte aligned,
+ * right after it: vmap_area_room()) that belong to the owner of a busy
+ * area, so that its record needs no allocation of its own; they are left
+ * as the last owner left them. Panics if the space cannot be set up
+ * (nothing can work without it).
  */
 void vmap_area_init(unsigned long room);
 
@@ -85,67 +132,119 @@ static inline void *vmap_area_room(struct vmap_area *va)
 
 /*
  * Makes `s` a space managing [start, end) (page-aligned, start < end, end
- * not 0), all free, with a purge threshold of VMAP_LAZY_MAX. With
- * `flush_tlb` a purge flushes the TLB (arch_flush_tlb_kernel_range) over
- * the purged span; a private space of a test, whose ranges are never
- * mapped, passes false. 0, -EINVAL or -ENOMEM.
+ * not 0), all free, with a per-CPU purge threshold of VMAP_LAZY_MAX and
+ * no pools (set s->pool_max to have them). With `flush_tlb` a purge
+ * flushes the TLB (arch_flush_tlb_kernel_range) over the purged span; a
+ * private space of a test, whose ranges are never mapped, passes false.
+ * 0, -EINVAL or -ENOMEM (nothing left allocated).
  */
 int vmap_space_init(struct vmap_space *s, const char *name, unsigned long start,
 		    unsigned long end, bool flush_tlb);
 
 /*
- * Frees every area of a private space (busy and lazy ones included: they
- * are not mapped). The space must not be used afterwards.
+ * Frees every area of a private space (busy, lazy and pooled ones
+ * included: they are not mapped). The space must not be used afterwards.
  */
 void vmap_space_destroy(struct vmap_space *s);
 
 /*
- * Allocates the lowest range of `size` bytes whose start is a multiple of
- * `align` and that lies inside [vstart, vend) (clipped to the space). size
- * (the guard page included) and align are page multiples, align a power
- * of two, both checked by the caller. If nothing fits, lazily freed ranges
- * are purged and the search is tried once more. Returns the area, in the
- * busy tree with vm = NULL, or NULL (no space, or no memory for an area).
+ * Allocates `size` bytes whose start is a multiple of `align` inside
+ * [vstart, vend) (clipped to the space). size (the guard page included)
+ * and align are page multiples, align a power of two, both checked by the
+ * caller. A pooled size with align PAGE_SIZE and the whole space as window
+ * comes from this CPU's pool when it has one; anything else is the lowest
+ * fit in the free tree. If nothing fits, every lazy range is purged and
+ * every pool drained, and the search is tried once more. Returns the area,
+ * in its busy zone with vm = NULL, or NULL (no space, or no memory for an
+ * area).
  */
 struct vmap_area *alloc_vmap_area(struct vmap_space *s, unsigned long size,
 				  unsigned long align, unsigned long vstart,
 				  unsigned long vend);
 
-/*
- * The busy area containing `addr`, or NULL. Caller holds s->lock; the area
- * stays valid while it does. O(log n).
- */
-struct vmap_area *find_vmap_area_locked(struct vmap_space *s, unsigned long addr);
+/* A busy zone locked by vmap_find_busy(), with the interrupt state to restore. */
+struct vmap_busy_hold {
+	struct vmap_busy_zone *zone;
+	unsigned long irq;
+};
 
-/* Takes `va` out of the busy tree (caller holds s->lock). */
+/*
+ * Finds the busy area containing `addr` and returns it with its zone
+ * locked (interrupts off) in *h: the area stays there and valid until
+ * vmap_busy_unlock(h). NULL, with nothing held, if there is none. The
+ * zone of an area's start is searched first (one lock for a free by
+ * start address); an inner address may need every zone. O(log n) per zone.
+ */
+struct vmap_area *vmap_find_busy(struct vmap_space *s, unsigned long addr,
+				 struct vmap_busy_hold *h);
+
+/*
+ * The same without waiting, for a fault handler: -EBUSY if a zone it had
+ * to search was locked, -ENOENT if no area contains `addr`, else 0 with
+ * the area in *out and its zone held.
+ */
+int vmap_find_busy_trylock(struct vmap_space *s, unsigned long addr,
+			   struct vmap_busy_hold *h, struct vmap_area **out);
+
+/* Unlocks what vmap_find_busy() (or _trylock) locked. */
+void vmap_busy_unlock(struct vmap_busy_hold *h);
+
+/* Takes `va` out of its busy zone (which the caller holds). */
 void unlink_vmap_area_locked(struct vmap_space *s, struct vmap_area *va);
 
 /*
- * Gives back an area taken out of the busy tree whose range was never
+ * Locks the zone of the busy area starting at `start` (in *h), so that its
+ * owner can publish fields of it (va->vm, the vm_struct's pages) to
+ * whole-space readers. Unlock with vmap_busy_unlock().
+ */
+void vmap_busy_lock_start(struct vmap_space *s, unsigned long start, struct vmap_busy_hold *h);
+
+/*
+ * Takes every lock of the space in its one order (the CPUs', the space's,
+ * the zones'), for whole-space readers: checks, statistics, listings.
+ * Returns the interrupt state for vmap_unlock_all().
+ */
+unsigned long vmap_lock_all(struct vmap_space *s);
+void vmap_unlock_all(struct vmap_space *s, unsigned long irq);
+
+/*
+ * With every lock held (vmap_lock_all()): the busy area containing
+ * `addr`, or NULL; the first busy area ending after `addr` (in address
+ * order), or NULL; the busy area after `va` in address order, or NULL.
+ */
+struct vmap_area *find_vmap_area_locked(struct vmap_space *s, unsigned long addr);
+struct vmap_area *vmap_busy_first_ending_after(struct vmap_space *s, unsigned long addr);
+struct vmap_area *vmap_busy_next(struct vmap_space *s, const struct vmap_area *va);
+
+/*
+ * Gives back an area taken out of its busy zone whose range was never
  * mapped, or was unmapped and flushed: it goes straight to the free tree,
  * merged with its free neighbours.
  */
 void free_vmap_area(struct vmap_space *s, struct vmap_area *va);
 
 /*
- * Gives back an area taken out of the busy tree whose pages were unmapped
- * without a TLB flush (the *_noflush unmaps). It stays out of reuse in
- * the lazy tree (merged with the lazy ranges it touches) until a purge; if the lazy total passes s->lazy_max, the
- * purge happens now.
+ * Gives back an area taken out of its busy zone whose pages were unmapped
+ * without a TLB flush (the *_noflush unmaps). It goes on this CPU's lazy
+ * list; once that list holds more than s->lazy_max bytes, this CPU purges
+ * it: one TLB flush over the span of the list (if s->flush_tlb), then
+ * each range goes to this CPU's pool for its size while the pools hold
+ * less than s->pool_max bytes, the rest to the free tree (one hold of the
+ * space's lock for the batch).
  */
 void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va);
 
 /*
- * Purges the lazy tree: one TLB flush over the span from the lowest lazy
- * address to the highest (if s->flush_tlb), then every lazy range goes to
- * the free tree. Nothing to do if the tree is empty.
+ * Purges every CPU's lazy list (one flush per non-empty list) and gives
+ * every pool back to the free tree, so that the free tree alone holds
+ * every free byte. Nothing to do if all are empty.
  */
 void purge_vmap_area_lazy(struct vmap_space *s);
 
 /*
- * Where alloc_vmap_area() would put a range now (without the purge and
- * retry), found by the O(log n) search / by a linear scan of the free
- * ranges in address order: the start address, or 0 if nothing fits.
+ * Where the free tree's lowest fit would put a range now (without pools,
+ * purge or retry), found by the O(log n) search / by a linear scan of the
+ * free ranges in address order: the start address, or 0 if nothing fits.
  * For tests, which compare the two.
  */
 unsigned long vmap_lowest_fit(struct vmap_space *s, unsigned long size,
@@ -157,11 +256,12 @@ unsigned long vmap_lowest_fit_brute(struct vmap_space *s, unsigned long size,
 void vmap_get_stats(struct vmap_space *s, struct vmap_stats *st);
 
 /*
- * Checks the space: the red-black properties of the three trees, their
- * order, no overlap, free neighbours merged, every cached subtree maximum,
- * the counters, and that free + busy + lazy cover [start, end) exactly.
- * Returns 0, or -EINVAL after printing one line about the first problem.
- * O(n).
+ * Checks the space with every lock held: the red-black properties of the
+ * free tree and every busy zone, each area in its right zone, every cached
+ * subtree maximum, the lazy lists and pools (sizes, counts, bytes), free
+ * neighbours merged, and that free + busy + lazy + pooled ranges cover
+ * [start, end) exactly, without overlap. Returns 0, or -EINVAL after
+ * printing one line about the first problem. O(n log n).
  */
 int vmap_check(struct vmap_space *s);
 

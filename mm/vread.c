@@ -21,27 +21,6 @@
 #include "mm/pgtable.h"
 #include "mm/vmap_area.h"
 
-/* The first busy area that ends after `addr`, or NULL. Lock held. */
-static struct vmap_area *first_area_ending_after_locked(struct vmap_space *s,
-							unsigned long addr)
-{
-	struct rb_node *n = s->busy.node;
-	struct vmap_area *found = NULL;
-
-	/* Busy areas do not overlap: ordered by start, they are ordered by end too. */
-	while (n) {
-		struct vmap_area *va = rb_entry(n, struct vmap_area, rb_node);
-
-		if (va->va_end > addr) {
-			found = va;
-			n = n->left;
-		} else {
-			n = n->right;
-		}
-	}
-	return found;
-}
-
 /* True if the bytes of the area may be read (Linux's kcore reads zeros for the rest). */
 static bool area_is_readable(const struct vmap_area *va)
 {
@@ -81,12 +60,12 @@ long vread(void *buf, const void *addr, unsigned long len)
 		return 0;
 	end = start + len;
 	memset(buf, 0, len);
-	irq = spin_lock_irqsave(&s->lock);
-	for (va = first_area_ending_after_locked(s, start); va && va->va_start < end;
-	     va = rb_entry_safe(rb_next(&va->rb_node), struct vmap_area, rb_node)) {
+	irq = vmap_lock_all(s);
+	for (va = vmap_busy_first_ending_after(s, start); va && va->va_start < end;
+	     va = vmap_busy_next(s, va)) {
 		if (area_is_readable(va))
 			copy_range(buf, start, MAX(va->va_start, start), MIN(va->va_end, end));
 	}
-	spin_unlock_irqrestore(&s->lock, irq);
+	vmap_unlock_all(s, irq);
 	return (long)len;
 }

@@ -336,14 +336,15 @@ static void address_in_no_area_says_so(struct ktest *t)
 static void busy_vmap_lock_is_not_waited_for(struct ktest *t)
 {
 	struct vmap_space *s = &kernel_vmap_space;
-	unsigned long a = VMALLOC_START + (31ul << 40) + 0x5000, irq;
+	unsigned long a = VMALLOC_START + (31ul << 40) + 0x5000;
+	struct vmap_busy_hold hold;
 	char want[96];
 	bool faulted;
 
 	ktest_expect_fault(t, 1);
-	irq = spin_lock_irqsave(&s->lock);     /* as if the faulting code held it */
+	vmap_busy_lock_start(s, a, &hold);     /* as if the faulting code held its zone */
 	faulted = ktest_catch_fault(t, read_at, (void *)a, &fr_fault);
-	spin_unlock_irqrestore(&s->lock, irq);
+	vmap_busy_unlock(&hold);
 	ASSERT_TRUE(t, faulted);
 	snprintf(want, sizeof(want), "vmalloc: 0x%lx: cannot look it up (vmap lock busy)", a);
 	EXPECT_TRUE(t, ktest_contains(fr_fault.report, want));

@@ -223,13 +223,13 @@ static void vmap_damage_is_reported(struct ktest *t)
 	unsigned lines;
 	int err;
 
-	irq = spin_lock_irqsave(&s->lock);
-	s->nr_busy++;                           /* the busy tree holds one fewer */
-	spin_unlock_irqrestore(&s->lock, irq);
+	irq = vmap_lock_all(s);
+	s->busy[0].nr++;                        /* the zone's tree holds one fewer */
+	vmap_unlock_all(s, irq);
 	err = check_captured(mm_check_all, &lines);
-	irq = spin_lock_irqsave(&s->lock);
-	s->nr_busy--;
-	spin_unlock_irqrestore(&s->lock, irq);
+	irq = vmap_lock_all(s);
+	s->busy[0].nr--;
+	vmap_unlock_all(s, irq);
 	EXPECT_EQ(t, err, -EINVAL);
 	EXPECT_GE(t, lines, 1);
 	EXPECT_TRUE(t, ktest_contains(cap_buf, "vmap_check:"));

@@ -14,6 +14,7 @@
 #include "kernel/errno.h"
 #include "kernel/lib/rbtree.h"
 #include "kernel/lib/string.h"
+#include "kernel/panic.h"
 #include "mm/fault_inject.h"
 #include "mm/layout.h"
 #include "mm/pfa.h"
@@ -50,13 +51,15 @@ static void space_done(struct ktest *t, struct vmap_space *s)
 	vmap_space_destroy(s);
 }
 
-/* Takes `va` out of the busy tree, as vfree does, and frees it now or lazily. */
+/* Takes `va` out of its busy zone, as vfree does, and frees it now or lazily. */
 static void give_back(struct vmap_space *s, struct vmap_area *va, bool lazy)
 {
-	unsigned long irq = spin_lock_irqsave(&s->lock);
+	struct vmap_busy_hold hold;
 
+	if (vmap_find_busy(s, va->va_start, &hold) != va)
+		panic("give_back: area 0x%lx is not busy", va->va_start);
 	unlink_vmap_area_locked(s, va);
-	spin_unlock_irqrestore(&s->lock, irq);
+	vmap_busy_unlock(&hold);
 	if (lazy)
 		free_vmap_area_noflush(s, va);
 	else
@@ -303,14 +306,17 @@ static void lookup_finds_the_containing_area(struct ktest *t)
 	a = take(&s, 3, PAGE_SIZE);
 	b = take(&s, 2, PAGE_SIZE);
 	ASSERT_TRUE(t, a && b);
-	irq = spin_lock_irqsave(&s.lock);
+	irq = vmap_lock_all(&s);
 	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_start), a);
 	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_start + PAGE_SIZE + 5), a);
 	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_end - 1), a);
 	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_end), b);
 	EXPECT_NULL(t, find_vmap_area_locked(&s, b->va_end));
 	EXPECT_NULL(t, find_vmap_area_locked(&s, TEST_BASE - 1));
-	spin_unlock_irqrestore(&s.lock, irq);
+	EXPECT_PTR_EQ(t, vmap_busy_first_ending_after(&s, TEST_BASE), a);
+	EXPECT_PTR_EQ(t, vmap_busy_next(&s, a), b);
+	EXPECT_NULL(t, vmap_busy_next(&s, b));
+	vmap_unlock_all(&s, irq);
 	give_back(&s, a, false);
 	give_back(&s, b, false);
 	space_done(t, &s);
@@ -375,7 +381,7 @@ static void lowest_fit_equals_brute_force(struct ktest *t)
 	kfree(live);
 }
 
-/* --- the lazy tree ------------------------------------------------------ */
+/* --- the lazy lists ------------------------------------------------------ */
 
 static void lazy_ranges_are_not_reused_before_the_purge(struct ktest *t)
 {
@@ -447,7 +453,7 @@ static void lazy_threshold_triggers_a_purge(struct ktest *t)
 	give_back(&s, v[0], true);
 	give_back(&s, v[1], true);              /* 8 pages: under the threshold */
 	vmap_get_stats(&s, &st);
-	EXPECT_EQ(t, st.nr_lazy, 1);            /* touching lazy ranges merge: [0,8) */
+	EXPECT_EQ(t, st.nr_lazy, 2);            /* lazy ranges are not merged */
 	EXPECT_EQ(t, vmap_check(&s), 0);
 	EXPECT_EQ(t, st.nr_purges, 0);
 	give_back(&s, v[5], true);              /* 12 pages: purge */
@@ -553,7 +559,8 @@ static void kernel_space_is_consistent(struct ktest *t)
 
 	EXPECT_EQ(t, vmap_check(&kernel_vmap_space), 0);
 	vmap_get_stats(&kernel_vmap_space, &st);
-	EXPECT_EQ(t, st.free_bytes + st.busy_bytes + st.lazy_bytes, VMALLOC_END - VMALLOC_START);
+	EXPECT_EQ(t, st.free_bytes + st.busy_bytes + st.lazy_bytes + st.pooled_bytes,
+		  VMALLOC_END - VMALLOC_START);
 	EXPECT_GE(t, st.nr_free, 1);
 }
 

@@ -20,22 +20,22 @@ struct lazy_ranges {
 static void collect_lazy(struct lazy_ranges *l)
 {
 	struct vmap_space *s = &kernel_vmap_space;
-	unsigned long irq = spin_lock_irqsave(&s->lock);
+	unsigned long irq = vmap_lock_all(s);
 
 	l->n = 0;
 	l->overflow = false;
 	l->bad = 0;
-	for (struct rb_node *n = rb_first(&s->lazy); n; n = rb_next(n)) {
-		struct vmap_area *va = rb_entry(n, struct vmap_area, rb_node);
-
-		if (l->n == MAX_LAZY) {
-			l->overflow = true;
-			break;
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS && !l->overflow; cpu++) {
+		for (struct vmap_area *va = s->cpu[cpu].lazy; va; va = va->next) {
+			if (l->n == MAX_LAZY) {
+				l->overflow = true;
+				break;
+			}
+			l->start[l->n] = va->va_start;
+			l->end[l->n++] = va->va_end;
 		}
-		l->start[l->n] = va->va_start;
-		l->end[l->n++] = va->va_end;
 	}
-	spin_unlock_irqrestore(&s->lock, irq);
+	vmap_unlock_all(s, irq);
 }
 
 static void stale_entry(const struct sim_tlb_entry *e, void *arg)

@@ -1,0 +1,195 @@
+/*
+ * The per-CPU part of a vmap space (mm/vmap_area.h, docs/percpu.md): each
+ * CPU's lazy list and its pools, under that CPU's lock, which only the
+ * owner takes but to purge everything or to check.
+ *
+ *   vfree ... free_vmap_area_noflush()  --push-->  lazy list (unflushed)
+ *                                                    | above lazy_max:
+ *                                                    | one flush of its span
+ *                                                    v
+ *   alloc_vmap_area() <--pop-- pool[size - 1] <-- while under pool_max,
+ *                                                 else the free tree
+ *
+ * A range goes to a pool only after the flush, so a pooled range has no
+ * stale TLB entry on any CPU and may be handed out at once.
+ */
+#include "mm/vmap_internal.h"
+#include "kernel/errno.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/string.h"
+#include "kernel/lock_order.h"
+#include "mm/arch_mmu.h"
+#include "mm/slab.h"
+
+int vmap_cpus_init(struct vmap_space *s)
+{
+	s->cpu = kmalloc(sizeof(*s->cpu) * SMP_MAX_CPUS);
+	if (!s->cpu)
+		return -ENOMEM;
+	memset(s->cpu, 0, sizeof(*s->cpu) * SMP_MAX_CPUS);
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++) {
+		struct vmap_cpu *c = &s->cpu[cpu];
+
+		snprintf(c->name, sizeof(c->name), "vmap_cpu%u", cpu);
+		c->lock = (spinlock_t)SPINLOCK_INIT_ORDERED(c->name, LOCK_ORDER_VMAP_CPU);
+	}
+	return 0;
+}
+
+static void push(struct vmap_area **list, struct vmap_area *va)
+{
+	va->next = *list;
+	*list = va;
+}
+
+struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size)
+{
+	int cls = vmap_pool_class(s, size);
+	unsigned long irq;
+	struct vmap_cpu *c;
+	struct vmap_area *va;
+
+	if (cls < 0)
+		return NULL;
+	irq = irq_save();
+	c = &s->cpu[arch_cpu_id()];
+	spin_lock(&c->lock);
+	va = c->pool[cls];
+	if (va) {
+		c->pool[cls] = va->next;
+		c->nr_pooled--;
+		c->pooled_bytes -= size;
+		c->pool_hits++;
+	}
+	spin_unlock(&c->lock);
+	irq_restore(irq);
+	return va;
+}
+
+/* Gives a list of flushed ranges to the free tree, in one hold of its lock. */
+static void give_to_tree(struct vmap_space *s, struct vmap_area *list)
+{
+	if (!list)
+		return;
+	spin_lock(&s->lock);
+	while (list) {
+		struct vmap_area *va = list;
+
+		list = va->next;
+		vmap_insert_free_locked(s, va);
+	}
+	spin_unlock(&s->lock);
+}
+
+/* One TLB flush over the span of every range in `list`. */
+static void flush_span(struct vmap_space *s, const struct vmap_area *list)
+{
+	unsigned long lo = ~0ul, hi = 0;
+
+	for (const struct vmap_area *va = list; va; va = va->next) {
+		lo = MIN(lo, va->va_start);
+		hi = MAX(hi, va->va_end);
+	}
+	if (s->flush_tlb)
+		arch_flush_tlb_kernel_range(lo, hi);
+	__atomic_fetch_add(&s->nr_purges, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Purges CPU c's lazy list (c->lock held): one flush, then each range to
+ * its pool while the pools have room (if `to_pools`), the rest to the
+ * free tree.
+ */
+static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c, bool to_pools)
+{
+	struct vmap_area *list = c->lazy, *rest = NULL;
+
+	if (!list)
+		return;
+	flush_span(s, list);
+	c->lazy = NULL;
+	c->nr_lazy = 0;
+	c->lazy_bytes = 0;
+	while (list) {
+		struct vmap_area *va = list;
+		int cls = vmap_pool_class(s, va_size(va));
+
+		list = va->next;
+		if (to_pools && cls >= 0 && c->pooled_bytes + va_size(va) <= s->pool_max) {
+			push(&c->pool[cls], va);
+			c->nr_pooled++;
+			c->pooled_bytes += va_size(va);
+		} else {
+			push(&rest, va);
+		}
+	}
+	give_to_tree(s, rest);
+}
+
+void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va)
+{
+	unsigned long irq = irq_save();
+	struct vmap_cpu *c = &s->cpu[arch_cpu_id()];
+
+	spin_lock(&c->lock);
+	va->vm = NULL;
+	push(&c->lazy, va);
+	c->nr_lazy++;
+	c->lazy_bytes += va_size(va);
+	if (c->lazy_bytes > s->lazy_max)
+		purge_cpu_locked(s, c, true);
+	spin_unlock(&c->lock);
+	irq_restore(irq);
+}
+
+/* Purges CPU c's lazy list and gives its pools back to the free tree. */
+static void drain_cpu(struct vmap_space *s, struct vmap_cpu *c)
+{
+	unsigned long irq = spin_lock_irqsave(&c->lock);
+	struct vmap_area *all = NULL;
+
+	purge_cpu_locked(s, c, false);
+	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++) {
+		while (c->pool[i]) {
+			struct vmap_area *va = c->pool[i];
+
+			c->pool[i] = va->next;
+			push(&all, va);
+		}
+	}
+	c->nr_pooled = 0;
+	c->pooled_bytes = 0;
+	give_to_tree(s, all);
+	spin_unlock_irqrestore(&c->lock, irq);
+}
+
+void purge_vmap_area_lazy(struct vmap_space *s)
+{
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		drain_cpu(s, &s->cpu[cpu]);
+}
+
+static void free_list(struct vmap_area *list)
+{
+	while (list) {
+		struct vmap_area *va = list;
+
+		list = va->next;
+		vmap_free_area(va);
+	}
+}
+
+void vmap_cpus_destroy(struct vmap_space *s)
+{
+	if (!s->cpu)
+		return;
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++) {
+		struct vmap_cpu *c = &s->cpu[cpu];
+
+		free_list(c->lazy);
+		for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
+			free_list(c->pool[i]);
+	}
+	kfree(s->cpu);
+	s->cpu = NULL;
+}

@@ -1,0 +1,81 @@
+/*
+ * What the files of the vmap area allocator share (mm/vmap_area.h is the
+ * interface): vmap_area.c the free tree and the entry points,
+ * vmap_busy.c the busy zones, vmap_cpu.c the per-CPU lazy lists and
+ * pools, vmap_check.c the statistics and the checker.
+ */
+#ifndef MM_VMAP_INTERNAL_H
+#define MM_VMAP_INTERNAL_H
+
+#include "mm/vmap_area.h"
+#include "kernel/lib/rbtree.h"
+#include "mm/layout.h"
+
+static inline struct vmap_area *va_of(const struct rb_node *n)
+{
+	return n ? rb_entry(n, struct vmap_area, rb_node) : NULL;
+}
+
+static inline unsigned long va_size(const struct vmap_area *va)
+{
+	return va->va_end - va->va_start;
+}
+
+/* The free tree's augmentation: largest free range in the subtree of n. */
+static inline unsigned long subtree_max(const struct rb_node *n)
+{
+	return n ? va_of(n)->subtree_max_size : 0;
+}
+
+/* Links `va` into `root` by address; panics on overlap (corrupt trees). */
+void vmap_insert_by_addr(struct rb_root *root, struct vmap_area *va, rb_augment_fn aug);
+
+/* The node of `root` whose range contains `addr`, or NULL. */
+struct vmap_area *vmap_lookup_by_addr(const struct rb_root *root, unsigned long addr);
+
+/* An area object from the cache, or NULL; back to the cache. */
+struct vmap_area *vmap_new_area(void);
+void vmap_free_area(struct vmap_area *va);
+
+/* Gives `va` to the free tree, merged with its neighbours (s->lock held; va may go). */
+void vmap_insert_free_locked(struct vmap_space *s, struct vmap_area *va);
+
+/* The free tree's augment callback (for rb_erase and rb_propagate on it). */
+bool vmap_free_augment(struct rb_node *n);
+
+/* Sets up the zones / the per-CPU parts of a new space; -ENOMEM (nothing kept). */
+void vmap_busy_init(struct vmap_space *s);
+int vmap_cpus_init(struct vmap_space *s);
+
+/* Puts a new area in its busy zone (takes the zone's lock). */
+void vmap_busy_insert(struct vmap_space *s, struct vmap_area *va);
+
+/*
+ * A range of `size` bytes from this CPU's pool, or NULL if the size is
+ * not pooled or its pool is empty. Takes the CPU's lock.
+ */
+struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size);
+
+/* The pool index of a range of `size` bytes, or -1 if it is not pooled. */
+static inline int vmap_pool_class(const struct vmap_space *s, unsigned long size)
+{
+	unsigned long pages = size >> PAGE_SHIFT;
+
+	return s->pool_max && pages && pages <= VMAP_POOL_PAGES ? (int)pages - 1 : -1;
+}
+
+/* Frees every lazy and pooled area of a private space (destroy). */
+void vmap_cpus_destroy(struct vmap_space *s);
+
+/* Frees every busy area of a private space (destroy). */
+void vmap_busy_destroy(struct vmap_space *s);
+
+/* The zone an area starting at `start` lives in. */
+static inline struct vmap_busy_zone *vmap_zone_of(struct vmap_space *s, unsigned long start)
+{
+	unsigned long h = (start >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ul;
+
+	return &s->busy[h >> (64 - __builtin_ctz(VMAP_BUSY_ZONES))];
+}
+
+#endif
