@@ -76,6 +76,25 @@ struct vmap_area *vmap_lookup_by_addr(const struct rb_root *root, unsigned long 
 	return NULL;
 }
 
+struct vmap_area *vmap_first_ending_after(const struct rb_root *root, unsigned long addr)
+{
+	struct rb_node *n = root->node;
+	struct vmap_area *found = NULL;
+
+	/* Ranges of a tree do not overlap: ordered by start, they are ordered by end too. */
+	while (n) {
+		struct vmap_area *va = va_of(n);
+
+		if (va->va_end > addr) {
+			found = va;
+			n = n->left;
+		} else {
+			n = n->right;
+		}
+	}
+	return found;
+}
+
 /* The last node of `root` that starts before `addr`, or NULL. */
 static struct vmap_area *last_before(const struct rb_root *root, unsigned long addr)
 {

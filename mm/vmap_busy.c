@@ -151,31 +151,12 @@ struct vmap_area *find_vmap_area_locked(struct vmap_space *s, unsigned long addr
 	return NULL;
 }
 
-/* The first area of `root` ending after `addr` (busy areas ending in start order). */
-static struct vmap_area *first_ending_after(const struct rb_root *root, unsigned long addr)
-{
-	struct rb_node *n = root->node;
-	struct vmap_area *found = NULL;
-
-	while (n) {
-		struct vmap_area *va = va_of(n);
-
-		if (va->va_end > addr) {
-			found = va;
-			n = n->left;
-		} else {
-			n = n->right;
-		}
-	}
-	return found;
-}
-
 struct vmap_area *vmap_busy_first_ending_after(struct vmap_space *s, unsigned long addr)
 {
 	struct vmap_area *best = NULL;
 
 	for (unsigned z = 0; z < VMAP_BUSY_ZONES; z++) {
-		struct vmap_area *va = first_ending_after(&s->busy[z].root, addr);
+		struct vmap_area *va = vmap_first_ending_after(&s->busy[z].root, addr);
 
 		if (va && (!best || va->va_start < best->va_start))
 			best = va;

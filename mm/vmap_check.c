@@ -83,8 +83,31 @@ static bool list_into_tree(struct rb_root *root, struct vmap_area *va)
 	return true;
 }
 
-/* Adds a list's ranges to `root`; counts them and their bytes. NULL or why not. */
-static const char *add_list(struct rb_root *root, struct vmap_area *list, int cls,
+/* Does [va_start, va_end) meet a range of `root`? */
+static bool meets(const struct rb_root *root, const struct vmap_area *va)
+{
+	const struct vmap_area *first = vmap_first_ending_after(root, va->va_start);
+
+	return first && first->va_start < va->va_end;
+}
+
+/* Does a listed range meet a free or busy one? (Read only: it may be in one of them.) */
+static bool meets_trees(struct vmap_space *s, const struct vmap_area *va)
+{
+	if (meets(&s->free, va))
+		return true;
+	for (int z = 0; z < VMAP_BUSY_ZONES; z++)
+		if (meets(&s->busy[z].root, va))
+			return true;
+	return false;
+}
+
+/*
+ * Adds a list's ranges to `root` (their rb_node is free while they are
+ * listed); counts them and their bytes. NULL or why not.
+ */
+static const char *add_list(struct vmap_space *s, struct rb_root *root,
+			    struct vmap_area *list, int cls,
 			    unsigned long *n, unsigned long *bytes, unsigned long *where)
 {
 	for (struct vmap_area *va = list; va; va = va->next) {
@@ -93,6 +116,8 @@ static const char *add_list(struct rb_root *root, struct vmap_area *list, int cl
 			return "empty, reversed or unaligned lazy or pooled range";
 		if (cls >= 0 && va_size(va) != (unsigned long)(cls + 1) << PAGE_SHIFT)
 			return "pooled range in the pool of another size";
+		if (meets_trees(s, va))
+			return "lazy or pooled range overlaps a free or busy one";
 		if (!list_into_tree(root, va))
 			return "lazy or pooled ranges overlap";
 		(*n)++;
@@ -106,10 +131,10 @@ static const char *check_cpu(struct vmap_space *s, struct vmap_cpu *c, struct rb
 			     unsigned long *where)
 {
 	unsigned long n = 0, bytes = 0, pn = 0, pbytes = 0;
-	const char *why = add_list(root, c->lazy, -1, &n, &bytes, where);
+	const char *why = add_list(s, root, c->lazy, -1, &n, &bytes, where);
 
 	for (int i = 0; !why && i < VMAP_POOL_PAGES; i++)
-		why = add_list(root, c->pool[i], i, &pn, &pbytes, where);
+		why = add_list(s, root, c->pool[i], i, &pn, &pbytes, where);
 	if (why)
 		return why;
 	if (n != c->nr_lazy || bytes != c->lazy_bytes)

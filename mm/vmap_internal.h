@@ -33,6 +33,9 @@ void vmap_insert_by_addr(struct rb_root *root, struct vmap_area *va, rb_augment_
 /* The node of `root` whose range contains `addr`, or NULL. */
 struct vmap_area *vmap_lookup_by_addr(const struct rb_root *root, unsigned long addr);
 
+/* The first node of `root` ending after `addr`, or NULL. */
+struct vmap_area *vmap_first_ending_after(const struct rb_root *root, unsigned long addr);
+
 /* An area object from the cache, or NULL; back to the cache. */
 struct vmap_area *vmap_new_area(void);
 void vmap_free_area(struct vmap_area *va);

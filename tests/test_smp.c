@@ -25,6 +25,7 @@
 #include "mm/pfa.h"
 #include "mm/pgtable.h"
 #include "mm/vmalloc.h"
+#include "mm/vmap_area.h"
 
 #define MAGIC 0x5a5a1234c0ffee00ull
 #define OTHER_CPU 1
@@ -210,6 +211,84 @@ static void protect_read_only_stops_writes_on_the_other_cpu(struct ktest *t)
 	vfree(p);
 }
 
+/* --- the per-CPU vmap pools ------------------------------------------------------ */
+
+/*
+ * A range goes to its CPU's pool only after the purge's shootdown: both
+ * CPUs cache p's translation, p is freed and purged into CPU 0's pool
+ * (its old frame is then held and marked), the pool hands the same range
+ * out again with a new frame, and a write through it on CPU 1 and a read
+ * on CPU 0 must both reach the new frame, the old one left as marked.
+ */
+static void a_pooled_range_was_flushed_on_every_cpu(struct ktest *t)
+{
+	struct vmap_space *s = &kernel_vmap_space;
+	unsigned long saved = s->lazy_max;
+	struct page *old, *now;
+	u64 *p, *q, v = MAGIC + 1;
+
+	vm_unmap_aliases();
+	ASSERT_NOT_NULL(t, p = vmalloc(PAGE_SIZE));
+	*p = MAGIC;
+	warm_other_tlb(t, p);
+	s->lazy_max = 0;                        /* this vfree purges at once, into the pool */
+	vfree(p);
+	s->lazy_max = saved;
+	old = alloc_page(0);                    /* most likely p's frame: keep it out of q */
+	ASSERT_NOT_NULL(t, old);
+	*(u64 *)page_address(old) = MAGIC;
+	q = vmalloc(PAGE_SIZE);
+	EXPECT_PTR_EQ(t, q, p);
+	if (q) {
+		now = vmalloc_to_page(q);
+		EXPECT_EQ(t, other_cpu_access(t, q, true, &v), 0);
+		EXPECT_EQ(t, *(u64 *)page_address(now), MAGIC + 1);
+		EXPECT_EQ(t, *q, MAGIC + 1);
+		EXPECT_EQ(t, *(u64 *)page_address(old), MAGIC);
+		vfree(q);
+	}
+	free_page(old);
+	vm_unmap_aliases();
+}
+
+struct pool_probe {
+	void *addr;
+	bool free_at_once;                      /* vfree it and purge into this CPU's pool */
+};
+
+static void vmalloc_on_this_cpu(struct ktest *t, void *arg)
+{
+	struct pool_probe *pp = arg;
+	struct vmap_space *s = &kernel_vmap_space;
+	unsigned long saved = s->lazy_max;
+
+	(void)t;
+	pp->addr = vmalloc(PAGE_SIZE);
+	if (pp->addr && pp->free_at_once) {
+		s->lazy_max = 0;
+		vfree(pp->addr);
+		s->lazy_max = saved;
+	}
+}
+
+/* A range in CPU 1's pool is CPU 1's: CPU 0 does not get it, CPU 1 does. */
+static void a_pool_serves_only_its_own_cpu(struct ktest *t)
+{
+	struct pool_probe first = { .free_at_once = true }, again = { 0 };
+	void *here;
+
+	vm_unmap_aliases();
+	ASSERT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, vmalloc_on_this_cpu, &first), 0);
+	ASSERT_NOT_NULL(t, first.addr);
+	here = vmalloc(PAGE_SIZE);
+	EXPECT_TRUE(t, here && here != first.addr);
+	ASSERT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, vmalloc_on_this_cpu, &again), 0);
+	EXPECT_PTR_EQ(t, again.addr, first.addr);
+	vfree(here);
+	vfree(again.addr);
+	vm_unmap_aliases();
+}
+
 /* --- the protocol --------------------------------------------------------------- */
 
 static void lazy_purge_is_one_shootdown_per_batch(struct ktest *t)
@@ -381,6 +460,8 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(free_vm_area_of_a_sparse_area_faults_on_the_other_cpu),
 	KTEST_CASE(protect_read_only_stops_writes_on_the_other_cpu),
 	KTEST_CASE(lazy_purge_is_one_shootdown_per_batch),
+	KTEST_CASE(a_pooled_range_was_flushed_on_every_cpu),
+	KTEST_CASE(a_pool_serves_only_its_own_cpu),
 	KTEST_CASE(cpus_flushing_at_the_same_time_do_not_deadlock),
 	KTEST_CASE(a_fault_on_another_cpu_is_reported_with_its_number),
 	KTEST_CASE(a_hang_on_another_cpu_is_stopped_by_its_watchdog),

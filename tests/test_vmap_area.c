@@ -15,6 +15,7 @@
 #include "kernel/lib/rbtree.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
+#include "asm/cpu.h"
 #include "mm/fault_inject.h"
 #include "mm/layout.h"
 #include "mm/pfa.h"
@@ -468,6 +469,170 @@ static void lazy_threshold_triggers_a_purge(struct ktest *t)
 	space_done(t, &s);
 }
 
+/* --- the per-CPU pools ---------------------------------------------------- */
+
+/* Frees `n` areas of `pages` pages lazily; the last one passes lazy_max and purges. */
+static void free_lazily(struct vmap_space *s, struct vmap_area **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		give_back(s, v[i], true);
+}
+
+/*
+ * What a pool may return instead of the lowest fit: a range of exactly
+ * the requested size that this CPU freed and purged, only for page
+ * alignment and the whole space; everything else is still the lowest fit.
+ */
+static void pool_serves_purged_ranges_of_its_size(struct ktest *t)
+{
+	struct vmap_area *v[3], *a, *b, *c, *d;
+	unsigned long starts[3];
+	struct vmap_stats st;
+	struct vmap_space s;
+
+	space_init(t, &s, 256);
+	s.pool_max = 16 * PAGE_SIZE;
+	s.lazy_max = 5 * PAGE_SIZE;
+	for (int i = 0; i < 3; i++) {
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));
+		starts[i] = v[i]->va_start;
+	}
+	ASSERT_NOT_NULL(t, a = take(&s, 1, PAGE_SIZE));        /* keeps them apart from the rest */
+	free_lazily(&s, v, 3);                                  /* 6 pages > 5: one purge */
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_purges, 1);
+	EXPECT_EQ(t, st.nr_lazy, 0);
+	EXPECT_EQ(t, st.nr_pooled, 3);
+	EXPECT_EQ(t, st.pooled_bytes, 6 * PAGE_SIZE);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	/* The lowest fit of the free tree is above them; the pool serves one of them. */
+	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end), a->va_end);
+	ASSERT_NOT_NULL(t, b = take(&s, 2, PAGE_SIZE));
+	EXPECT_TRUE(t, b->va_start == starts[0] || b->va_start == starts[1] ||
+		       b->va_start == starts[2]);
+	/* Another size, another alignment, a window: the free tree's lowest fit. */
+	ASSERT_NOT_NULL(t, c = take(&s, 3, PAGE_SIZE));
+	EXPECT_EQ(t, c->va_start, a->va_end);
+	ASSERT_NOT_NULL(t, d = alloc_vmap_area(&s, 2 * PAGE_SIZE, 2 * PAGE_SIZE, s.start, s.end));
+	EXPECT_EQ(t, d->va_start, c->va_end);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_pooled, 2);
+	EXPECT_EQ(t, st.pool_hits, 1);
+	/* The purge gives the pools back: the free tree alone is exact again. */
+	purge_vmap_area_lazy(&s);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_pooled, 0);
+	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end),
+		     b->va_start == starts[0] ? starts[1] : starts[0]);
+	give_back(&s, a, false);
+	give_back(&s, b, false);
+	give_back(&s, c, false);
+	give_back(&s, d, false);
+	space_done(t, &s);
+}
+
+static void pools_hold_at_most_pool_max(struct ktest *t)
+{
+	struct vmap_area *v[4];
+	struct vmap_stats st;
+	struct vmap_space s;
+
+	space_init(t, &s, 256);
+	s.pool_max = 4 * PAGE_SIZE;
+	s.lazy_max = 7 * PAGE_SIZE;
+	for (int i = 0; i < 4; i++)
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));
+	free_lazily(&s, v, 4);                                  /* 8 pages > 7: one purge */
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_purges, 1);
+	EXPECT_EQ(t, st.nr_pooled, 2);                          /* 4 pages pooled */
+	EXPECT_EQ(t, st.pooled_bytes, 4 * PAGE_SIZE);
+	EXPECT_EQ(t, st.free_bytes + st.pooled_bytes, 256 * PAGE_SIZE);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	space_done(t, &s);
+}
+
+/* Above VMAP_POOL_PAGES, or with pool_max 0 (private spaces), nothing is pooled. */
+static void large_ranges_and_unpooled_spaces_skip_the_pools(struct ktest *t)
+{
+	struct vmap_area *v[2];
+	struct vmap_stats st;
+	struct vmap_space s;
+
+	space_init(t, &s, 256);
+	s.pool_max = 64 * PAGE_SIZE;
+	s.lazy_max = PAGE_SIZE;
+	ASSERT_NOT_NULL(t, v[0] = take(&s, VMAP_POOL_PAGES + 1, PAGE_SIZE));
+	free_lazily(&s, v, 1);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_purges, 1);
+	EXPECT_EQ(t, st.nr_pooled, 0);
+	s.pool_max = 0;
+	ASSERT_NOT_NULL(t, v[1] = take(&s, 1, PAGE_SIZE));
+	free_lazily(&s, v + 1, 1);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_purges, 1);                          /* 1 page is not above 1 */
+	EXPECT_EQ(t, st.nr_lazy, 1);
+	purge_vmap_area_lazy(&s);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_pooled + st.nr_lazy, 0);
+	EXPECT_EQ(t, st.nr_free, 1);
+	space_done(t, &s);
+}
+
+/* A range in the wrong pool, counts that disagree, a list range over a busy one. */
+static void checker_catches_broken_lists(struct ktest *t)
+{
+	struct vmap_area *v[2], *a, *pooled;
+	struct ktest_capture cap;
+	struct vmap_cpu *c;
+	struct vmap_space s;
+	char buf[256];
+	static const char *const want[] = { "another size", "lazy count", "overlap" };
+
+	space_init(t, &s, 64);
+	s.pool_max = 16 * PAGE_SIZE;
+	s.lazy_max = 3 * PAGE_SIZE;
+	ASSERT_NOT_NULL(t, v[0] = take(&s, 2, PAGE_SIZE));
+	ASSERT_NOT_NULL(t, v[1] = take(&s, 2, PAGE_SIZE));
+	ASSERT_NOT_NULL(t, a = take(&s, 2, PAGE_SIZE));
+	free_lazily(&s, v, 2);                  /* both pooled, on this CPU */
+	c = &s.cpu[arch_cpu_id()];
+	ASSERT_NOT_NULL(t, pooled = c->pool[1]);
+	for (unsigned i = 0; i < ARRAY_SIZE(want); i++) {
+		if (i == 0) {                   /* the 2-page pool's head moved to the 3-page one */
+			c->pool[1] = pooled->next;
+			pooled->next = NULL;
+			c->pool[2] = pooled;
+		} else if (i == 1) {
+			c->nr_lazy++;
+		} else {                        /* a lazy entry over busy area a */
+			a->next = NULL;
+			c->lazy = a;
+			c->nr_lazy = 1;
+			c->lazy_bytes = 2 * PAGE_SIZE;
+		}
+		ktest_capture_start(&cap, buf, sizeof(buf), true);
+		EXPECT_EQ(t, vmap_check(&s), -EINVAL);
+		EXPECT_EQ(t, ktest_capture_stop(&cap), 1);
+		EXPECT_TRUE(t, ktest_contains(buf, want[i]));
+		if (i == 0) {
+			c->pool[2] = NULL;
+			pooled->next = c->pool[1];
+			c->pool[1] = pooled;
+		} else if (i == 1) {
+			c->nr_lazy--;
+		} else {
+			c->lazy = NULL;
+			c->nr_lazy = 0;
+			c->lazy_bytes = 0;
+		}
+	}
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	give_back(&s, a, false);
+	space_done(t, &s);
+}
+
 /* --- failure and checking ----------------------------------------------- */
 
 static void failed_split_changes_nothing(struct ktest *t)
@@ -575,6 +740,10 @@ static const struct ktest_case vmap_area_cases[] = {
 	KTEST_CASE(lazy_ranges_are_not_reused_before_the_purge),
 	KTEST_CASE(full_space_purges_and_retries),
 	KTEST_CASE(lazy_threshold_triggers_a_purge),
+	KTEST_CASE(pool_serves_purged_ranges_of_its_size),
+	KTEST_CASE(pools_hold_at_most_pool_max),
+	KTEST_CASE(large_ranges_and_unpooled_spaces_skip_the_pools),
+	KTEST_CASE(checker_catches_broken_lists),
 	KTEST_CASE(failed_split_changes_nothing),
 	KTEST_CASE(checker_catches_broken_trees),
 	KTEST_CASE(kernel_space_is_consistent),

@@ -147,13 +147,22 @@ def vm_flag(name):
 
 
 def vmallocinfo_lines():
+    # mm/vmallocinfo.c's order: busy areas by address (merged from the zones),
+    # then each CPU's lazy list, newest first.
     space = sym("kernel_vmap_space")
-    lines = [area_line(container_of(n, "struct vmap_area", "rb_node"))
-             for n in rb_in_order(space["busy"])]
-    for n in rb_in_order(space["lazy"]):
-        va = container_of(n, "struct vmap_area", "rb_node")
-        start, end = int(va["va_start"]), int(va["va_end"])
-        lines.append("0x%016x-0x%016x %7d unpurged vm_area" % (start, end, end - start))
+    zones = space["busy"]
+    busy = [container_of(n, "struct vmap_area", "rb_node")
+            for z in range(zones.type.range()[1] + 1)
+            for n in rb_in_order(zones[z]["root"])]
+    busy.sort(key=lambda va: int(va["va_start"]))
+    lines = [area_line(va) for va in busy]
+    ncpus = sym("pfa_pcp").type.range()[1] + 1          # SMP_MAX_CPUS
+    for c in range(ncpus):
+        va = space["cpu"][c]["lazy"]
+        while int(va):
+            start, end = int(va["va_start"]), int(va["va_end"])
+            lines.append("0x%016x-0x%016x %7d unpurged vm_area" % (start, end, end - start))
+            va = va["next"]
     return lines
 
 
