@@ -30,6 +30,13 @@
 __thread unsigned long host_cpu_rflags = X86_EFLAGS_IF;
 __thread unsigned host_cpu_this;
 static __thread u64 cr2;                /* each CPU's own: set by its page fault */
+/*
+ * CR4 of CPUs other than 0 (host threads, host_cpu_enter()): each CPU
+ * toggles its own PGE to flush, so two flushing at once must not share
+ * one register (one could end with PGE clear). CPU 0 keeps cpu.cr4,
+ * which machine snapshots restore.
+ */
+static __thread u64 thread_cr4;
 
 static struct {
 	u64 cr3, cr4, pat, efer;
@@ -59,6 +66,13 @@ void host_cpu_enter(unsigned cpu_nr)
 {
 	host_cpu_this = cpu_nr;
 	host_cpu_rflags = X86_EFLAGS_IF;
+	thread_cr4 = __atomic_load_n(&cpu.cr4, __ATOMIC_RELAXED);
+}
+
+/* This CPU's CR4. */
+static u64 *cr4_here(void)
+{
+	return host_cpu_this ? &thread_cr4 : &cpu.cr4;
 }
 
 void host_cpu_get_stats(struct host_cpu_stats *st)
@@ -71,7 +85,7 @@ u64 host_cpu_read_cr(int n)
 	switch (n) {
 	case 2: return cr2;
 	case 3: return cpu.cr3;
-	case 4: return cpu.cr4;
+	case 4: return *cr4_here();
 	}
 	panic("host cpu: read of CR%d", n);
 }
@@ -81,16 +95,16 @@ void host_cpu_write_cr(int n, u64 v)
 	if (n == 3) {
 		cpu.cr3 = v;
 		__atomic_fetch_add(&cpu.stats.cr3_writes, 1, __ATOMIC_RELAXED);
-		sim_tlb_flush_all(cpu.cr4 & X86_CR4_PGE);
+		sim_tlb_flush_all(*cr4_here() & X86_CR4_PGE);
 		return;
 	}
 	if (n != 4)
 		panic("host cpu: write of CR%d", n);
-	if ((cpu.cr4 ^ v) & X86_CR4_PGE) {
+	if ((*cr4_here() ^ v) & X86_CR4_PGE) {
 		__atomic_fetch_add(&cpu.stats.pge_toggles, 1, __ATOMIC_RELAXED);
 		sim_tlb_flush_all(false);
 	}
-	cpu.cr4 = v;
+	*cr4_here() = v;
 }
 
 void host_cpu_invlpg(unsigned long addr)
