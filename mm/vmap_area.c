@@ -421,7 +421,7 @@ void vmap_space_destroy(struct vmap_space *s)
 
 void vmap_area_init(unsigned long room)
 {
-	vmap_area_cachep = kmem_cache_create("vmap_area",
+	vmap_area_cachep = kmem_cache_create_percpu("vmap_area",
 					     sizeof(struct vmap_area) + ALIGN_UP(room, 8), 0);
 	if (!vmap_area_cachep ||
 	    vmap_space_init(&kernel_vmap_space, "vmalloc", VMALLOC_START, VMALLOC_END, true))

@@ -27,6 +27,7 @@
 #include "mm/pfa.h"
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
+#include "mm/vmap_area.h"
 
 #define LINUX_INT_MAX           0x7fffffff
 #define TV_THREAD_ALIGN         (16u * 1024)    /* x86-64 THREAD_SIZE without KASAN */
@@ -478,27 +479,68 @@ static void tv_lock_reset(spinlock_t *lock, void *arg)
 	lock->contended = 0;
 }
 
-static void tv_lock_print(spinlock_t *lock, void *arg)
-{
-	char name[64];
-	unsigned n = *(unsigned *)arg;
+/* Locks summed by family: a name's trailing number (the CPU, the zone) dropped. */
+#define TV_LOCK_FAMILIES 48
 
-	if (!lock->contended)
+static struct tv_lock_family {
+	char name[24];
+	unsigned long contended;
+	unsigned locks;
+} tv_families[TV_LOCK_FAMILIES];
+
+static void tv_lock_add(spinlock_t *lock, void *arg)
+{
+	size_t len = strlen(lock->name);
+	unsigned i;
+
+	(void)arg;
+	while (len > 1 && lock->name[len - 1] >= '0' && lock->name[len - 1] <= '9')
+		len--;
+	len = MIN(len, sizeof(tv_families[0].name) - 1);
+	for (i = 0; i < TV_LOCK_FAMILIES && tv_families[i].locks; i++)
+		if (strlen(tv_families[i].name) == len && !memcmp(tv_families[i].name, lock->name, len))
+			break;
+	if (i == TV_LOCK_FAMILIES)
 		return;
-	printk("test_vmalloc: %u worker%s: lock %-20s contended %lu times\n", n,
-	       n == 1 ? "" : "s", lock->name, lock->contended);
-	snprintf(name, sizeof(name), "tv%u_lock_%s", n, lock->name);
-	bench_report(name, "contended", lock->contended, 0, NULL);
+	if (!tv_families[i].locks)
+		memcpy(tv_families[i].name, lock->name, len);
+	tv_families[i].locks++;
+	tv_families[i].contended += lock->contended;
+}
+
+/* One line per lock family that had to spin ("vmap_busy (16 locks)"). */
+static void tv_lock_print(unsigned n)
+{
+	char name[64], label[40];
+
+	memset(tv_families, 0, sizeof(tv_families));
+	mm_for_each_lock(tv_lock_add, NULL);
+	for (unsigned i = 0; i < TV_LOCK_FAMILIES && tv_families[i].locks; i++) {
+		const struct tv_lock_family *f = &tv_families[i];
+
+		if (!f->contended)
+			continue;
+		if (f->locks > 1)
+			snprintf(label, sizeof(label), "%s (%u locks)", f->name, f->locks);
+		else
+			snprintf(label, sizeof(label), "%s", f->name);
+		printk("test_vmalloc: %u worker%s: lock %-24s contended %lu times\n", n,
+		       n == 1 ? "" : "s", label, f->contended);
+		snprintf(name, sizeof(name), "tv%u_lock_%s", n, f->name);
+		bench_report(name, "contended", f->contended, 0, NULL);
+	}
 }
 
 /* Runs every selected scenario on n workers (n >= 1 CPUs online); w[0..n) keep the figures. */
 static unsigned tv_run(struct tv_worker *w, unsigned n)
 {
 	unsigned cpu[SMP_MAX_CPUS] = { 0 };
+	struct vmap_stats before, after;
 
 	for (unsigned k = 0; k < n; k++)
 		w[k] = (struct tv_worker){ .id = k, .rng = 0x9e3779b97f4a7c15ull * (k + 1) };
 	mm_for_each_lock(tv_lock_reset, NULL);
+	vmap_get_stats(&kernel_vmap_space, &before);
 	tv_go = 0;
 	n = tv_start_others(w, n, cpu);
 	__atomic_store_n(&tv_go, 1, __ATOMIC_RELEASE);
@@ -506,9 +548,13 @@ static unsigned tv_run(struct tv_worker *w, unsigned n)
 	for (unsigned k = 1; k < n; k++)
 		w[k].rc = smp_call_wait(cpu[k], TV_WORKER_TIMEOUT_MS);
 	tv_report(w, n);
+	vmap_get_stats(&kernel_vmap_space, &after);
+	printk("test_vmalloc: %u worker%s: vmap areas from the per-CPU pools %lu, purges %lu\n",
+	       n, n == 1 ? "" : "s", after.pool_hits - before.pool_hits,
+	       after.nr_purges - before.nr_purges);
 	printk("test_vmalloc: %u worker%s: mm locks that had to spin (others: never):\n", n,
 	       n == 1 ? "" : "s");
-	mm_for_each_lock(tv_lock_print, &n);
+	tv_lock_print(n);
 	return n;
 }
 
