@@ -152,7 +152,7 @@ int mm_check_vmalloc_pages(void)
 		const struct vm_struct *vm = va->vm;
 
 		/* pages is set only once the area is fully mapped. */
-		if (!vm || !(vm->flags & VM_ALLOC) || !vm->pages)
+		if (!vm || !(vm->flags & VM_ALLOC) || !vm_area_pages(vm))
 			continue;
 		for (unsigned i = 0; i < vm->nr_pages; i++)
 			check_area_page(&p, vm, i);

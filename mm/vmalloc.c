@@ -161,38 +161,47 @@ static unsigned long check_request(const struct vm_call *c, unsigned long size,
 
 static void discard_area(struct vm_struct *vm);
 
+/* What get_area() fills in a new area before it is visible (set_up_area()). */
+struct area_setup {
+	struct vm_struct *vm;           /* a kmalloc'ed one, or NULL: the area's room */
+	unsigned long size, flags;
+	unsigned long caller;
+};
+
+static void set_up_area(struct vmap_area *va, void *arg)
+{
+	struct area_setup *a = arg;
+	struct vm_struct *vm = a->vm ? a->vm : &((struct vm_room *)vmap_area_room(va))->vm;
+
+	*vm = (struct vm_struct){ .addr = (void *)va->va_start, .size = a->size,
+				  .flags = a->flags, .caller = (const void *)a->caller };
+	va->vm = vm;
+	a->vm = vm;
+}
+
 /* Reserves a range and its vm_struct; NULL if out of space or memory. */
 static struct vm_struct *get_area(const struct vm_call *c, unsigned long size,
 				  unsigned long align, unsigned long flags,
 				  unsigned long start, unsigned long end)
 {
 	unsigned long full = check_request(c, size, &align, flags, start, end);
-	struct vmap_busy_hold hold;
-	struct vm_struct *vm;
-	struct vmap_area *va;
+	struct area_setup a = { .size = full, .flags = flags, .caller = c->caller };
 
 	if (!full)
 		return NULL;
-	vm = (flags & VM_ALLOC) ? NULL : kmalloc(sizeof(*vm));
-	if (!vm && !(flags & VM_ALLOC))
+	a.vm = (flags & VM_ALLOC) ? NULL : kmalloc(sizeof(*a.vm));
+	if (!a.vm && !(flags & VM_ALLOC))
 		return NULL;
-	va = alloc_vmap_area(&kernel_vmap_space, full, align, start, end);
-	if (!va) {
-		kfree(vm);
-		return NULL;
-	}
-	if (!vm)
-		vm = &((struct vm_room *)vmap_area_room(va))->vm;
-	*vm = (struct vm_struct){ .addr = (void *)va->va_start, .size = full, .flags = flags,
-				  .caller = (const void *)c->caller };
-	vmap_busy_lock_start(&kernel_vmap_space, va->va_start, &hold);
-	va->vm = vm;
-	vmap_busy_unlock(&hold);
-	if ((flags & VM_SPARSE_PREBUILT) && vm_sparse_build_tables(vm)) {
-		discard_area(vm);       /* the build undid itself: nothing is mapped */
+	if (!alloc_vmap_area_setup(&kernel_vmap_space, full, align, start, end, set_up_area,
+				   &a)) {
+		kfree(a.vm);
 		return NULL;
 	}
-	return vm;
+	if ((flags & VM_SPARSE_PREBUILT) && vm_sparse_build_tables(a.vm)) {
+		discard_area(a.vm);     /* the build undid itself: nothing is mapped */
+		return NULL;
+	}
+	return a.vm;
 }
 
 /* The kinds of area a free function takes. */
@@ -560,7 +569,6 @@ static void *vmalloc_call(const struct vm_call *c, unsigned long size, unsigned 
 {
 	struct vm_struct *area;
 	struct page **pages;
-	struct vmap_busy_hold hold;
 	unsigned long nr;
 
 	if (!vmalloc_args_ok(c, alloc_flags, prot, vm_flags))
@@ -578,10 +586,8 @@ static void *vmalloc_call(const struct vm_call *c, unsigned long size, unsigned 
 		goto out_array;
 	if (pgtable_map_pages(&kernel_pgtable, (unsigned long)area->addr, pages, nr, prot))
 		goto out_frames;
-	vmap_busy_lock_start(&kernel_vmap_space, (unsigned long)area->addr, &hold);
-	area->pages = pages;
 	area->nr_pages = nr;
-	vmap_busy_unlock(&hold);
+	__atomic_store_n(&area->pages, pages, __ATOMIC_RELEASE);       /* vm_area_pages() */
 	return area->addr;
 
 out_frames:
@@ -713,7 +719,7 @@ static const char *check_area(const struct vmap_area *va)
 		return "vm_struct address or size differs from the range";
 	if (vm->flags & ~VM_FLAGS_ALL)
 		return "unknown flags";
-	if (!(vm->flags & VM_ALLOC) || !vm->pages)
+	if (!(vm->flags & VM_ALLOC) || !vm_area_pages(vm))
 		return NULL;
 	if (vm->nr_pages != get_vm_area_size(vm) >> PAGE_SHIFT)
 		return "vmalloc area with the wrong number of pages";

@@ -67,14 +67,25 @@ struct vm_struct {
 	void *addr;                     /* first byte */
 	unsigned long size;             /* bytes, the guard page included */
 	unsigned long flags;            /* VM_* */
-	struct page **pages;            /* VM_ALLOC: the frames, in address order */
-	unsigned int nr_pages;          /* entries of pages[] */
+	struct page **pages;            /* VM_ALLOC, once mapped: the frames, in address
+					   order (others read it with vm_area_pages()) */
+	unsigned int nr_pages;          /* entries of pages[], valid once pages is set */
 	phys_addr_t phys_addr;          /* VM_IOREMAP: what it maps, else 0 */
 	const void *caller;             /* return address of the public entry */
 	unsigned long *sparse_kept;     /* VM_SPARSE_PREBUILT: bit i set if table span i
 					   had its tables before (not the area's to free);
 					   NULL if it built them all */
 };
+
+/*
+ * The page array of a vmalloc area as another CPU may read it: NULL until
+ * the area is fully mapped, then the array with nr_pages valid. vmalloc
+ * publishes it with a release store; this is the matching acquire load.
+ */
+static inline struct page **vm_area_pages(const struct vm_struct *vm)
+{
+	return __atomic_load_n(&vm->pages, __ATOMIC_ACQUIRE);
+}
 
 /* True if `addr` lies in the vmalloc space. */
 static inline bool is_vmalloc_addr(const void *addr)

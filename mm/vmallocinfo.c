@@ -27,7 +27,7 @@ static int format_markers(char *buf, size_t size, const struct vm_struct *v)
 			(v->flags & VM_SPARSE) ? " sparse" : "",
 			(v->flags & VM_ALLOC) ? " vmalloc" : "",
 			(v->flags & VM_MAP) ? " vmap" : "",
-			is_vmalloc_addr(v->pages) ? " vpages" : "");
+			is_vmalloc_addr(vm_area_pages(v)) ? " vpages" : "");
 }
 
 /* One busy area's line (without the newline); returns its length. */
@@ -42,7 +42,7 @@ static int format_area(char *buf, size_t size, const struct vmap_area *va)
 		return n + snprintf(buf + n, size - n, " vm_map_ram");
 	if (v->caller)
 		n += snprintf(buf + n, size - n, " %pS", v->caller);
-	if (v->nr_pages)
+	if (vm_area_pages(v) && v->nr_pages)
 		n += snprintf(buf + n, size - n, " pages=%u", v->nr_pages);
 	if (v->phys_addr)
 		n += snprintf(buf + n, size - n, " phys=0x%016llx",

@@ -334,9 +334,9 @@ static struct vmap_area *alloc_from_tree(struct vmap_space *s, const struct fit_
 	return va;
 }
 
-struct vmap_area *alloc_vmap_area(struct vmap_space *s, unsigned long size,
-				  unsigned long align, unsigned long vstart,
-				  unsigned long vend)
+struct vmap_area *alloc_vmap_area_setup(struct vmap_space *s, unsigned long size,
+					unsigned long align, unsigned long vstart,
+					unsigned long vend, vmap_setup_fn setup, void *arg)
 {
 	struct fit_req r = { size, align, MAX(vstart, s->start), MIN(vend, s->end) };
 	struct vmap_area *va = poolable(s, &r) ? vmap_pool_take(s, size) : NULL;
@@ -346,8 +346,17 @@ struct vmap_area *alloc_vmap_area(struct vmap_space *s, unsigned long size,
 	if (!va)
 		return NULL;
 	va->vm = NULL;
+	if (setup)
+		setup(va, arg);
 	vmap_busy_insert(s, va);
 	return va;
+}
+
+struct vmap_area *alloc_vmap_area(struct vmap_space *s, unsigned long size,
+				  unsigned long align, unsigned long vstart,
+				  unsigned long vend)
+{
+	return alloc_vmap_area_setup(s, size, align, vstart, vend, NULL, NULL);
 }
 
 unsigned long vmap_lowest_fit(struct vmap_space *s, unsigned long size,

@@ -162,6 +162,18 @@ struct vmap_area *alloc_vmap_area(struct vmap_space *s, unsigned long size,
 				  unsigned long align, unsigned long vstart,
 				  unsigned long vend);
 
+/* Fills in a new area before anyone else can see it (see alloc_vmap_area_setup()). */
+typedef void (*vmap_setup_fn)(struct vmap_area *va, void *arg);
+
+/*
+ * alloc_vmap_area() that calls setup(va, arg) once the range is chosen and
+ * before the area enters its busy zone, so the owner can set va->vm (and
+ * what it points to) without taking the zone's lock afterwards.
+ */
+struct vmap_area *alloc_vmap_area_setup(struct vmap_space *s, unsigned long size,
+					unsigned long align, unsigned long vstart,
+					unsigned long vend, vmap_setup_fn setup, void *arg);
+
 /* A busy zone locked by vmap_find_busy(), with the interrupt state to restore. */
 struct vmap_busy_hold {
 	struct vmap_busy_zone *zone;
@@ -193,9 +205,9 @@ void vmap_busy_unlock(struct vmap_busy_hold *h);
 void unlink_vmap_area_locked(struct vmap_space *s, struct vmap_area *va);
 
 /*
- * Locks the zone of the busy area starting at `start` (in *h), so that its
- * owner can publish fields of it (va->vm, the vm_struct's pages) to
- * whole-space readers. Unlock with vmap_busy_unlock().
+ * Locks the zone of the busy area starting at `start` (in *h): whatever
+ * its owner changes in the area under it is seen whole by whole-space
+ * readers. Unlock with vmap_busy_unlock().
  */
 void vmap_busy_lock_start(struct vmap_space *s, unsigned long start, struct vmap_busy_hold *h);
 

@@ -66,66 +66,11 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size)
 	return va;
 }
 
-/* Merges two address-sorted lists into one. */
-static struct vmap_area *merge_sorted(struct vmap_area *a, struct vmap_area *b)
-{
-	struct vmap_area *head = NULL, **tail = &head;
-
-	while (a && b) {
-		struct vmap_area **least = a->va_start < b->va_start ? &a : &b;
-
-		*tail = *least;
-		tail = &(*least)->next;
-		*least = (*least)->next;
-	}
-	*tail = a ? a : b;
-	return head;
-}
-
-/* Sorts a list by address: a bottom-up merge sort, O(n log n), no recursion. */
-static struct vmap_area *sort_by_address(struct vmap_area *list)
-{
-	struct vmap_area *run[48] = { NULL };   /* run[i]: a sorted run of 2^i ranges, or NULL */
-	struct vmap_area *result = NULL;
-
-	while (list) {
-		struct vmap_area *one = list;
-		unsigned i;
-
-		list = list->next;
-		one->next = NULL;
-		for (i = 0; i < ARRAY_SIZE(run) - 1 && run[i]; i++) {
-			one = merge_sorted(run[i], one);
-			run[i] = NULL;
-		}
-		run[i] = one;
-	}
-	for (unsigned i = 0; i < ARRAY_SIZE(run); i++)
-		result = merge_sorted(run[i], result);
-	return result;
-}
-
-/*
- * Gives a list of flushed ranges to the free tree, in one hold of its
- * lock: sorted first, so that ranges freed one after another (which often
- * touch) join before they reach the tree, as one insert.
- */
+/* Gives a list of flushed ranges to the free tree, in one hold of its lock. */
 static void give_to_tree(struct vmap_space *s, struct vmap_area *list)
 {
 	if (!list)
 		return;
-	list = sort_by_address(list);
-	for (struct vmap_area *va = list; va->next;) {
-		struct vmap_area *next = va->next;
-
-		if (va->va_end != next->va_start) {
-			va = next;
-			continue;
-		}
-		va->va_end = next->va_end;
-		va->next = next->next;
-		vmap_free_area(next);
-	}
 	spin_lock(&s->lock);
 	while (list) {
 		struct vmap_area *va = list;

@@ -76,6 +76,27 @@ static void vmalloc_vfree_100(unsigned long n)
 	vmalloc_vfree(n, 100);
 }
 
+/*
+ * test_vmalloc's random_size: vmalloc + vfree of 1..100 pages, uniform,
+ * from a fixed xorshift (the same sizes on every run).
+ */
+static void vmalloc_vfree_random(unsigned long n)
+{
+	static u64 x = 0x9e3779b97f4a7c15ull;
+
+	for (unsigned long i = 0; i < n; i++) {
+		u8 *p;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p = vmalloc((x % 100 + 1) * PAGE_SIZE);
+		if (!p)
+			panic("bench: vmalloc of %llu pages failed", (unsigned long long)(x % 100 + 1));
+		vfree(p);
+	}
+}
+
 /* --- get_vm_area with N live areas ---------------------------------------------- */
 
 #define MAX_LIVE 100000
@@ -210,6 +231,7 @@ void host_bench_run_all(void)
 	measure("pfa_alloc_free_order9", 20000, pfa_alloc_free_order9);
 	measure("vmalloc_vfree_1", 20000, vmalloc_vfree_1);
 	measure("vmalloc_vfree_100", 2000, vmalloc_vfree_100);
+	measure("vmalloc_vfree_random", 5000, vmalloc_vfree_random);
 	get_free_live(100, "vmap_get_free_live_100");
 	get_free_live(100000, "vmap_get_free_live_100000");
 	sparse_all();
