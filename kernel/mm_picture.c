@@ -58,9 +58,10 @@ static void print_areas(void)
 {
 	struct vmap_space *s = &kernel_vmap_space;
 	unsigned long irq = vmap_lock_all(s);
+	struct vmap_busy_iter it;
 
-	for (struct vmap_area *va = vmap_busy_first_ending_after(s, s->start); va;
-	     va = vmap_busy_next(s, va))
+	for (struct vmap_area *va = vmap_busy_first(&it, s, s->start); va;
+	     va = vmap_busy_next(&it))
 		print_area(va, false);
 	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
 		for (struct vmap_area *va = s->cpu[cpu].lazy; va; va = va->next)

@@ -145,10 +145,11 @@ int mm_check_vmalloc_pages(void)
 {
 	struct vmap_space *s = &kernel_vmap_space;
 	unsigned long irq = vmap_lock_all(s);
+	struct vmap_busy_iter it;
 	struct problems p = { 0 };
 
-	for (struct vmap_area *va = vmap_busy_first_ending_after(s, s->start); va;
-	     va = vmap_busy_next(s, va)) {
+	for (struct vmap_area *va = vmap_busy_first(&it, s, s->start); va;
+	     va = vmap_busy_next(&it)) {
 		const struct vm_struct *vm = va->vm;
 
 		/* pages is set only once the area is fully mapped. */

@@ -5,9 +5,9 @@
  * mm_check_all() after every public vmalloc-layer operation through the
  * hook of mm/op_hook.h.
  *
- * Lock order: the checks of the vmalloc range hold the vmap space's lock
- * while they read the kernel page table (its lock inside). Nothing else
- * takes the two together.
+ * Lock order: the checks of the vmalloc range hold every lock of the vmap
+ * space (vmap_lock_all()) while they read the kernel page table (its lock
+ * inside).
  */
 #ifndef MM_MM_CHECK_H
 #define MM_MM_CHECK_H

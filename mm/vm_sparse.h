@@ -19,7 +19,7 @@ struct vmap_area;
 int vm_sparse_build_tables(struct vm_struct *area);
 
 /*
- * Releases a VM_SPARSE area taken out of the busy tree: unmaps what is
+ * Releases a VM_SPARSE area taken out of its busy zone: unmaps what is
  * still mapped (the pages stay their owner's) and flushes the TLB, frees
  * the page tables of a VM_SPARSE_PREBUILT area, and gives the range back
  * at once (every unmap of a sparse area is flushed, so nothing stale can

@@ -11,11 +11,12 @@
  *   alloc frames         one by one, PAGE_VMALLOC, page->private = area
  *   pgtable_map_pages    into the kernel's tables
  *   ...
- *   vfree                unlink from the busy tree (the checks and the
- *                        unlink happen under one lock: a double free
- *                        cannot slip between them), unmap without a flush,
- *                        free the frames, range -> lazy tree
- *   purge                one flush for all lazy ranges, then they are free
+ *   vfree                unlink from its busy zone (the checks and the
+ *                        unlink happen under the zone's lock: a double
+ *                        free cannot slip between them), unmap without a
+ *                        flush, free the frames, range -> this CPU's lazy list
+ *   purge                one flush for the CPU's lazy ranges, then they go to
+ *                        its pools or the free tree
  */
 #include "mm/vmalloc.h"
 #include "kernel/errno.h"
@@ -214,7 +215,7 @@ struct take_rule {
 /*
  * Finds the live area starting at `addr` and, if it is of a kind `rule`
  * accepts and (when `expect` is not NULL) described by the vm_struct
- * `expect`, takes it out of the busy tree, in one hold of the lock.
+ * `expect`, takes it out of its busy zone, in one hold of the zone's lock.
  * Returns it (va->vm still set), or NULL after one warning.
  */
 static struct vmap_area *take_area(const struct vm_call *c, const void *addr,
@@ -274,7 +275,7 @@ static void unmap_taken(struct vmap_area *va, bool now)
 }
 
 /*
- * Gives an unmapped range back: to the lazy tree, or with `now` (flushed
+ * Gives an unmapped range back: to this CPU's lazy list, or with `now` (flushed
  * by unmap_taken()) free at once. A vm_struct in the area's room goes with it.
  */
 static void give_back_range(struct vmap_area *va, bool now)
@@ -735,12 +736,13 @@ int vmalloc_check(void)
 	struct vmap_space *s = &kernel_vmap_space;
 	const char *why = NULL;
 	unsigned long irq, where = 0;
+	struct vmap_busy_iter it;
 
 	if (vmap_check(s))
 		return -EINVAL;
 	irq = vmap_lock_all(s);
-	for (struct vmap_area *va = vmap_busy_first_ending_after(s, s->start); va && !why;
-	     va = vmap_busy_next(s, va)) {
+	for (struct vmap_area *va = vmap_busy_first(&it, s, s->start); va && !why;
+	     va = vmap_busy_next(&it)) {
 		why = check_area(va);
 		where = va->va_start;
 	}

@@ -26,9 +26,10 @@
  *   once: only the freed address can still reach them, through a stale
  *   TLB entry, and using it is a use-after-free anyway (as in Linux).
  *
- * Locking: the vmap space lock (mm/vmap_area.h) covers the areas and the
- * vm_structs linked to them; page tables have their own lock. No function
- * here may be called with either held.
+ * Locking: the vmap space's locks (mm/vmap_area.h: per-CPU, free tree,
+ * busy zones) cover the areas and the vm_structs linked to them; page
+ * tables have their own lock. No function here may be called with any of
+ * them held.
  */
 #ifndef MM_VMALLOC_H
 #define MM_VMALLOC_H

@@ -3,9 +3,9 @@
  * the history of freed ranges behind its "freed area" line.
  *
  * It runs inside the fault handler (interrupts off), possibly on behalf
- * of code that holds the vmap space's lock or is in the middle of a free.
- * So it never waits: the space's lock is only tried, and the history is
- * a ring written and read without a lock.
+ * of code that holds a lock of the vmap space or is in the middle of a
+ * free. So it never waits: the busy zones' locks are only tried, and the
+ * history is a ring written and read without a lock.
  *
  * The history ring: each free claims the next slot with an atomic
  * increment and fills it between two bumps of the slot's sequence number
@@ -79,7 +79,7 @@ static bool find_freed(unsigned long addr, struct freed_range *out)
 	return false;
 }
 
-/* What the explainer needs of a live area, copied under the space's lock. */
+/* What the explainer needs of a live area, copied under its zone's lock. */
 struct area_view {
 	unsigned long start, end;       /* whole range, guard included */
 	unsigned long usable_end;       /* where the guard page starts (end if none) */
@@ -148,7 +148,7 @@ static void describe_live(unsigned long addr, bool present, const struct area_vi
  * newline; truncated to `size`). `present`: the fault was a protection
  * violation, not a missing page (it tells an unmapped page of a sparse
  * area from a mapped one without reading the page table). Never blocks:
- * if the vmap space's lock is held, says so.
+ * if a busy zone it must search is locked, says so.
  */
 static void vmalloc_fault_describe(unsigned long addr, bool present, char *buf, size_t size)
 {

@@ -6,9 +6,10 @@
  *   0xffffc90000005000-0xffffc90000007000    8192 test_fn+0x4e/0x90 vmap
  *   0xffffc90000007000-0xffffc90000009000    8192 unpurged vm_area
  *
- * Areas come from the busy tree in address order, then the lazily freed
- * ranges, also in address order. The walk holds the vmap space lock, so
- * the listing is one consistent snapshot.
+ * Busy areas come in address order (the busy zones merged), then each
+ * CPU's lazily freed ranges, newest first. The walk holds every lock of
+ * the vmap space (vmap_lock_all()), so the listing is one consistent
+ * snapshot.
  */
 #include "mm/vmalloc.h"
 #include "kernel/lib/format.h"
@@ -64,11 +65,12 @@ static void vmallocinfo_walk(emit_fn emit, void *ctx)
 {
 	struct vmap_space *s = &kernel_vmap_space;
 	unsigned long irq = vmap_lock_all(s);
+	struct vmap_busy_iter it;
 	char line[LINE_MAX];
 	int len;
 
-	for (struct vmap_area *va = vmap_busy_first_ending_after(s, s->start); va;
-	     va = vmap_busy_next(s, va)) {
+	for (struct vmap_area *va = vmap_busy_first(&it, s, s->start); va;
+	     va = vmap_busy_next(&it)) {
 		len = format_area(line, sizeof(line), va);
 		emit(line, MIN(len, LINE_MAX - 1), ctx);
 	}

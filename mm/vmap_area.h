@@ -221,12 +221,23 @@ void vmap_unlock_all(struct vmap_space *s, unsigned long irq);
 
 /*
  * With every lock held (vmap_lock_all()): the busy area containing
- * `addr`, or NULL; the first busy area ending after `addr` (in address
- * order), or NULL; the busy area after `va` in address order, or NULL.
+ * `addr`, or NULL.
  */
 struct vmap_area *find_vmap_area_locked(struct vmap_space *s, unsigned long addr);
-struct vmap_area *vmap_busy_first_ending_after(struct vmap_space *s, unsigned long addr);
-struct vmap_area *vmap_busy_next(struct vmap_space *s, const struct vmap_area *va);
+
+/* A walk of the busy areas in address order: a merge of the zones' trees. */
+struct vmap_busy_iter {
+	struct rb_node *next[VMAP_BUSY_ZONES];  /* each zone's next area, or NULL */
+};
+
+/*
+ * With every lock held: the first busy area that ends after `addr` (the
+ * one containing it, or the next), then each following one in address
+ * order; NULL at the end. O(VMAP_BUSY_ZONES) a step.
+ */
+struct vmap_area *vmap_busy_first(struct vmap_busy_iter *it, struct vmap_space *s,
+				  unsigned long addr);
+struct vmap_area *vmap_busy_next(struct vmap_busy_iter *it);
 
 /*
  * Gives back an area taken out of its busy zone whose range was never

@@ -151,23 +151,31 @@ struct vmap_area *find_vmap_area_locked(struct vmap_space *s, unsigned long addr
 	return NULL;
 }
 
-struct vmap_area *vmap_busy_first_ending_after(struct vmap_space *s, unsigned long addr)
+struct vmap_area *vmap_busy_next(struct vmap_busy_iter *it)
 {
-	struct vmap_area *best = NULL;
+	int least = -1;
+	struct rb_node *n;
 
-	for (unsigned z = 0; z < VMAP_BUSY_ZONES; z++) {
-		struct vmap_area *va = vmap_first_ending_after(&s->busy[z].root, addr);
-
-		if (va && (!best || va->va_start < best->va_start))
-			best = va;
-	}
-	return best;
+	for (int z = 0; z < VMAP_BUSY_ZONES; z++)
+		if (it->next[z] && (least < 0 ||
+				    va_of(it->next[z])->va_start < va_of(it->next[least])->va_start))
+			least = z;
+	if (least < 0)
+		return NULL;
+	n = it->next[least];
+	it->next[least] = rb_next(n);
+	return va_of(n);
 }
 
-struct vmap_area *vmap_busy_next(struct vmap_space *s, const struct vmap_area *va)
+struct vmap_area *vmap_busy_first(struct vmap_busy_iter *it, struct vmap_space *s,
+				  unsigned long addr)
 {
-	/* Areas do not overlap: the next one is the first to end after this one. */
-	return vmap_busy_first_ending_after(s, va->va_end);
+	for (int z = 0; z < VMAP_BUSY_ZONES; z++) {
+		struct vmap_area *va = vmap_first_ending_after(&s->busy[z].root, addr);
+
+		it->next[z] = va ? &va->rb_node : NULL;
+	}
+	return vmap_busy_next(it);
 }
 
 void vmap_busy_destroy(struct vmap_space *s)

@@ -9,9 +9,10 @@
  *   [ vmalloc area | guard |   gap   | sparse area ......... | guard ]
  *     bytes          zeros   zeros     zeros (even mapped)    zeros
  *
- * Locking: holds the vmap space's lock for the whole read, so no area it
- * reads can be freed under it, and takes the page table's lock inside it
- * for each lookup (the order mm/mm_check.c uses too).
+ * Locking: holds every lock of the vmap space (vmap_lock_all()) for the
+ * whole read, so no area it reads can be freed under it, and takes the
+ * page table's lock inside them for each lookup (the order mm/mm_check.c
+ * uses too).
  */
 #include "mm/vmalloc.h"
 #include "kernel/errno.h"
@@ -47,6 +48,7 @@ long vread(void *buf, const void *addr, unsigned long len)
 	struct vmap_space *s = &kernel_vmap_space;
 	unsigned long start = (unsigned long)addr, end, irq;
 	const char *why = NULL;
+	struct vmap_busy_iter it;
 	struct vmap_area *va;
 
 	if (!is_vmalloc_addr(addr))
@@ -61,8 +63,8 @@ long vread(void *buf, const void *addr, unsigned long len)
 	end = start + len;
 	memset(buf, 0, len);
 	irq = vmap_lock_all(s);
-	for (va = vmap_busy_first_ending_after(s, start); va && va->va_start < end;
-	     va = vmap_busy_next(s, va)) {
+	for (va = vmap_busy_first(&it, s, start); va && va->va_start < end;
+	     va = vmap_busy_next(&it)) {
 		if (area_is_readable(va))
 			copy_range(buf, start, MAX(va->va_start, start), MIN(va->va_end, end));
 	}

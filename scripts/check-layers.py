@@ -38,7 +38,9 @@ LAYERS = [
 ]
 RANK = {u: i for i, layer in enumerate(LAYERS) for u in layer}
 # Files whose names do not start with their unit's.
-FAMILY = {"vm_sparse": "vmalloc", "vread": "vmalloc", "vmallocinfo": "vmalloc"}
+FAMILY = {"vm_sparse": "vmalloc", "vread": "vmalloc", "vmallocinfo": "vmalloc",
+          "vmap_busy": "vmap_area", "vmap_cpu": "vmap_area", "vmap_check": "vmap_area",
+          "vmap_internal": "vmap_area"}
 
 
 def unit_of(path):

@@ -84,3 +84,14 @@ bool mm_snapshot_equal(const struct mm_snapshot *a, const struct mm_snapshot *b,
 	}
 	return equal;
 }
+
+void mm_state_set_vmap_limits(const struct vmap_limits *set, struct vmap_limits *old)
+{
+	struct vmap_space *s = &kernel_vmap_space;
+
+	purge_vmap_area_lazy(s);
+	if (old)
+		*old = (struct vmap_limits){ s->lazy_max, s->pool_max };
+	s->lazy_max = set->lazy_max;
+	s->pool_max = set->pool_max;
+}

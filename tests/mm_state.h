@@ -49,4 +49,17 @@ bool mm_snapshot_equal(const struct mm_snapshot *a, const struct mm_snapshot *b,
  */
 void mm_snapshot_keep_vmalloc_tables(struct mm_snapshot *base, const struct mm_snapshot *now);
 
+/* The kernel vmap space's per-CPU limits (mm/vmap_area.h). */
+struct vmap_limits {
+	unsigned long lazy_max, pool_max;
+};
+
+/*
+ * Purges the kernel vmap space (so its pools fit any new pool_max), then
+ * gives it the limits *set; the old ones go to *old if not NULL. For
+ * stress runs that want per-CPU purges and pool hits to be frequent. Call
+ * it while no other CPU uses the space.
+ */
+void mm_state_set_vmap_limits(const struct vmap_limits *set, struct vmap_limits *old);
+
 #endif

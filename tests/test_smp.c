@@ -225,12 +225,19 @@ static void a_pooled_range_was_flushed_on_every_cpu(struct ktest *t)
 	struct vmap_space *s = &kernel_vmap_space;
 	unsigned long saved = s->lazy_max;
 	struct page *old, *now;
-	u64 *p, *q, v = MAGIC + 1;
+	u64 *p, *q, v = 0;
 
 	vm_unmap_aliases();
 	ASSERT_NOT_NULL(t, p = vmalloc(PAGE_SIZE));
 	*p = MAGIC;
-	warm_other_tlb(t, p);
+	if (other_cpu_access(t, p, false, &v) || v != MAGIC) {
+		KTEST_FAIL(t, "CPU %u read 0x%llx at a new mapping (a stale TLB entry?)", OTHER_CPU,
+			   (unsigned long long)v);
+		vfree(p);
+		vm_unmap_aliases();
+		return;
+	}
+	v = MAGIC + 1;
 	s->lazy_max = 0;                        /* this vfree purges at once, into the pool */
 	vfree(p);
 	s->lazy_max = saved;

@@ -479,27 +479,12 @@ static void summary(struct ktest *t, u64 ns, const struct vmap_stats *v0)
  * its lazy list into its pools many times a round and allocations come
  * from them (at 32 MiB a CPU would rarely purge at all); restored after.
  */
-#define STRESS_LAZY_MAX (64 * PAGE_SIZE)
-#define STRESS_POOL_MAX (32 * PAGE_SIZE)
-
-static void small_vmap_limits(bool on)
-{
-	static unsigned long lazy_max, pool_max;
-	struct vmap_space *s = &kernel_vmap_space;
-
-	purge_vmap_area_lazy(s);        /* the pools hold nothing above a new pool_max */
-	if (on) {
-		lazy_max = s->lazy_max;
-		pool_max = s->pool_max;
-	}
-	s->lazy_max = on ? STRESS_LAZY_MAX : lazy_max;
-	s->pool_max = on ? STRESS_POOL_MAX : pool_max;
-}
-
+static const struct vmap_limits stress_limits = { 64 * PAGE_SIZE, 32 * PAGE_SIZE };
 
 static void every_cpu_against_its_model(struct ktest *t)
 {
 	unsigned rounds = cmdline_get_u64("smp_stress.rounds", ROUNDS_DEFAULT);
+	struct vmap_limits old_limits;
 	u64 t0 = bench_now();
 	struct vmap_stats st;
 
@@ -522,7 +507,7 @@ static void every_cpu_against_its_model(struct ktest *t)
 		KTEST_FAIL(t, "no memory for the models");
 		return;
 	}
-	small_vmap_limits(true);
+	mm_state_set_vmap_limits(&stress_limits, &old_limits);
 	vmap_get_stats(&kernel_vmap_space, &st);
 	S.base_busy = st.nr_busy;
 	S.base_warnings = warn_count();
@@ -535,7 +520,7 @@ static void every_cpu_against_its_model(struct ktest *t)
 	ktest_on_each_cpu(t, end_model, NULL);
 	EXPECT_EQ(t, mm_check_all(), 0);
 	summary(t, bench_cycles_to_ns(bench_now() - t0), &st);
-	small_vmap_limits(false);
+	mm_state_set_vmap_limits(&old_limits, NULL);
 	cleanup();
 }
 

@@ -512,7 +512,7 @@ static void freed_range_is_not_reused_before_the_purge(struct ktest *t)
 	for (int i = 0; i < 4; i++)                     /* in the TLB now */
 		WRITE_ONCE(p[i * (PAGE_SIZE / 8)], i);
 	vfree(p);
-	/* The PTEs are gone at once; the range waits in the lazy tree. */
+	/* The PTEs are gone at once; the range waits in this CPU's lazy list. */
 	for (int i = 0; i < 4; i++)
 		EXPECT_FALSE(t, is_mapped(a + i * PAGE_SIZE));
 	EXPECT_NULL(t, find_vm_area(p));

@@ -2,7 +2,8 @@
  * The vmap area allocator (mm/vmap_area) and the red-black tree under it
  * (kernel/lib/rbtree), on private spaces whose ranges are never mapped:
  * lowest-fit placement against a brute-force reference, merging, windows,
- * alignment, the lazy tree and its purge, and the checker itself.
+ * alignment, the lazy lists and their purge, the per-CPU pools, and the
+ * checker itself.
  *
  * Every case must leave the frame allocator and the slab allocator as it
  * found them (exit hook), and every private space passes vmap_check()
@@ -299,6 +300,7 @@ static void alignment_and_window_are_respected(struct ktest *t)
 
 static void lookup_finds_the_containing_area(struct ktest *t)
 {
+	struct vmap_busy_iter it;
 	struct vmap_space s;
 	struct vmap_area *a, *b;
 	unsigned long irq;
@@ -314,9 +316,11 @@ static void lookup_finds_the_containing_area(struct ktest *t)
 	EXPECT_PTR_EQ(t, find_vmap_area_locked(&s, a->va_end), b);
 	EXPECT_NULL(t, find_vmap_area_locked(&s, b->va_end));
 	EXPECT_NULL(t, find_vmap_area_locked(&s, TEST_BASE - 1));
-	EXPECT_PTR_EQ(t, vmap_busy_first_ending_after(&s, TEST_BASE), a);
-	EXPECT_PTR_EQ(t, vmap_busy_next(&s, a), b);
-	EXPECT_NULL(t, vmap_busy_next(&s, b));
+	EXPECT_PTR_EQ(t, vmap_busy_first(&it, &s, TEST_BASE), a);
+	EXPECT_PTR_EQ(t, vmap_busy_next(&it), b);
+	EXPECT_NULL(t, vmap_busy_next(&it));
+	EXPECT_PTR_EQ(t, vmap_busy_first(&it, &s, a->va_start + PAGE_SIZE), a);
+	EXPECT_PTR_EQ(t, vmap_busy_first(&it, &s, a->va_end), b);
 	vmap_unlock_all(&s, irq);
 	give_back(&s, a, false);
 	give_back(&s, b, false);

@@ -23,8 +23,10 @@
 #include "mm/pfa.h"
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
+#include "mm/vmap_area.h"
 #include "tests/ktest.h"
 #include "tests/ktest_rand.h"
+#include "tests/mm_state.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -289,9 +291,16 @@ static void threads_share_the_allocators(struct ktest *t)
 {
 	unsigned long total = 0;
 
+	/* Small vmap limits: the threads purge into their pools and take from them often. */
+	static const struct vmap_limits small = { 64 * PAGE_SIZE, 32 * PAGE_SIZE };
+	struct vmap_limits old;
+	struct vmap_stats v0, v;
+
 	nr_ops = cmdline_get_u64("host_threads.ops", OPS_DEFAULT);
 	shared = get_vm_area(NR_THREADS * SLICE_PAGES * PAGE_SIZE, VM_SPARSE);
 	ASSERT_TRUE(t, shared != NULL);
+	mm_state_set_vmap_limits(&small, &old);
+	vmap_get_stats(&kernel_vmap_space, &v0);
 	memset(workers, 0, sizeof(workers));
 	host_smp_set_online(NR_THREADS);
 	for (unsigned c = 0; c < NR_THREADS; c++) {
@@ -312,10 +321,13 @@ static void threads_share_the_allocators(struct ktest *t)
 				   workers[c].problem);
 	}
 	free_vm_area(shared);
-	vm_unmap_aliases();
+	vmap_get_stats(&kernel_vmap_space, &v);
+	mm_state_set_vmap_limits(&old, NULL);
 	EXPECT_EQ(t, mm_check_all(), 0);
-	ktest_log(t, "host_threads: %u threads, %lu operations (seed %llu)", NR_THREADS, total,
-		  (unsigned long long)ktest_seed());
+	EXPECT_GT(t, v.pool_hits, v0.pool_hits);
+	ktest_log(t, "host_threads: %u threads, %lu operations (seed %llu), %lu areas from the "
+		  "vmap pools", NR_THREADS, total, (unsigned long long)ktest_seed(),
+		  v.pool_hits - v0.pool_hits);
 }
 
 static const struct ktest_case host_threads_cases[] = {
