@@ -705,8 +705,9 @@ void vm_unmap_aliases(void)
 void vmalloc_init(void)
 {
 	vmap_area_init(sizeof(struct vm_room));
-	printk("vmalloc: 0x%lx-0x%lx (%lu GiB), lazy purge above %lu MiB\n", VMALLOC_START,
-	       VMALLOC_END, (VMALLOC_END - VMALLOC_START) >> 30, VMAP_LAZY_MAX >> 20);
+	printk("vmalloc: 0x%lx-0x%lx (%lu GiB), per CPU: lazy purge above %lu KiB, pools up to "
+	       "%lu KiB\n", VMALLOC_START, VMALLOC_END, (VMALLOC_END - VMALLOC_START) >> 30,
+	       kernel_vmap_space.lazy_max >> 10, kernel_vmap_space.pool_max >> 10);
 }
 
 /* What is wrong with busy area `va`, or NULL. */

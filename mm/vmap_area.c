@@ -10,6 +10,7 @@
 #include "kernel/lock_order.h"
 #include "kernel/panic.h"
 #include "mm/layout.h"
+#include "mm/pfa.h"
 #include "mm/slab.h"
 
 struct vmap_space kernel_vmap_space;
@@ -428,12 +429,26 @@ void vmap_space_destroy(struct vmap_space *s)
 	vmap_cpus_destroy(s);
 }
 
+/*
+ * A per-CPU limit of the kernel's space: `max`, or less on a machine so
+ * small that the area objects a full lazy list or pool would hold (one per
+ * two-page range at worst) would pass 1/128 of its memory.
+ */
+static unsigned long limit_for_ram(unsigned long max, unsigned long object_size)
+{
+	unsigned long objects = (pfa_total_pages() << PAGE_SHIFT) / 128 / object_size;
+
+	return MIN(max, objects * 2 * PAGE_SIZE);
+}
+
 void vmap_area_init(unsigned long room)
 {
-	vmap_area_cachep = kmem_cache_create_percpu("vmap_area",
-					     sizeof(struct vmap_area) + ALIGN_UP(room, 8), 0);
+	unsigned long object_size = sizeof(struct vmap_area) + ALIGN_UP(room, 8);
+
+	vmap_area_cachep = kmem_cache_create_percpu("vmap_area", object_size, 0);
 	if (!vmap_area_cachep ||
 	    vmap_space_init(&kernel_vmap_space, "vmalloc", VMALLOC_START, VMALLOC_END, true))
 		panic("vmap_area_init: no memory for the vmap space");
-	kernel_vmap_space.pool_max = VMAP_POOL_MAX;
+	kernel_vmap_space.lazy_max = limit_for_ram(VMAP_LAZY_MAX, object_size);
+	kernel_vmap_space.pool_max = limit_for_ram(VMAP_POOL_MAX, object_size);
 }

@@ -54,7 +54,11 @@ struct vm_struct;
 #define VMAP_BUSY_ZONES 16
 /* Sizes the per-CPU pools keep: 1 .. VMAP_POOL_PAGES pages, guard page included. */
 #define VMAP_POOL_PAGES 16
-/* Bytes of ranges one CPU's pools may hold in the kernel's space. */
+/*
+ * Bytes of ranges one CPU's pools may hold in the kernel's space. Both
+ * limits are lower on a machine too small for the area objects they may
+ * hold (vmap_area_init()).
+ */
 #define VMAP_POOL_MAX   (32ul << 20)
 
 struct vmap_area {
@@ -114,9 +118,10 @@ struct vmap_stats {
 };
 
 /*
- * Creates the cache of vmap areas and the kernel's space (pools of
- * VMAP_POOL_MAX bytes per CPU). Once, from vmalloc_init(), after
- * slab_init(). Every area object carries `room` bytes (8-byte aligned,
+ * Creates the cache of vmap areas and the kernel's space, with per-CPU
+ * limits of VMAP_LAZY_MAX and VMAP_POOL_MAX bytes, or less where the area
+ * objects a full list may hold (one per two-page range) would pass 1/128
+ * of RAM. Once, from vmalloc_init(), after slab_init(). Every area object carries `room` bytes (8-byte aligned,
  * right after it: vmap_area_room()) that belong to the owner of a busy
  * area, so that its record needs no allocation of its own; they are left
  * as the last owner left them. Panics if the space cannot be set up
