@@ -263,9 +263,9 @@ void free_vmap_area(struct vmap_space *s, struct vmap_area *va);
 void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va);
 
 /*
- * Purges every CPU's lazy list (one flush per non-empty list) and gives
- * every pool back to the free tree, so that the free tree alone holds
- * every free byte. Nothing to do if all are empty.
+ * Purges every CPU's lazy list (one flush over the span of them all) and
+ * gives every pool back to the free tree, so that the free tree alone
+ * holds every free byte. Nothing to flush if no list has a range.
  */
 void purge_vmap_area_lazy(struct vmap_space *s);
 

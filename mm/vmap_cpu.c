@@ -97,10 +97,9 @@ static void flush_span(struct vmap_space *s, const struct vmap_area *list)
 
 /*
  * Purges CPU c's lazy list (c->lock held): one flush, then each range to
- * its pool while the pools have room (if `to_pools`), the rest to the
- * free tree.
+ * its pool while the pools have room, the rest to the free tree.
  */
-static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c, bool to_pools)
+static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 {
 	struct vmap_area *list = c->lazy, *rest = NULL;
 
@@ -115,7 +114,7 @@ static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c, bool to_p
 		int cls = vmap_pool_class(s, va_size(va));
 
 		list = va->next;
-		if (to_pools && cls >= 0 && c->pooled_bytes + va_size(va) <= s->pool_max) {
+		if (cls >= 0 && c->pooled_bytes + va_size(va) <= s->pool_max) {
 			push(&c->pool[cls], va);
 			c->nr_pooled++;
 			c->pooled_bytes += va_size(va);
@@ -137,36 +136,54 @@ void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va)
 	c->nr_lazy++;
 	c->lazy_bytes += va_size(va);
 	if (c->lazy_bytes > s->lazy_max)
-		purge_cpu_locked(s, c, true);
+		purge_cpu_locked(s, c);
 	spin_unlock(&c->lock);
 	irq_restore(irq);
 }
 
-/* Purges CPU c's lazy list and gives its pools back to the free tree. */
-static void drain_cpu(struct vmap_space *s, struct vmap_cpu *c)
+/* Moves every range of list *from onto list *to. */
+static void move_all(struct vmap_area **to, struct vmap_area **from)
 {
-	unsigned long irq = spin_lock_irqsave(&c->lock);
-	struct vmap_area *all = NULL;
+	while (*from) {
+		struct vmap_area *va = *from;
 
-	purge_cpu_locked(s, c, false);
-	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++) {
-		while (c->pool[i]) {
-			struct vmap_area *va = c->pool[i];
-
-			c->pool[i] = va->next;
-			push(&all, va);
-		}
+		*from = va->next;
+		push(to, va);
 	}
-	c->nr_pooled = 0;
-	c->pooled_bytes = 0;
-	give_to_tree(s, all);
-	spin_unlock_irqrestore(&c->lock, irq);
 }
 
+/* Takes CPU c's lazy ranges and pooled ranges onto two lists (c->lock held). */
+static void empty_cpu_locked(struct vmap_cpu *c, struct vmap_area **lazy,
+			     struct vmap_area **pooled)
+{
+	move_all(lazy, &c->lazy);
+	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
+		move_all(pooled, &c->pool[i]);
+	c->nr_lazy = c->lazy_bytes = 0;
+	c->nr_pooled = c->pooled_bytes = 0;
+}
+
+/*
+ * Every CPU's lock is held (in CPU order, as vmap_lock_all() takes them)
+ * while the lists are emptied, the one flush runs and the ranges reach the
+ * free tree, so no range is ever outside the space's structures.
+ */
 void purge_vmap_area_lazy(struct vmap_space *s)
 {
-	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
-		drain_cpu(s, &s->cpu[cpu]);
+	struct vmap_area *lazy = NULL, *pooled = NULL;
+	unsigned long irq = irq_save();
+
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++) {
+		spin_lock_nest(&s->cpu[cpu].lock, cpu > 0);
+		empty_cpu_locked(&s->cpu[cpu], &lazy, &pooled);
+	}
+	if (lazy)
+		flush_span(s, lazy);
+	give_to_tree(s, lazy);
+	give_to_tree(s, pooled);
+	for (unsigned cpu = SMP_MAX_CPUS; cpu-- > 0;)
+		spin_unlock_nest(&s->cpu[cpu].lock, cpu > 0);
+	irq_restore(irq);
 }
 
 static void free_list(struct vmap_area *list)

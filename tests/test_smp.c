@@ -296,6 +296,35 @@ static void a_pool_serves_only_its_own_cpu(struct ktest *t)
 	vm_unmap_aliases();
 }
 
+static void vmalloc_and_vfree_here(struct ktest *t, void *arg)
+{
+	void *p = vmalloc(PAGE_SIZE);
+
+	(void)arg;
+	EXPECT_NOT_NULL(t, p);
+	vfree(p);
+}
+
+/* Lazy ranges on two CPUs' lists: a purge of everything flushes them with one shootdown. */
+static void a_purge_of_every_cpus_list_is_one_shootdown(struct ktest *t)
+{
+	unsigned long before, ipis;
+	struct vmap_stats st;
+
+	vm_unmap_aliases();
+	vmalloc_and_vfree_here(t, NULL);
+	ASSERT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, vmalloc_and_vfree_here, NULL), 0);
+	vmap_get_stats(&kernel_vmap_space, &st);
+	EXPECT_EQ(t, st.nr_lazy, 2);
+	before = smp_shootdown_count();
+	ipis = smp_shootdown_ipi_count();
+	vm_unmap_aliases();
+	EXPECT_EQ(t, smp_shootdown_count() - before, 1);
+	EXPECT_EQ(t, smp_shootdown_ipi_count() - ipis, smp_num_online() - 1);
+	vmap_get_stats(&kernel_vmap_space, &st);
+	EXPECT_EQ(t, st.nr_lazy + st.nr_pooled, 0);
+}
+
 /* --- the protocol --------------------------------------------------------------- */
 
 static void lazy_purge_is_one_shootdown_per_batch(struct ktest *t)
@@ -469,6 +498,7 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(lazy_purge_is_one_shootdown_per_batch),
 	KTEST_CASE(a_pooled_range_was_flushed_on_every_cpu),
 	KTEST_CASE(a_pool_serves_only_its_own_cpu),
+	KTEST_CASE(a_purge_of_every_cpus_list_is_one_shootdown),
 	KTEST_CASE(cpus_flushing_at_the_same_time_do_not_deadlock),
 	KTEST_CASE(a_fault_on_another_cpu_is_reported_with_its_number),
 	KTEST_CASE(a_hang_on_another_cpu_is_stopped_by_its_watchdog),
