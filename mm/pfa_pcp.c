@@ -85,6 +85,22 @@ static unsigned long pcp_drain_locked(struct pfa_pcp *pcp, unsigned long n)
 	return moved;
 }
 
+/* A frame off the list's hot end, after a refill if it was empty; NULL if none. List lock held. */
+static __always_inline struct page *pcp_take_locked(struct pfa_pcp *pcp)
+{
+	struct page *page;
+
+	if (unlikely(!pcp->count)) {
+		spin_lock(&pfa.lock);
+		pcp_refill_locked(pcp);
+		spin_unlock(&pfa.lock);
+	}
+	page = page_list_pop(&pcp->list);
+	if (page)
+		pcp->count--;
+	return page;
+}
+
 struct page *pcp_alloc(void)
 {
 	unsigned long irq = irq_save();
@@ -92,18 +108,32 @@ struct page *pcp_alloc(void)
 	struct page *page;
 
 	spin_lock(&pcp->lock);
-	if (!pcp->count) {
-		spin_lock(&pfa.lock);
-		pcp_refill_locked(pcp);
-		spin_unlock(&pfa.lock);
-	}
-	page = page_list_pop(&pcp->list);
-	if (page) {
-		pcp->count--;
+	page = pcp_take_locked(pcp);
+	if (page)
 		page->state = PAGE_ALLOCATED;
-	}
 	spin_unlock_irqrestore(&pcp->lock, irq);
 	return page;
+}
+
+unsigned long pcp_alloc_bulk(struct page **pages, unsigned long nr, enum page_state state,
+			     unsigned long private)
+{
+	unsigned long irq = irq_save(), i;
+	struct pfa_pcp *pcp = &pfa_pcp[arch_cpu_id()];
+
+	spin_lock(&pcp->lock);
+	for (i = 0; i < nr; i++) {
+		struct page *page = pcp_take_locked(pcp);
+
+		if (!page)
+			break;
+		/* Relaxed atomic: a neighbour's buddy merge reads it without our lock. */
+		__atomic_store_n(&page->state, (u8)state, __ATOMIC_RELAXED);
+		page->private = private;
+		pages[i] = page;
+	}
+	spin_unlock_irqrestore(&pcp->lock, irq);
+	return i;
 }
 
 /*
@@ -121,17 +151,14 @@ static bool pcp_claim(struct page *page)
 					   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
-void pcp_free(struct page *page, unsigned long caller)
+/* pcp_free() with the list lock held. */
+static __always_inline void pcp_free_locked(struct pfa_pcp *pcp, struct page *page, unsigned long caller)
 {
-	unsigned long irq = irq_save();
-	struct pfa_pcp *pcp = &pfa_pcp[arch_cpu_id()];
-
-	spin_lock(&pcp->lock);
 	if (unlikely(!page_is_valid(page) || !pcp_claim(page))) {
 		/* a misuse, or the state changed under us: the slow path says which */
 		do {
 			if (free_is_misuse(page, 0, caller))
-				goto out;
+				return;
 		} while (!pcp_claim(page));
 	}
 	pfa_poison_block(page, 0);
@@ -139,7 +166,27 @@ void pcp_free(struct page *page, unsigned long caller)
 	page_list_add(&pcp->list, page);
 	if (++pcp->count > PCP_HIGH)
 		pcp_drain_locked(pcp, PCP_BATCH);
-out:
+}
+
+void pcp_free(struct page *page, unsigned long caller)
+{
+	unsigned long irq = irq_save();
+	struct pfa_pcp *pcp = &pfa_pcp[arch_cpu_id()];
+
+	spin_lock(&pcp->lock);
+	pcp_free_locked(pcp, page, caller);
+	spin_unlock_irqrestore(&pcp->lock, irq);
+}
+
+void pcp_free_bulk(struct page *const *pages, unsigned long nr, unsigned long caller)
+{
+	unsigned long irq = irq_save();
+	struct pfa_pcp *pcp = &pfa_pcp[arch_cpu_id()];
+
+	spin_lock(&pcp->lock);
+	for (unsigned long i = 0; i < nr; i++)
+		if (pages[i])
+			pcp_free_locked(pcp, pages[i], caller);
 	spin_unlock_irqrestore(&pcp->lock, irq);
 }
 

@@ -8,7 +8,7 @@
  *   get_area             range (alloc_vmap_area), the vm_struct in the
  *                        room of its vmap area (struct vm_room)
  *   page array           in the room too up to VM_INLINE_PAGES, else kmalloc
- *   alloc frames         one by one, PAGE_VMALLOC, page->private = area
+ *   alloc frames         in bulk, PAGE_VMALLOC, page->private = area
  *   pgtable_map_pages    into the kernel's tables
  *   ...
  *   vfree                unlink from the busy tree (the checks and the
@@ -510,28 +510,14 @@ static void free_page_array(const struct vm_call *c, struct vm_struct *area,
 /* Frees the first `nr` frames of pages[]. */
 static void free_frames(struct page **pages, unsigned long nr)
 {
-	for (unsigned long i = 0; i < nr; i++) {
-		pages[i]->private = 0;
-		free_page(pages[i]);
-	}
+	free_pages_bulk(pages, nr);
 }
 
 /* Fills pages[] with `nr` fresh frames owned by `area`; false if memory ran out. */
 static bool alloc_frames(struct vm_struct *area, struct page **pages, unsigned long nr,
 			 unsigned alloc_flags)
 {
-	for (unsigned long i = 0; i < nr; i++) {
-		struct page *page = alloc_page(alloc_flags);
-
-		if (!page) {
-			free_frames(pages, i);
-			return false;
-		}
-		page_set_state(page, PAGE_VMALLOC);
-		page->private = (unsigned long)area;
-		pages[i] = page;
-	}
-	return true;
+	return !alloc_pages_bulk(pages, nr, alloc_flags, PAGE_VMALLOC, (unsigned long)area);
 }
 
 static bool vmalloc_args_ok(const struct vm_call *c, unsigned alloc_flags, unsigned prot,
