@@ -415,11 +415,6 @@ int page_set_state(struct page *page, enum page_state state)
 	return 0;
 }
 
-bool page_has_state(const struct page *page, enum page_state state)
-{
-	return page && page->state == state;
-}
-
 /* --- counters ----------------------------------------------------------- */
 
 void pfa_get_stats(struct pfa_stats *s)

@@ -87,7 +87,10 @@ void free_pages_bulk(struct page *const *pages, unsigned long nr);
 int page_set_state(struct page *page, enum page_state state);
 
 /* True if `page` is the head of an allocated block in state `state`. */
-bool page_has_state(const struct page *page, enum page_state state);
+static inline bool page_has_state(const struct page *page, enum page_state state)
+{
+	return page && page->state == state;
+}
 
 /*
  * Whether `page` may be mapped into a kernel mapping by its owner (vmap(),

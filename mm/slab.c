@@ -69,6 +69,7 @@ static void cache_setup(struct kmem_cache *c, const char *name, unsigned size,
 		objs--;
 	c->objs_per_slab = objs;
 	c->first_offset = first_offset_for(objs, align);
+	c->size_recip = (u32)(((1ull << 32) + c->size - 1) / c->size);
 }
 
 static void cache_list_add(struct kmem_cache *c)
