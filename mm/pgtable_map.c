@@ -86,6 +86,13 @@ static bool can_map_huge(const struct map_ctx *c, pte_t e, int level, unsigned l
 static int map_level(struct map_ctx *c, pte_t *table, int level, unsigned long addr,
 		     unsigned long end);
 
+/* The bottom level of a call that writes leaves, from either source. */
+static inline int map_ptes(struct map_ctx *c, pte_t *table, unsigned long addr,
+			   unsigned long end)
+{
+	return c->pages ? map_ptes_pages(c, table, addr, end) : map_ptes_phys(c, table, addr, end);
+}
+
 /* Maps [addr, next) below the upper-level entry `e`, allocating its table. */
 static int map_below(struct map_ctx *c, pte_t *e, int level, unsigned long addr,
 		     unsigned long next)
@@ -119,10 +126,7 @@ static int map_level(struct map_ctx *c, pte_t *table, int level, unsigned long a
 
 	if (level == PT_LEVEL_PTE) {
 		pt_cache_ptes(c->pt, table, addr);
-		if (c->populate)
-			return 0;
-		return c->pages ? map_ptes_pages(c, table, addr, end)
-				: map_ptes_phys(c, table, addr, end);
+		return c->populate ? 0 : map_ptes(c, table, addr, end);
 	}
 	for (; addr != end && !err; addr = next, e++) {
 		next = level_end(addr, end, level);
@@ -161,15 +165,15 @@ static int map_range(struct map_ctx *c, const struct pt_call *call, unsigned lon
 	pte_t *ptes;
 	int err;
 
-	/* Only a huge leaf uses the upper levels' bits. */
-	for (int level = 0; level < (c->huge ? ARCH_PT_LEVELS : 1); level++)
-		c->bits[level] = arch_pte_leaf_bits(prot, level);
+	c->bits[PT_LEVEL_PTE] = arch_pte_leaf_bits(prot, PT_LEVEL_PTE);
+	for (int level = 1; c->huge && level < ARCH_PT_LEVELS; level++)
+		c->bits[level] = arch_pte_leaf_bits(prot, level);      /* huge leaves only */
 	flags = spin_lock_irqsave(&c->pt->lock);
 	ptes = pt_cached_ptes(c->pt, c->start, end);
-	if (ptes)
-		err = map_level(c, ptes, PT_LEVEL_PTE, c->start, end);
-	else
+	if (!ptes)
 		err = map_level(c, c->pt->root, PT_ROOT_LEVEL, c->start, end);
+	else            /* all in the last bottom table: straight to its leaves */
+		err = c->populate ? 0 : map_ptes(c, ptes, c->start, end);
 	if (err)
 		map_undo(c, end);
 	spin_unlock_irqrestore(&c->pt->lock, flags);
