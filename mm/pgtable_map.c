@@ -39,14 +39,16 @@ static inline unsigned long source_pfn(const struct map_ctx *c, unsigned long ad
 	return c->pfn + ((addr - c->start) >> PAGE_SHIFT);
 }
 
-/* The bottom level, from a page array: a run of leaves in one table. */
-static int map_ptes_pages(struct map_ctx *c, pte_t *table, unsigned long addr,
-			  unsigned long end)
+/*
+ * The bottom level, from a page array: a run of leaves in one table. With
+ * `checked` (a constant where it is inlined) each frame is checked too.
+ */
+static __always_inline int map_ptes_pages(struct map_ctx *c, pte_t *table, unsigned long addr,
+					  unsigned long end, bool checked)
 {
 	struct page *const *page = &c->pages[(addr - c->start) >> PAGE_SHIFT];
 	pte_t *e = &table[pt_index(addr, PT_LEVEL_PTE)];
 	pte_t bits = c->bits[PT_LEVEL_PTE];
-	bool checked = c->checked;
 
 	for (; addr != end; addr += PAGE_SIZE, e++, page++) {
 		if (arch_pte_present(*e))
@@ -87,10 +89,12 @@ static int map_level(struct map_ctx *c, pte_t *table, int level, unsigned long a
 		     unsigned long end);
 
 /* The bottom level of a call that writes leaves, from either source. */
-static inline int map_ptes(struct map_ctx *c, pte_t *table, unsigned long addr,
-			   unsigned long end)
+static int map_ptes(struct map_ctx *c, pte_t *table, unsigned long addr, unsigned long end)
 {
-	return c->pages ? map_ptes_pages(c, table, addr, end) : map_ptes_phys(c, table, addr, end);
+	if (!c->pages)
+		return map_ptes_phys(c, table, addr, end);
+	return c->checked ? map_ptes_pages(c, table, addr, end, true)
+			  : map_ptes_pages(c, table, addr, end, false);
 }
 
 /* Maps [addr, next) below the upper-level entry `e`, allocating its table. */

@@ -12,8 +12,8 @@
 #include "kernel/lib/string.h"
 
 /* The bottom level: clears a run of leaves in one table. */
-static void unmap_ptes(struct unmap_ctx *c, pte_t *table, unsigned long addr,
-		       unsigned long end)
+static __always_inline void unmap_ptes(struct unmap_ctx *c, pte_t *table,
+				       unsigned long addr, unsigned long end)
 {
 	pte_t *e = &table[pt_index(addr, PT_LEVEL_PTE)];
 	struct page **pages = c->pages;         /* loaded once: the stores below are volatile */
