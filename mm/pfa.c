@@ -200,16 +200,6 @@ int alloc_pages_bulk(struct page **pages, unsigned long nr, unsigned flags,
 	    WARN_CALL(state < PAGE_ALLOCATED || state >= PAGE_STATE_COUNT, "alloc_pages_bulk",
 		      caller, "%s is not an owner state", page_state_name(state)))
 		return -EINVAL;
-	if (nr == 1) {          /* a one-page vmalloc: the single call is the shorter path */
-		struct page *page = alloc_pages_ip(0, flags, caller);
-
-		if (!page)
-			return -ENOMEM;
-		__atomic_store_n(&page->state, (u8)state, __ATOMIC_RELAXED);
-		page->private = private;
-		pages[0] = page;
-		return 0;
-	}
 	while (done < nr) {
 		bool injected = false;
 		unsigned long want = frames_allowed(MIN(nr - done, BULK_CHUNK), &injected);
@@ -397,10 +387,6 @@ void free_pages_bulk(struct page *const *pages, unsigned long nr)
 {
 	unsigned long caller = RET_IP;
 
-	if (nr == 1) {          /* see alloc_pages_bulk() */
-		free_pages_ip(pages[0], 0, caller);
-		return;
-	}
 	for (unsigned long done = 0; done < nr; done += BULK_CHUNK) {
 		unsigned long n = MIN(nr - done, BULK_CHUNK);
 
