@@ -89,7 +89,8 @@ static int map_level(struct map_ctx *c, pte_t *table, int level, unsigned long a
 		     unsigned long end);
 
 /* The bottom level of a call that writes leaves, from either source. */
-static int map_ptes(struct map_ctx *c, pte_t *table, unsigned long addr, unsigned long end)
+static __always_inline int map_ptes(struct map_ctx *c, pte_t *table, unsigned long addr,
+				    unsigned long end)
 {
 	if (!c->pages)
 		return map_ptes_phys(c, table, addr, end);
@@ -162,8 +163,8 @@ static const char *map_error(int err)
 }
 
 /* The body of both map calls, once the arguments are checked. */
-static int map_range(struct map_ctx *c, const struct pt_call *call, unsigned long size,
-		     unsigned prot)
+static __always_inline int map_range(struct map_ctx *c, const struct pt_call *call,
+				     unsigned long size, unsigned prot)
 {
 	unsigned long end = c->start + size, flags;
 	pte_t *ptes;
@@ -187,8 +188,8 @@ static int map_range(struct map_ctx *c, const struct pt_call *call, unsigned lon
 }
 
 /* The arguments and body of both page-array maps; `c` says how loud -EBUSY is. */
-static int map_pages_call(struct map_ctx *c, const struct pt_call *call, unsigned long nr,
-			  unsigned prot)
+static __always_inline int map_pages_call(struct map_ctx *c, const struct pt_call *call,
+					  unsigned long nr, unsigned prot)
 {
 	int err = 0;
 

@@ -8,6 +8,7 @@
 
 #include "kernel/lib/string.h"
 #include "kernel/smp.h"
+#include "mm/pfa.h"
 #include "mm/slab.h"
 
 /* The header at the start of every slab frame. */
@@ -123,7 +124,12 @@ static inline bool slab_has_free_locked(const struct kmem_cache *c)
 const char *slab_free_locked(struct kmem_cache *c, struct page *page, void *obj);
 
 /* The slab frame `ptr` lies in, or NULL if it is not slab memory. */
-struct page *slab_page_of(const void *ptr);
+static inline struct page *slab_page_of(const void *ptr)
+{
+	struct page *page = virt_to_page(ptr);
+
+	return page && page_has_state(page, PAGE_SLAB) ? page : NULL;
+}
 
 /* Gives `c` its magazines (one kzalloc): 0, or -ENOMEM and `c` has none. */
 int slab_cpu_attach(struct kmem_cache *c);

@@ -539,9 +539,10 @@ static bool vmalloc_args_ok(const struct vm_call *c, unsigned alloc_flags, unsig
 	return true;
 }
 
-static void *vmalloc_body(const struct vm_call *c, unsigned long size, unsigned long align,
-			  unsigned long start, unsigned long end, unsigned alloc_flags,
-			  unsigned prot, unsigned long vm_flags)
+static __always_inline void *vmalloc_body(const struct vm_call *c, unsigned long size,
+					  unsigned long align, unsigned long start,
+					  unsigned long end, unsigned alloc_flags, unsigned prot,
+					  unsigned long vm_flags)
 {
 	struct vm_struct *area;
 	struct page **pages;
