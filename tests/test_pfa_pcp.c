@@ -281,19 +281,6 @@ static void bulk_alloc_fails_whole_at_an_injected_frame(struct ktest *t)
 	EXPECT_EQ(t, pfa_check(), 0);
 }
 
-/* Captures the console around `op`: expects exactly one warning line with `what` and this case's name. */
-#define EXPECT_ONE_WARNING(t, op, what) do {                                    \
-	struct ktest_capture __cap;                                             \
-	char __buf[512];                                                        \
-	unsigned long __w = warn_count();                                       \
-	ktest_capture_start(&__cap, __buf, sizeof(__buf), true);                \
-	op;                                                                     \
-	EXPECT_EQ(t, ktest_capture_stop(&__cap), 1);                            \
-	EXPECT_EQ(t, warn_count() - __w, 1);                                    \
-	EXPECT_TRUE(t, ktest_contains(__buf, what));                            \
-	EXPECT_TRUE(t, ktest_contains(__buf, __func__));                        \
-} while (0)
-
 /* A bulk free skips NULL, refuses a double free with one warning and frees the rest. */
 static void bulk_free_refuses_a_double_free_and_frees_the_rest(struct ktest *t)
 {
@@ -304,7 +291,8 @@ static void bulk_free_refuses_a_double_free_and_frees_the_rest(struct ktest *t)
 	pages[3] = pages[1];
 	pages[1] = pages[0];            /* the second free of pages[0] */
 	pages[2] = NULL;
-	EXPECT_ONE_WARNING(t, free_pages_bulk(pages, 4), "double free");
+	EXPECT_ONE_WARNING_FROM(t, free_pages_bulk(pages, 4), "double free",
+			   "bulk_free_refuses_a_double_free_and_frees_the_rest");
 	EXPECT_EQ(t, pfa_free_pages(), free_now);
 	EXPECT_EQ(t, pfa_check(), 0);
 }
@@ -315,11 +303,11 @@ static void bulk_alloc_refuses_bad_arguments(struct ktest *t)
 	unsigned long free_now = pfa_free_pages();
 	int err = 0;
 
-	EXPECT_ONE_WARNING(t, err = alloc_pages_bulk(bulk, 4, 0x80, PAGE_ALLOCATED, 0),
-			   "unknown flags 0x80");
+	EXPECT_ONE_WARNING_FROM(t, err = alloc_pages_bulk(bulk, 4, 0x80, PAGE_ALLOCATED, 0),
+			   "unknown flags 0x80", "bulk_alloc_refuses_bad_arguments");
 	EXPECT_EQ(t, err, -EINVAL);
-	EXPECT_ONE_WARNING(t, err = alloc_pages_bulk(bulk, 4, 0, PAGE_FREE, 0),
-			   "free is not an owner state");
+	EXPECT_ONE_WARNING_FROM(t, err = alloc_pages_bulk(bulk, 4, 0, PAGE_FREE, 0),
+			   "free is not an owner state", "bulk_alloc_refuses_bad_arguments");
 	EXPECT_EQ(t, err, -EINVAL);
 	EXPECT_EQ(t, alloc_pages_bulk(bulk, 0, 0, PAGE_ALLOCATED, 0), 0);
 	EXPECT_EQ(t, pfa_free_pages(), free_now);
