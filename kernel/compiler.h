@@ -10,6 +10,9 @@
 #define __aligned(n)    __attribute__((aligned(n)))
 #define __printf(a, b)  __attribute__((format(printf, a, b)))
 #define __noinline      __attribute__((noinline))
+#ifndef __always_inline         /* the host build's glibc defines it too */
+#define __always_inline inline __attribute__((always_inline))
+#endif
 
 #define likely(x)       __builtin_expect(!!(x), 1)
 #define unlikely(x)     __builtin_expect(!!(x), 0)

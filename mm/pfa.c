@@ -91,11 +91,35 @@ static struct page *buddy_alloc(unsigned order)
 }
 
 /*
- * One fault-injection point per call, then this CPU's list (order 0) or the
- * buddy. When both come up empty, every CPU's list goes back to the buddy
- * and the buddy is asked once more: frames cached on another CPU are free
- * memory, and running out must mean that none is left anywhere.
+ * This CPU's list (order 0) or the buddy. When both come up empty, every
+ * CPU's list goes back to the buddy and the buddy is asked once more:
+ * frames cached on another CPU are free memory, and running out must mean
+ * that none is left anywhere.
  */
+static struct page *take_block(unsigned order)
+{
+	struct page *page = order == 0 && READ_ONCE(pfa_pcp_on) ? pcp_alloc() : buddy_alloc(order);
+
+	if (!page && pfa_drain_all())
+		page = buddy_alloc(order);
+	return page;
+}
+
+/* Counts a failed allocation call. */
+static void count_failure(void)
+{
+	__atomic_fetch_add(&pfa.alloc_failures, 1, __ATOMIC_RELAXED);
+}
+
+/* What a block gets on its way out: the debug poison check, zeroing. */
+static void hand_out(struct page *page, unsigned order, unsigned flags, unsigned long caller)
+{
+	pfa_check_poison(page, order, caller);
+	if (flags & PFA_ZERO)
+		pfa_fill_block(page, order, 0);
+}
+
+/* One fault-injection point per call, then take_block(). */
 static struct page *alloc_pages_ip(unsigned order, unsigned flags, unsigned long caller)
 {
 	struct page *page = NULL;
@@ -106,18 +130,13 @@ static struct page *alloc_pages_ip(unsigned order, unsigned flags, unsigned long
 	if (WARN_CALL(flags & ~PFA_FLAGS_ALL, "alloc_pages", caller, "unknown flags 0x%x",
 		      flags & ~PFA_FLAGS_ALL))
 		return NULL;
-	if (!fault_inject_should_fail(FAULT_PAGE_ALLOC)) {
-		page = order == 0 && READ_ONCE(pfa_pcp_on) ? pcp_alloc() : buddy_alloc(order);
-		if (!page && pfa_drain_all())
-			page = buddy_alloc(order);
-	}
+	if (!fault_inject_should_fail(FAULT_PAGE_ALLOC))
+		page = take_block(order);
 	if (!page) {
-		__atomic_fetch_add(&pfa.alloc_failures, 1, __ATOMIC_RELAXED);
+		count_failure();
 		return NULL;
 	}
-	pfa_check_poison(page, order, caller);
-	if (flags & PFA_ZERO)
-		pfa_fill_block(page, order, 0);
+	hand_out(page, order, flags, caller);
 	return page;
 }
 
@@ -129,6 +148,71 @@ struct page *alloc_pages(unsigned order, unsigned flags)
 struct page *alloc_page(unsigned flags)
 {
 	return alloc_pages_ip(0, flags, RET_IP);
+}
+
+/* Frames per hold of the per-CPU list lock in the bulk calls (interrupts off meanwhile). */
+#define BULK_CHUNK      256
+
+/*
+ * The fault-injection points of up to `want` frames, one per frame as
+ * alloc_page() has: how many frames may be taken before the first
+ * injected failure (*injected set then).
+ */
+static unsigned long frames_allowed(unsigned long want, bool *injected)
+{
+	for (unsigned long i = 0; i < want; i++) {
+		if (fault_inject_should_fail(FAULT_PAGE_ALLOC)) {
+			*injected = true;
+			return i;
+		}
+	}
+	return want;
+}
+
+/* Takes `want` frames into pages[] as alloc_pages_bulk() does; how many it got. */
+static unsigned long bulk_take(struct page **pages, unsigned long want, unsigned flags,
+			       enum page_state state, unsigned long private, unsigned long caller)
+{
+	unsigned long got = READ_ONCE(pfa_pcp_on) ? pcp_alloc_bulk(pages, want, state, private) : 0;
+
+	for (; got < want; got++) {             /* the lists are dry: the slow way */
+		struct page *page = take_block(0);
+
+		if (!page)
+			break;
+		__atomic_store_n(&page->state, (u8)state, __ATOMIC_RELAXED);
+		page->private = private;
+		pages[got] = page;
+	}
+	if (KCONFIG_DEBUG || (flags & PFA_ZERO))
+		for (unsigned long i = 0; i < got; i++)
+			hand_out(pages[i], 0, flags, caller);
+	return got;
+}
+
+int alloc_pages_bulk(struct page **pages, unsigned long nr, unsigned flags,
+		     enum page_state state, unsigned long private)
+{
+	unsigned long caller = RET_IP, done = 0;
+
+	if (WARN_CALL(flags & ~PFA_FLAGS_ALL, "alloc_pages_bulk", caller, "unknown flags 0x%x",
+		      flags & ~PFA_FLAGS_ALL) ||
+	    WARN_CALL(state < PAGE_ALLOCATED || state >= PAGE_STATE_COUNT, "alloc_pages_bulk",
+		      caller, "%s is not an owner state", page_state_name(state)))
+		return -EINVAL;
+	while (done < nr) {
+		bool injected = false;
+		unsigned long want = frames_allowed(MIN(nr - done, BULK_CHUNK), &injected);
+		unsigned long got = bulk_take(pages + done, want, flags, state, private, caller);
+
+		done += got;
+		if (got < want || injected) {
+			count_failure();
+			free_pages_bulk(pages, done);
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 /* --- freeing ------------------------------------------------------------ */
@@ -299,6 +383,22 @@ void free_page(struct page *page)
 	free_pages_ip(page, 0, RET_IP);
 }
 
+void free_pages_bulk(struct page *const *pages, unsigned long nr)
+{
+	unsigned long caller = RET_IP;
+
+	for (unsigned long done = 0; done < nr; done += BULK_CHUNK) {
+		unsigned long n = MIN(nr - done, BULK_CHUNK);
+
+		if (READ_ONCE(pfa_pcp_on)) {
+			pcp_free_bulk(pages + done, n, caller);
+			continue;
+		}
+		for (unsigned long i = 0; i < n; i++)
+			free_pages_ip(pages[done + i], 0, caller);
+	}
+}
+
 /* --- owner states ------------------------------------------------------- */
 
 int page_set_state(struct page *page, enum page_state state)
@@ -313,11 +413,6 @@ int page_set_state(struct page *page, enum page_state state)
 		return -EINVAL;
 	__atomic_store_n(&page->state, state, __ATOMIC_RELAXED);     /* buddy_put_block_locked() reads it */
 	return 0;
-}
-
-bool page_has_state(const struct page *page, enum page_state state)
-{
-	return page && page->state == state;
 }
 
 /* --- counters ----------------------------------------------------------- */

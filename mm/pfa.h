@@ -59,6 +59,25 @@ void free_pages(struct page *page, unsigned order);
 void free_page(struct page *page);
 
 /*
+ * Allocates `nr` order-0 frames into pages[0..nr), each already in owner
+ * state `state` (PAGE_ALLOCATED, PAGE_VMALLOC, ...) with page->private =
+ * `private`, as `nr` calls of alloc_page(flags) + page_set_state() would
+ * (one fault-injection point per frame, in order), but taking this CPU's
+ * list lock once per 256 frames. All or nothing: 0, or -ENOMEM with every
+ * frame it took freed again (pages[] then holds stale pointers). An
+ * unknown flag or a state that is not an owner state: one warning, -EINVAL.
+ */
+int alloc_pages_bulk(struct page **pages, unsigned long nr, unsigned flags,
+		     enum page_state state, unsigned long private);
+
+/*
+ * free_page() of each of pages[0..nr) (NULL entries skipped, a misuse
+ * refused with its warning as free_page() does), taking this CPU's list
+ * lock once per 256 frames.
+ */
+void free_pages_bulk(struct page *const *pages, unsigned long nr);
+
+/*
  * Sets the owner state of an allocated block's first page (PAGE_ALLOCATED,
  * PAGE_PAGETABLE, PAGE_SLAB or PAGE_VMALLOC), e.g.
  * page_set_state(page, PAGE_PAGETABLE). Returns 0, or -EINVAL with one
@@ -68,7 +87,10 @@ void free_page(struct page *page);
 int page_set_state(struct page *page, enum page_state state);
 
 /* True if `page` is the head of an allocated block in state `state`. */
-bool page_has_state(const struct page *page, enum page_state state);
+static inline bool page_has_state(const struct page *page, enum page_state state)
+{
+	return page && page->state == state;
+}
 
 /*
  * Whether `page` may be mapped into a kernel mapping by its owner (vmap(),

@@ -79,8 +79,20 @@ bool free_is_misuse(struct page *page, unsigned order, unsigned long caller);
 /* An order-0 frame from this CPU's list, refilled from the buddy if empty; NULL if none. */
 struct page *pcp_alloc(void);
 
+/*
+ * Up to `nr` order-0 frames from this CPU's list (refilled from the buddy
+ * as it empties) into pages[], each set to owner state `state` with
+ * page->private = `private`, under one hold of the list lock. Returns how
+ * many: fewer than `nr` only when the list and the buddy are both empty.
+ */
+unsigned long pcp_alloc_bulk(struct page **pages, unsigned long nr, enum page_state state,
+			     unsigned long private);
+
 /* Puts a frame on this CPU's list; a misuse is refused with one warning naming `caller`. */
 void pcp_free(struct page *page, unsigned long caller);
+
+/* pcp_free() of each non-NULL pages[i], under one hold of the list lock. */
+void pcp_free_bulk(struct page *const *pages, unsigned long nr, unsigned long caller);
 
 /* Takes every CPU's list lock, in CPU order (interrupts off). */
 void pcp_lock_all(void);

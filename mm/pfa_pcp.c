@@ -85,6 +85,22 @@ static unsigned long pcp_drain_locked(struct pfa_pcp *pcp, unsigned long n)
 	return moved;
 }
 
+/* A frame off the list's hot end, after a refill if it was empty; NULL if none. List lock held. */
+static __always_inline struct page *pcp_take_locked(struct pfa_pcp *pcp)
+{
+	struct page *page;
+
+	if (unlikely(!pcp->count)) {
+		spin_lock(&pfa.lock);
+		pcp_refill_locked(pcp);
+		spin_unlock(&pfa.lock);
+	}
+	page = page_list_pop(&pcp->list);
+	if (page)
+		pcp->count--;
+	return page;
+}
+
 struct page *pcp_alloc(void)
 {
 	unsigned long irq = irq_save();
@@ -92,18 +108,49 @@ struct page *pcp_alloc(void)
 	struct page *page;
 
 	spin_lock(&pcp->lock);
-	if (!pcp->count) {
-		spin_lock(&pfa.lock);
-		pcp_refill_locked(pcp);
-		spin_unlock(&pfa.lock);
-	}
-	page = page_list_pop(&pcp->list);
-	if (page) {
-		pcp->count--;
+	page = pcp_take_locked(pcp);
+	if (page)
 		page->state = PAGE_ALLOCATED;
-	}
 	spin_unlock_irqrestore(&pcp->lock, irq);
 	return page;
+}
+
+unsigned long pcp_alloc_bulk(struct page **pages, unsigned long nr, enum page_state state,
+			     unsigned long private)
+{
+	unsigned long irq = irq_save(), i = 0;
+	struct pfa_pcp *pcp = &pfa_pcp[arch_cpu_id()];
+
+	spin_lock(&pcp->lock);
+	while (i < nr) {
+		unsigned long take;
+		struct page *page;
+
+		if (unlikely(!pcp->count)) {
+			spin_lock(&pfa.lock);
+			pcp_refill_locked(pcp);
+			spin_unlock(&pfa.lock);
+			if (!pcp->count)
+				break;
+		}
+		/* A run off the hot end, unlinked in one cut (their links are the owner's now). */
+		take = MIN(nr - i, pcp->count);
+		page = pcp->list.first;
+		for (unsigned long k = 0; k < take; k++, page = page->next) {
+			/* Relaxed atomic: a neighbour's buddy merge reads it without our lock. */
+			__atomic_store_n(&page->state, (u8)state, __ATOMIC_RELAXED);
+			page->private = private;
+			pages[i++] = page;
+		}
+		pcp->count -= take;
+		pcp->list.first = page;
+		if (page)
+			page->prev = NULL;
+		else
+			pcp->list.last = NULL;
+	}
+	spin_unlock_irqrestore(&pcp->lock, irq);
+	return i;
 }
 
 /*
@@ -121,25 +168,77 @@ static bool pcp_claim(struct page *page)
 					   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
+/*
+ * Takes a frame being freed from its owner (pcp_claim), or refuses a misuse
+ * with its warning naming `caller` (false). List lock held.
+ */
+static __always_inline bool pcp_take_back(struct page *page, unsigned long caller)
+{
+	if (unlikely(!page_is_valid(page) || !pcp_claim(page))) {
+		/* a misuse, or the state changed under us: the slow path says which */
+		do {
+			if (free_is_misuse(page, 0, caller))
+				return false;
+		} while (!pcp_claim(page));
+	}
+	pfa_poison_block(page, 0);
+	page->private = 0;
+	return true;
+}
+
+/* Drains batches until the list is at or below its high mark. List lock held. */
+static void pcp_trim_locked(struct pfa_pcp *pcp)
+{
+	if (pcp->count > PCP_HIGH)
+		pcp_drain_locked(pcp, ALIGN_UP(pcp->count - PCP_HIGH, PCP_BATCH));
+}
+
 void pcp_free(struct page *page, unsigned long caller)
 {
 	unsigned long irq = irq_save();
 	struct pfa_pcp *pcp = &pfa_pcp[arch_cpu_id()];
 
 	spin_lock(&pcp->lock);
-	if (unlikely(!page_is_valid(page) || !pcp_claim(page))) {
-		/* a misuse, or the state changed under us: the slow path says which */
-		do {
-			if (free_is_misuse(page, 0, caller))
-				goto out;
-		} while (!pcp_claim(page));
+	if (pcp_take_back(page, caller)) {
+		page_list_add(&pcp->list, page);
+		pcp->count++;
+		pcp_trim_locked(pcp);
 	}
-	pfa_poison_block(page, 0);
-	page->private = 0;
-	page_list_add(&pcp->list, page);
-	if (++pcp->count > PCP_HIGH)
-		pcp_drain_locked(pcp, PCP_BATCH);
-out:
+	spin_unlock_irqrestore(&pcp->lock, irq);
+}
+
+void pcp_free_bulk(struct page *const *pages, unsigned long nr, unsigned long caller)
+{
+	unsigned long irq = irq_save(), n = 0;
+	struct pfa_pcp *pcp = &pfa_pcp[arch_cpu_id()];
+	struct page *head = NULL, *tail = NULL;
+
+	spin_lock(&pcp->lock);
+	for (unsigned long i = 0; i < nr; i++) {
+		struct page *page = pages[i];
+
+		if (!page || !pcp_take_back(page, caller))
+			continue;
+		/* A run built in registers, the last one freed first (hottest), ... */
+		page->prev = NULL;
+		page->next = head;
+		if (head)
+			head->prev = page;
+		else
+			tail = page;
+		head = page;
+		n++;
+	}
+	if (n) {                /* ... then put on the hot end in one splice */
+		tail->next = pcp->list.first;
+		if (pcp->list.first)
+			pcp->list.first->prev = tail;
+		else
+			pcp->list.last = tail;
+		pcp->list.first = head;
+		pcp->count += n;
+		pcp_trim_locked(pcp);
+	}
 	spin_unlock_irqrestore(&pcp->lock, irq);
 }
 

@@ -49,8 +49,7 @@ void pt_table_unlink(struct pgtable *pt, pte_t *e, int level, struct page_list *
 	page_list_add(list, page);
 }
 
-/* Frees the tables on `list` (unlinked, and flushed since). */
-static void pt_tables_free(struct page_list *list)
+void pt_tables_free(struct page_list *list)
 {
 	struct page *page;
 
@@ -314,11 +313,4 @@ void pgtable_flush_range(struct pgtable *pt, unsigned long start, unsigned long 
 {
 	if (pt->live)
 		arch_flush_tlb_kernel_range(start, end);
-}
-
-void pt_flush_and_free(struct pgtable *pt, unsigned long start, unsigned long end,
-		       struct page_list *freed)
-{
-	pgtable_flush_range(pt, start, end);
-	pt_tables_free(freed);
 }

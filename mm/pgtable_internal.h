@@ -159,8 +159,20 @@ struct unmap_ctx {
 void pt_unmap_locked(struct pgtable *pt, struct unmap_ctx *c, unsigned long va,
 		     unsigned long end);
 
-/* Flushes [start, end) if `pt` is live, then frees the tables on `freed`. */
-void pt_flush_and_free(struct pgtable *pt, unsigned long start, unsigned long end,
-		       struct page_list *freed);
+/* Frees the tables on `list` (unlinked, and flushed since). */
+void pt_tables_free(struct page_list *list);
+
+/*
+ * Flushes [start, end) if `pt` is live, then frees the tables on `freed`.
+ * Inline: a sparse unmap runs it on every call.
+ */
+static inline void pt_flush_and_free(struct pgtable *pt, unsigned long start,
+				     unsigned long end, struct page_list *freed)
+{
+	if (pt->live)
+		arch_flush_tlb_kernel_range(start, end);
+	if (!page_list_empty(freed))
+		pt_tables_free(freed);
+}
 
 #endif

@@ -39,14 +39,16 @@ static inline unsigned long source_pfn(const struct map_ctx *c, unsigned long ad
 	return c->pfn + ((addr - c->start) >> PAGE_SHIFT);
 }
 
-/* The bottom level, from a page array: a run of leaves in one table. */
-static int map_ptes_pages(struct map_ctx *c, pte_t *table, unsigned long addr,
-			  unsigned long end)
+/*
+ * The bottom level, from a page array: a run of leaves in one table. With
+ * `checked` (a constant where it is inlined) each frame is checked too.
+ */
+static __always_inline int map_ptes_pages(struct map_ctx *c, pte_t *table, unsigned long addr,
+					  unsigned long end, bool checked)
 {
 	struct page *const *page = &c->pages[(addr - c->start) >> PAGE_SHIFT];
 	pte_t *e = &table[pt_index(addr, PT_LEVEL_PTE)];
 	pte_t bits = c->bits[PT_LEVEL_PTE];
-	bool checked = c->checked;
 
 	for (; addr != end; addr += PAGE_SIZE, e++, page++) {
 		if (arch_pte_present(*e))
@@ -86,6 +88,16 @@ static bool can_map_huge(const struct map_ctx *c, pte_t e, int level, unsigned l
 static int map_level(struct map_ctx *c, pte_t *table, int level, unsigned long addr,
 		     unsigned long end);
 
+/* The bottom level of a call that writes leaves, from either source. */
+static __always_inline int map_ptes(struct map_ctx *c, pte_t *table, unsigned long addr,
+				    unsigned long end)
+{
+	if (!c->pages)
+		return map_ptes_phys(c, table, addr, end);
+	return c->checked ? map_ptes_pages(c, table, addr, end, true)
+			  : map_ptes_pages(c, table, addr, end, false);
+}
+
 /* Maps [addr, next) below the upper-level entry `e`, allocating its table. */
 static int map_below(struct map_ctx *c, pte_t *e, int level, unsigned long addr,
 		     unsigned long next)
@@ -119,10 +131,7 @@ static int map_level(struct map_ctx *c, pte_t *table, int level, unsigned long a
 
 	if (level == PT_LEVEL_PTE) {
 		pt_cache_ptes(c->pt, table, addr);
-		if (c->populate)
-			return 0;
-		return c->pages ? map_ptes_pages(c, table, addr, end)
-				: map_ptes_phys(c, table, addr, end);
+		return c->populate ? 0 : map_ptes(c, table, addr, end);
 	}
 	for (; addr != end && !err; addr = next, e++) {
 		next = level_end(addr, end, level);
@@ -154,22 +163,22 @@ static const char *map_error(int err)
 }
 
 /* The body of both map calls, once the arguments are checked. */
-static int map_range(struct map_ctx *c, const struct pt_call *call, unsigned long size,
-		     unsigned prot)
+static __always_inline int map_range(struct map_ctx *c, const struct pt_call *call,
+				     unsigned long size, unsigned prot)
 {
 	unsigned long end = c->start + size, flags;
 	pte_t *ptes;
 	int err;
 
-	/* Only a huge leaf uses the upper levels' bits. */
-	for (int level = 0; level < (c->huge ? ARCH_PT_LEVELS : 1); level++)
-		c->bits[level] = arch_pte_leaf_bits(prot, level);
+	c->bits[PT_LEVEL_PTE] = arch_pte_leaf_bits(prot, PT_LEVEL_PTE);
+	for (int level = 1; c->huge && level < ARCH_PT_LEVELS; level++)
+		c->bits[level] = arch_pte_leaf_bits(prot, level);      /* huge leaves only */
 	flags = spin_lock_irqsave(&c->pt->lock);
 	ptes = pt_cached_ptes(c->pt, c->start, end);
-	if (ptes)
-		err = map_level(c, ptes, PT_LEVEL_PTE, c->start, end);
-	else
+	if (!ptes)
 		err = map_level(c, c->pt->root, PT_ROOT_LEVEL, c->start, end);
+	else            /* all in the last bottom table: straight to its leaves */
+		err = c->populate ? 0 : map_ptes(c, ptes, c->start, end);
 	if (err)
 		map_undo(c, end);
 	spin_unlock_irqrestore(&c->pt->lock, flags);
@@ -179,8 +188,8 @@ static int map_range(struct map_ctx *c, const struct pt_call *call, unsigned lon
 }
 
 /* The arguments and body of both page-array maps; `c` says how loud -EBUSY is. */
-static int map_pages_call(struct map_ctx *c, const struct pt_call *call, unsigned long nr,
-			  unsigned prot)
+static __always_inline int map_pages_call(struct map_ctx *c, const struct pt_call *call,
+					  unsigned long nr, unsigned prot)
 {
 	int err = 0;
 

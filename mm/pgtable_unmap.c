@@ -12,8 +12,8 @@
 #include "kernel/lib/string.h"
 
 /* The bottom level: clears a run of leaves in one table. */
-static void unmap_ptes(struct unmap_ctx *c, pte_t *table, unsigned long addr,
-		       unsigned long end)
+static __always_inline void unmap_ptes(struct unmap_ctx *c, pte_t *table,
+				       unsigned long addr, unsigned long end)
 {
 	pte_t *e = &table[pt_index(addr, PT_LEVEL_PTE)];
 	struct page **pages = c->pages;         /* loaded once: the stores below are volatile */
@@ -97,8 +97,8 @@ void pt_unmap_locked(struct pgtable *pt, struct unmap_ctx *c, unsigned long va,
 }
 
 /* The body of both unmap calls: checks, then unmaps under the lock. */
-static int unmap_range(struct pgtable *pt, const struct pt_call *call, struct unmap_ctx *c,
-		       unsigned long size, bool flush)
+static __always_inline int unmap_range(struct pgtable *pt, const struct pt_call *call,
+				       struct unmap_ctx *c, unsigned long size, bool flush)
 {
 	unsigned long va = c->start, end = va + size, flags;
 	int err = pt_check_range(call, va, size);

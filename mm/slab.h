@@ -71,6 +71,12 @@ struct kmem_cache {
 	unsigned align;
 	unsigned objs_per_slab;
 	unsigned first_offset;          /* where object 0 starts in a slab */
+	/*
+	 * ceil(2^32 / size): for an offset o below PAGE_SIZE, (o * size_recip)
+	 * >> 32 is o / size exactly (the rounding error, under o / 2^32 <
+	 * 2^-20, is smaller than the gap 1/size left below the next integer).
+	 */
+	u32 size_recip;
 	struct kmem_cache *next;        /* in the list of all caches (slab_caches_lock) */
 };
 

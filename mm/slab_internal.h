@@ -8,6 +8,7 @@
 
 #include "kernel/lib/string.h"
 #include "kernel/smp.h"
+#include "mm/pfa.h"
 #include "mm/slab.h"
 
 /* The header at the start of every slab frame. */
@@ -51,16 +52,19 @@ static inline void bit_flip(u64 *map, unsigned i)
 
 /*
  * The index of the object `obj` points to in slab `s`, or -1 if it is not
- * the first byte of one of the slab's objects.
+ * the first byte of one of the slab's objects. Divides by the stride with
+ * a multiplication by its reciprocal (a division is a slow instruction,
+ * and a helper call under QEMU's TCG): see kmem_cache.size_recip.
  */
 static inline long object_index(const struct kmem_cache *c, struct slab *s, const void *obj)
 {
-	unsigned long off = (unsigned long)obj - (unsigned long)s;
+	unsigned long off = (unsigned long)obj - (unsigned long)s - c->first_offset;
+	unsigned long i;
 
-	if (off < c->first_offset || (off - c->first_offset) % c->size)
+	if (off >= PAGE_SIZE)           /* before object 0 (wrapped round) or off the frame */
 		return -1;
-	off = (off - c->first_offset) / c->size;
-	return off < c->objs_per_slab ? (long)off : -1;
+	i = (off * c->size_recip) >> 32;
+	return i < c->objs_per_slab && i * c->size == off ? (long)i : -1;
 }
 
 /* Debug: free objects hold the link in word 0 and poison after it. */
@@ -120,7 +124,12 @@ static inline bool slab_has_free_locked(const struct kmem_cache *c)
 const char *slab_free_locked(struct kmem_cache *c, struct page *page, void *obj);
 
 /* The slab frame `ptr` lies in, or NULL if it is not slab memory. */
-struct page *slab_page_of(const void *ptr);
+static inline struct page *slab_page_of(const void *ptr)
+{
+	struct page *page = virt_to_page(ptr);
+
+	return page && page_has_state(page, PAGE_SLAB) ? page : NULL;
+}
 
 /* Gives `c` its magazines (one kzalloc): 0, or -ENOMEM and `c` has none. */
 int slab_cpu_attach(struct kmem_cache *c);

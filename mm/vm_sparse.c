@@ -64,7 +64,7 @@ static const char *area_name(const struct vm_struct *area, char buf[static 40])
  * page count against RAM, the range against the area, then the range
  * itself. A range with start >= end counts 0 pages for the second check.
  */
-static int check_range(const struct sparse_call *c)
+static __always_inline int check_range(const struct sparse_call *c)
 {
 	const struct vm_struct *a = c->area;
 	unsigned long first, last, nr;

@@ -285,4 +285,22 @@ unsigned ktest_capture_stop(struct ktest_capture *cap);
 /* True if `needle` occurs in `haystack`. */
 bool ktest_contains(const char *haystack, const char *needle);
 
+/*
+ * Runs `op` with the console captured: it must print exactly one line and
+ * count one warning (warn_count(), kernel/panic.h), and the line must
+ * contain `what` and `caller` (the calling case's name, which the warning
+ * names).
+ */
+#define EXPECT_ONE_WARNING_FROM(t, op, what, caller) do {                       \
+	struct ktest_capture __cap;                                             \
+	char __buf[512];                                                        \
+	unsigned long __w = warn_count();                                       \
+	ktest_capture_start(&__cap, __buf, sizeof(__buf), true);                \
+	op;                                                                     \
+	EXPECT_EQ(t, ktest_capture_stop(&__cap), 1);                            \
+	EXPECT_EQ(t, warn_count() - __w, 1);                                    \
+	EXPECT_TRUE(t, ktest_contains(__buf, what));                            \
+	EXPECT_TRUE(t, ktest_contains(__buf, caller));                          \
+} while (0)
+
 #endif

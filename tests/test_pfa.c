@@ -552,23 +552,6 @@ KTEST_SUITE_REGISTER(pfa_suite);
 
 /* --- pfa_misuse ----------------------------------------------------------- */
 
-/*
- * Runs `op` with the console captured: it must print exactly one line,
- * containing `what` and the name of this file's calling case (the caller
- * the warning names), and count one refused free.
- */
-#define EXPECT_ONE_WARNING(t, op, what, caller) do {                            \
-	struct ktest_capture __cap;                                             \
-	char __buf[512];                                                        \
-	unsigned long __w = warn_count();                                       \
-	ktest_capture_start(&__cap, __buf, sizeof(__buf), true);                \
-	op;                                                                     \
-	EXPECT_EQ(t, ktest_capture_stop(&__cap), 1);                            \
-	EXPECT_EQ(t, warn_count() - __w, 1);                                    \
-	EXPECT_TRUE(t, ktest_contains(__buf, what));                            \
-	EXPECT_TRUE(t, ktest_contains(__buf, caller));                          \
-} while (0)
-
 static void pfn_text(char *buf, size_t size, const struct page *page)
 {
 	snprintf(buf, size, "pfn 0x%lx", page_to_pfn(page));
@@ -584,8 +567,8 @@ static void double_free_is_detected(struct ktest *t)
 	pfn_text(pfn, sizeof(pfn), page);
 	free_page(page);
 	unsigned long free_now = pfa_free_pages();
-	EXPECT_ONE_WARNING(t, free_page(page), "double free", "double_free_is_detected");
-	EXPECT_ONE_WARNING(t, free_page(page), pfn, "double_free_is_detected");
+	EXPECT_ONE_WARNING_FROM(t, free_page(page), "double free", "double_free_is_detected");
+	EXPECT_ONE_WARNING_FROM(t, free_page(page), pfn, "double_free_is_detected");
 	EXPECT_EQ(t, pfa_free_pages(), free_now);
 	EXPECT_EQ(t, pfa_check(), 0);
 	free_page(other);
@@ -597,10 +580,10 @@ static void wrong_order_is_detected(struct ktest *t)
 	unsigned long free_now = pfa_free_pages();
 
 	ASSERT_NOT_NULL(t, page);
-	EXPECT_ONE_WARNING(t, free_pages(page, 1), "freed with order 1 but allocated with order 2",
+	EXPECT_ONE_WARNING_FROM(t, free_pages(page, 1), "freed with order 1 but allocated with order 2",
 			   "wrong_order_is_detected");
-	EXPECT_ONE_WARNING(t, free_pages(page, 3), "freed with order 3", "wrong_order_is_detected");
-	EXPECT_ONE_WARNING(t, free_pages(page, MAX_ORDER + 1), "above MAX_ORDER",
+	EXPECT_ONE_WARNING_FROM(t, free_pages(page, 3), "freed with order 3", "wrong_order_is_detected");
+	EXPECT_ONE_WARNING_FROM(t, free_pages(page, MAX_ORDER + 1), "above MAX_ORDER",
 			   "wrong_order_is_detected");
 	EXPECT_EQ(t, pfa_free_pages(), free_now);
 	EXPECT_TRUE(t, page_has_state(page, PAGE_ALLOCATED));
@@ -616,10 +599,10 @@ static void reserved_frame_free_is_detected(struct ktest *t)
 
 	ASSERT_NOT_NULL(t, kernel);
 	ASSERT_NOT_NULL(t, zero);
-	EXPECT_ONE_WARNING(t, free_page(kernel), "reserved frame", "reserved_frame_free_is_detected");
-	EXPECT_ONE_WARNING(t, free_page(zero), "pfn 0x0 is a reserved frame",
+	EXPECT_ONE_WARNING_FROM(t, free_page(kernel), "reserved frame", "reserved_frame_free_is_detected");
+	EXPECT_ONE_WARNING_FROM(t, free_page(zero), "pfn 0x0 is a reserved frame",
 			   "reserved_frame_free_is_detected");
-	EXPECT_ONE_WARNING(t, free_page(meta), "reserved frame", "reserved_frame_free_is_detected");
+	EXPECT_ONE_WARNING_FROM(t, free_page(meta), "reserved frame", "reserved_frame_free_is_detected");
 	EXPECT_EQ(t, page_state(kernel), PAGE_RESERVED);
 	EXPECT_EQ(t, pfa_free_pages(), free_now);
 	EXPECT_EQ(t, pfa_check(), 0);
@@ -632,9 +615,9 @@ static void tail_frame_free_is_detected(struct ktest *t)
 
 	ASSERT_NOT_NULL(t, page);
 	snprintf(head, sizeof(head), "(pfn 0x%lx order 3)", page_to_pfn(page));
-	EXPECT_ONE_WARNING(t, free_page(page + 5), "not the first frame of its block",
+	EXPECT_ONE_WARNING_FROM(t, free_page(page + 5), "not the first frame of its block",
 			   "tail_frame_free_is_detected");
-	EXPECT_ONE_WARNING(t, free_pages(page + 4, 2), head, "tail_frame_free_is_detected");
+	EXPECT_ONE_WARNING_FROM(t, free_pages(page + 4, 2), head, "tail_frame_free_is_detected");
 	EXPECT_EQ(t, pfa_check(), 0);
 	free_pages(page, 3);
 }
@@ -645,12 +628,12 @@ static void bad_arguments_are_refused(struct ktest *t)
 {
 	struct page *page = NULL;
 
-	EXPECT_ONE_WARNING(t, free_page((struct page *)not_a_page), "is not a struct page",
+	EXPECT_ONE_WARNING_FROM(t, free_page((struct page *)not_a_page), "is not a struct page",
 			   "bad_arguments_are_refused");
-	EXPECT_ONE_WARNING(t, page = alloc_pages(MAX_ORDER + 1, 0), "order 11 above MAX_ORDER",
+	EXPECT_ONE_WARNING_FROM(t, page = alloc_pages(MAX_ORDER + 1, 0), "order 11 above MAX_ORDER",
 			   "bad_arguments_are_refused");
 	EXPECT_NULL(t, page);
-	EXPECT_ONE_WARNING(t, page = alloc_pages(0, 0x80), "unknown flags 0x80",
+	EXPECT_ONE_WARNING_FROM(t, page = alloc_pages(0, 0x80), "unknown flags 0x80",
 			   "bad_arguments_are_refused");
 	EXPECT_NULL(t, page);
 	free_page(NULL);                /* allowed, does nothing */
@@ -666,13 +649,13 @@ static void owner_states_are_kept_and_checked(struct ktest *t)
 	EXPECT_EQ(t, page_set_state(page, PAGE_PAGETABLE), 0);
 	EXPECT_TRUE(t, page_has_state(page, PAGE_PAGETABLE));
 	EXPECT_TRUE(t, page_is_allocated(page));
-	EXPECT_ONE_WARNING(t, err = page_set_state(page, PAGE_FREE), "cannot be set to free",
+	EXPECT_ONE_WARNING_FROM(t, err = page_set_state(page, PAGE_FREE), "cannot be set to free",
 			   "owner_states_are_kept_and_checked");
 	EXPECT_EQ(t, err, -EINVAL);
 	EXPECT_TRUE(t, page_has_state(page, PAGE_PAGETABLE));
 	free_page(page);                /* an owner state does not block the free */
 	EXPECT_TRUE(t, page_state(page) == PAGE_FREE || page_state(page) == PAGE_TAIL);
-	EXPECT_ONE_WARNING(t, err = page_set_state(page, PAGE_SLAB), "not an allocated block",
+	EXPECT_ONE_WARNING_FROM(t, err = page_set_state(page, PAGE_SLAB), "not an allocated block",
 			   "owner_states_are_kept_and_checked");
 	EXPECT_EQ(t, err, -EINVAL);
 	EXPECT_EQ(t, pfa_check(), 0);
@@ -705,7 +688,7 @@ static void write_after_free_is_detected(struct ktest *t)
 	free_page(victim);
 	snprintf(pfn, sizeof(pfn), "pfn 0x%lx was written after free", page_to_pfn(victim));
 	((volatile u8 *)page_address(victim))[100] = 0x42;
-	EXPECT_ONE_WARNING(t, again = alloc_page(0), pfn, "write_after_free_is_detected");
+	EXPECT_ONE_WARNING_FROM(t, again = alloc_page(0), pfn, "write_after_free_is_detected");
 	EXPECT_PTR_EQ(t, again, victim);
 	if (again)
 		hold(&h, again, 0);

@@ -5,7 +5,8 @@
  * high mark, frames freed on another CPU than the one that took them move
  * lists and stay counted, drains give everything back, running out drains
  * every CPU's list before failing, fault injection fails a refill cleanly,
- * and pfa_check() catches a corrupted list. The cases that need two CPUs
+ * pfa_check() catches a corrupted list, and the bulk calls (alloc_pages_bulk,
+ * free_pages_bulk) act as that many single calls. The cases that need two CPUs
  * skip with a reason on one.
  *
  * Each case starts with every list drained, so the counts it expects are
@@ -206,6 +207,112 @@ static void fault_injection_fails_a_refill(struct ktest *t)
 	free_page(page);
 }
 
+/* --- bulk calls ------------------------------------------------------------ */
+
+/* More than one hold of the list lock (256 frames) and more than the high mark. */
+#define BULK_FRAMES     300
+
+static struct page *bulk[BULK_FRAMES];
+
+/*
+ * A bulk allocation with the lists on or off: distinct frames, each in the
+ * owner state and with the private word asked for, zeroed with PFA_ZERO,
+ * writable; the bulk free gives every one back.
+ */
+static void bulk_round_trip(struct ktest *t, bool lists)
+{
+	unsigned long free_now;
+	bool was = pfa_pcp_set_enabled(lists);
+
+	free_now = pfa_free_pages();
+	ASSERT_EQ(t, alloc_pages_bulk(bulk, BULK_FRAMES, PFA_ZERO, PAGE_VMALLOC, 0x5a5a), 0);
+	EXPECT_EQ(t, pfa_free_pages(), free_now - BULK_FRAMES);
+	for (unsigned i = 0; i < BULK_FRAMES; i++) {
+		u64 *p = page_address(bulk[i]);
+
+		EXPECT_EQ(t, page_state(bulk[i]), PAGE_VMALLOC);
+		EXPECT_EQ(t, bulk[i]->private, 0x5a5a);
+		EXPECT_EQ(t, bulk[i]->order, 0);
+		EXPECT_TRUE(t, p[0] == 0 && p[PAGE_SIZE / 8 - 1] == 0);
+		p[0] = i;
+	}
+	for (unsigned i = 0; i < BULK_FRAMES; i++)     /* no frame was handed out twice */
+		EXPECT_EQ(t, *(u64 *)page_address(bulk[i]), i);
+	EXPECT_EQ(t, pfa_check(), 0);
+	free_pages_bulk(bulk, BULK_FRAMES);
+	EXPECT_EQ(t, pfa_free_pages(), free_now);
+	EXPECT_LE(t, pfa_pcp_count(smp_processor_id()), PCP_TEST_HIGH);
+	for (unsigned i = 0; i < BULK_FRAMES; i++)
+		EXPECT_NE(t, page_state(bulk[i]), PAGE_VMALLOC);
+	pfa_pcp_set_enabled(was);
+}
+
+static void bulk_alloc_and_free_round_trip(struct ktest *t)
+{
+	bulk_round_trip(t, true);
+	bulk_round_trip(t, false);
+}
+
+/*
+ * One fault-injection point per frame, in order: the 270th frame (in the
+ * second hold of the lock) fails the call, which takes nothing and counts
+ * one failure.
+ */
+static void bulk_alloc_fails_whole_at_an_injected_frame(struct ktest *t)
+{
+	struct fault_attr a = { .mode = FAULT_MODE_NTH, .n = 270 };
+	struct pfa_stats before, after;
+	struct fault_stats fs;
+	int err;
+
+	pfa_get_stats(&before);
+	ASSERT_EQ(t, fault_inject_set(FAULT_PAGE_ALLOC, &a), 0);
+	fault_inject_begin();
+	err = alloc_pages_bulk(bulk, BULK_FRAMES, 0, PAGE_ALLOCATED, 0);
+	fault_inject_end();
+	fault_inject_get_stats(FAULT_PAGE_ALLOC, &fs);
+	fault_inject_clear(FAULT_PAGE_ALLOC);
+	pfa_get_stats(&after);
+	EXPECT_EQ(t, err, -ENOMEM);
+	EXPECT_EQ(t, fs.calls, 270);
+	EXPECT_EQ(t, fs.injected, 1);
+	EXPECT_EQ(t, after.alloc_failures, before.alloc_failures + 1);
+	EXPECT_EQ(t, after.free_pages, before.free_pages);
+	EXPECT_EQ(t, pfa_check(), 0);
+}
+
+/* A bulk free skips NULL, refuses a double free with one warning and frees the rest. */
+static void bulk_free_refuses_a_double_free_and_frees_the_rest(struct ktest *t)
+{
+	unsigned long free_now = pfa_free_pages();
+	struct page *pages[4];
+
+	ASSERT_EQ(t, alloc_pages_bulk(pages, 2, 0, PAGE_ALLOCATED, 0), 0);
+	pages[3] = pages[1];
+	pages[1] = pages[0];            /* the second free of pages[0] */
+	pages[2] = NULL;
+	EXPECT_ONE_WARNING_FROM(t, free_pages_bulk(pages, 4), "double free",
+			   "bulk_free_refuses_a_double_free_and_frees_the_rest");
+	EXPECT_EQ(t, pfa_free_pages(), free_now);
+	EXPECT_EQ(t, pfa_check(), 0);
+}
+
+/* An unknown flag or a state no owner has: one warning, -EINVAL, nothing taken. */
+static void bulk_alloc_refuses_bad_arguments(struct ktest *t)
+{
+	unsigned long free_now = pfa_free_pages();
+	int err = 0;
+
+	EXPECT_ONE_WARNING_FROM(t, err = alloc_pages_bulk(bulk, 4, 0x80, PAGE_ALLOCATED, 0),
+			   "unknown flags 0x80", "bulk_alloc_refuses_bad_arguments");
+	EXPECT_EQ(t, err, -EINVAL);
+	EXPECT_ONE_WARNING_FROM(t, err = alloc_pages_bulk(bulk, 4, 0, PAGE_FREE, 0),
+			   "free is not an owner state", "bulk_alloc_refuses_bad_arguments");
+	EXPECT_EQ(t, err, -EINVAL);
+	EXPECT_EQ(t, alloc_pages_bulk(bulk, 0, 0, PAGE_ALLOCATED, 0), 0);
+	EXPECT_EQ(t, pfa_free_pages(), free_now);
+}
+
 /* --- several CPUs ---------------------------------------------------------- */
 
 static void take_and_keep_one_frame(struct ktest *t, void *arg)
@@ -305,6 +412,10 @@ static const struct ktest_case pfa_pcp_cases[] = {
 	KTEST_CASE(double_free_onto_the_list_is_detected),
 	KTEST_CASE(checker_catches_a_corrupted_list),
 	KTEST_CASE(fault_injection_fails_a_refill),
+	KTEST_CASE(bulk_alloc_and_free_round_trip),
+	KTEST_CASE(bulk_alloc_fails_whole_at_an_injected_frame),
+	KTEST_CASE(bulk_free_refuses_a_double_free_and_frees_the_rest),
+	KTEST_CASE(bulk_alloc_refuses_bad_arguments),
 	KTEST_CASE(remote_free_moves_the_frame_to_the_freeing_cpu),
 	KTEST_CASE_TIMEOUT(running_out_drains_other_cpus_lists, 120),
 	KTEST_CASE(concurrent_takes_frees_and_drains_stay_exact),

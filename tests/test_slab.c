@@ -347,6 +347,38 @@ static void double_free_warns_once_and_is_ignored(struct ktest *t)
 	kmem_cache_destroy(c);
 }
 
+/*
+ * The slab finds an object's index by multiplying with the reciprocal of
+ * its stride: with an odd stride (200 bytes, with and without magazines),
+ * every byte of an object but its first is refused as "not the start of
+ * an object", and the object is then freed normally.
+ */
+static void every_interior_pointer_is_refused(struct ktest *t)
+{
+	for (int mag = 0; mag < 2; mag++) {
+		struct kmem_cache *c = mag ? kmem_cache_create_percpu("test_stride_m", 200, 8)
+					   : kmem_cache_create("test_stride", 200, 8);
+		char *o[3], buf[256];
+		struct ktest_capture cap;
+		unsigned refused = 0;
+
+		ASSERT_NOT_NULL(t, c);
+		for (int i = 0; i < 3; i++)
+			ASSERT_NOT_NULL(t, o[i] = kmem_cache_alloc(c));
+		for (unsigned off = 1; off < 200; off++) {
+			CAPTURE(cap, buf);
+			kmem_cache_free(c, o[1] + off);
+			refused += ktest_capture_stop(&cap) == 1 &&
+				   ktest_contains(buf, "not the start of an object");
+		}
+		EXPECT_EQ(t, refused, 199);
+		EXPECT_EQ(t, slab_check(), 0);
+		for (int i = 0; i < 3; i++)
+			kmem_cache_free(c, o[i]);
+		kmem_cache_destroy(c);
+	}
+}
+
 static u64 not_slab_memory[4];
 
 static void foreign_pointers_warn_once_and_are_ignored(struct ktest *t)
@@ -528,6 +560,7 @@ static const struct ktest_case slab_cases[] = {
 	KTEST_CASE(large_kmalloc_uses_frame_blocks),
 	KTEST_CASE(double_free_warns_once_and_is_ignored),
 	KTEST_CASE(foreign_pointers_warn_once_and_are_ignored),
+	KTEST_CASE(every_interior_pointer_is_refused),
 	KTEST_CASE(destroy_with_live_objects_is_refused),
 	KTEST_CASE(bad_cache_arguments_are_refused),
 	KTEST_CASE(write_after_free_is_reported),

@@ -23,6 +23,7 @@
 #include "tests/ktest_match.h"
 #include "tests/ktest_rand.h"
 #include "kernel/errno.h"
+#include "kernel/irqflags.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
@@ -974,6 +975,43 @@ static void failed_frame_allocation_rolls_back(struct ktest *t)
 	vfree(p);
 }
 
+static bool irqs_on(void)
+{
+	return read_flags() & X86_EFLAGS_IF;
+}
+
+/*
+ * Small calls run with interrupts off from start to end (VM_IRQ_OFF_PAGES
+ * in mm/vmalloc.c), large ones do not: each must leave the flag as it found
+ * it, on and off, on success and on a refused call.
+ */
+static void calls_leave_the_interrupt_flag_as_found(struct ktest *t)
+{
+	unsigned long sizes[] = { PAGE_SIZE, 128 * PAGE_SIZE, 129 * PAGE_SIZE };
+	unsigned long saved = irq_save();
+	static u8 not_vmalloc[8];
+
+	ktest_expect_warning(t, 4);
+	for (int on = 0; on < 2; on++) {
+		if (on)
+			irq_enable();
+		for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {
+			u8 *p = vmalloc(sizes[i]);
+
+			EXPECT_NOT_NULL(t, p);
+			EXPECT_EQ(t, irqs_on(), on);
+			vfree(p);
+			EXPECT_EQ(t, irqs_on(), on);
+		}
+		EXPECT_NULL(t, vmalloc(0));                     /* refused: one warning */
+		EXPECT_EQ(t, irqs_on(), on);
+		vfree(not_vmalloc);                             /* refused: one warning */
+		EXPECT_EQ(t, irqs_on(), on);
+		irq_disable();
+	}
+	irq_restore(saved);
+}
+
 static const struct ktest_case vmalloc_cases[] = {
 	KTEST_CASE(fix_size_alloc_test),
 	KTEST_CASE(full_fit_alloc_test),
@@ -1000,6 +1038,7 @@ static const struct ktest_case vmalloc_cases[] = {
 	KTEST_CASE(vmallocinfo_lines_match_linux_format),
 	KTEST_PARAM_CASE(every_failure_point_rolls_back, rollback_params),
 	KTEST_CASE(failed_frame_allocation_rolls_back),
+	KTEST_CASE(calls_leave_the_interrupt_flag_as_found),
 	{}
 };
 

@@ -97,6 +97,34 @@ static void vmalloc_vfree_random(unsigned long n)
 	}
 }
 
+/*
+ * The setup of test_vmalloc's full_fit_alloc_test (tests/bench_test_vmalloc.c)
+ * with `n` pairs: n pairs of 1-page vmallocs, every second one freed, then
+ * the rest; one operation is one pair (2 vmalloc + 2 vfree), touching a
+ * new area, frame and entry each time rather than the same ones again.
+ */
+#define FIT_PAIRS 8192
+
+static void *fit_ptr[FIT_PAIRS], *fit_junk[FIT_PAIRS];
+
+static void vmalloc_full_fit_setup(unsigned long n)
+{
+	for (unsigned long done = 0; done < n; done += FIT_PAIRS) {
+		unsigned long len = MIN(n - done, (unsigned long)FIT_PAIRS);
+
+		for (unsigned long i = 0; i < len; i++) {
+			fit_ptr[i] = vmalloc(PAGE_SIZE);
+			fit_junk[i] = vmalloc(PAGE_SIZE);
+			if (!fit_ptr[i] || !fit_junk[i])
+				panic("bench: vmalloc of pair %lu failed", i);
+		}
+		for (unsigned long i = 0; i < len; i++)
+			vfree(fit_junk[i]);
+		for (unsigned long i = 0; i < len; i++)
+			vfree(fit_ptr[i]);
+	}
+}
+
 /* --- get_vm_area with N live areas ---------------------------------------------- */
 
 #define MAX_LIVE 100000
@@ -235,5 +263,6 @@ void host_bench_run_all(void)
 	get_free_live(100, "vmap_get_free_live_100");
 	get_free_live(100000, "vmap_get_free_live_100000");
 	sparse_all();
+	measure("vmalloc_full_fit_setup", FIT_PAIRS, vmalloc_full_fit_setup);
 	printk("bench: done\n");
 }
