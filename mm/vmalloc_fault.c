@@ -8,8 +8,10 @@
  * history is a ring written and read without a lock.
  *
  * The history ring: each free claims the next slot with an atomic
- * increment and fills it between two bumps of the slot's sequence number
- * (odd while it is being written). A reader copies a slot and keeps the
+ * increment, then the slot itself by moving its sequence number from even
+ * to odd with a compare-and-exchange (if a writer a whole ring behind
+ * still holds it, this free goes unrecorded), fills it with atomic stores
+ * and bumps the number to even again. A reader copies a slot and keeps the
  * copy only if the sequence number was even and did not move meanwhile,
  * so a torn entry is skipped, never reported.
  *
@@ -40,15 +42,21 @@ void vmalloc_fault_note_free(const char *fn, unsigned long start, unsigned long 
 {
 	unsigned long n = __atomic_fetch_add(&history_next, 1, __ATOMIC_RELAXED);
 	struct freed_range *r = &history[n % VMALLOC_FREE_HISTORY];
-	unsigned long seq = READ_ONCE(r->seq) | 1;
+	unsigned long seq = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
 
-	WRITE_ONCE(r->seq, seq);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	r->start = start;
-	r->end = end;
-	r->caller = caller;
-	r->fn = fn;
-	__atomic_store_n(&r->seq, seq + 1, __ATOMIC_RELEASE);
+	/*
+	 * Claim the slot: even -> odd. A writer VMALLOC_FREE_HISTORY frees
+	 * behind may still hold it (another CPU): then this free goes
+	 * unrecorded rather than mixing two ranges in one slot.
+	 */
+	if ((seq & 1) || !__atomic_compare_exchange_n(&r->seq, &seq, seq | 1, false,
+						     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&r->start, start, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->end, end, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->caller, caller, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->fn, fn, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
 /* Copies slot `i` into *out; false if it is being written (or was meanwhile). */
@@ -59,12 +67,12 @@ static bool read_slot(unsigned long i, struct freed_range *out)
 
 	if (seq & 1)
 		return false;
-	out->start = READ_ONCE(r->start);
-	out->end = READ_ONCE(r->end);
-	out->caller = READ_ONCE(r->caller);
-	out->fn = READ_ONCE(r->fn);
+	out->start = __atomic_load_n(&r->start, __ATOMIC_RELAXED);
+	out->end = __atomic_load_n(&r->end, __ATOMIC_RELAXED);
+	out->caller = __atomic_load_n(&r->caller, __ATOMIC_RELAXED);
+	out->fn = __atomic_load_n(&r->fn, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return READ_ONCE(r->seq) == seq && seq != 0;
+	return __atomic_load_n(&r->seq, __ATOMIC_RELAXED) == seq && seq != 0;
 }
 
 /* The most recent recorded free of a range containing `addr`; false if none. */
