@@ -66,19 +66,39 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size)
 	return va;
 }
 
-/* Gives a list of flushed ranges to the free tree, in one hold of its lock. */
+/* Moves every range of list *from onto list *to. */
+static void move_all(struct vmap_area **to, struct vmap_area **from)
+{
+	while (*from) {
+		struct vmap_area *va = *from;
+
+		*from = va->next;
+		push(to, va);
+	}
+}
+
+/* Ranges a purge gives the free tree per hold of its lock. */
+#define TREE_BATCH 32
+
+/*
+ * Gives a list of flushed ranges to the free tree, TREE_BATCH per hold of
+ * its lock, so that a purge of thousands does not keep the other CPUs out
+ * of the tree all that time. The caller holds its CPU's lock throughout:
+ * no whole-space reader can look between two holds and miss the ranges
+ * still on the list.
+ */
 static void give_to_tree(struct vmap_space *s, struct vmap_area *list)
 {
-	if (!list)
-		return;
-	spin_lock(&s->lock);
 	while (list) {
-		struct vmap_area *va = list;
+		spin_lock(&s->lock);
+		for (unsigned n = 0; list && n < TREE_BATCH; n++) {
+			struct vmap_area *va = list;
 
-		list = va->next;
-		vmap_insert_free_locked(s, va);
+			list = va->next;
+			vmap_insert_free_locked(s, va);
+		}
+		spin_unlock(&s->lock);
 	}
-	spin_unlock(&s->lock);
 }
 
 /* One TLB flush over the span of every range in `list`. */
@@ -96,8 +116,11 @@ static void flush_span(struct vmap_space *s, const struct vmap_area *list)
 }
 
 /*
- * Purges CPU c's lazy list (c->lock held): one flush, then each range to
- * its pool while the pools have room, the rest to the free tree.
+ * Purges CPU c's lazy list (c->lock held): one flush, then the pools'
+ * old ranges go back to the free tree (so that ranges of sizes no longer
+ * asked for do not stay out of it, cutting its free space into holes),
+ * and each purged range goes to its pool while the pools have room, the
+ * rest to the free tree.
  */
 static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 {
@@ -109,6 +132,10 @@ static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 	c->lazy = NULL;
 	c->nr_lazy = 0;
 	c->lazy_bytes = 0;
+	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
+		move_all(&rest, &c->pool[i]);
+	c->nr_pooled = 0;
+	c->pooled_bytes = 0;
 	while (list) {
 		struct vmap_area *va = list;
 		int cls = vmap_pool_class(s, va_size(va));
@@ -139,17 +166,6 @@ void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va)
 		purge_cpu_locked(s, c);
 	spin_unlock(&c->lock);
 	irq_restore(irq);
-}
-
-/* Moves every range of list *from onto list *to. */
-static void move_all(struct vmap_area **to, struct vmap_area **from)
-{
-	while (*from) {
-		struct vmap_area *va = *from;
-
-		*from = va->next;
-		push(to, va);
-	}
 }
 
 /* Takes CPU c's lazy ranges and pooled ranges onto two lists (c->lock held). */
