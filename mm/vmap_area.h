@@ -86,6 +86,7 @@ struct vmap_cpu {
 	struct vmap_area *pool[VMAP_POOL_PAGES];        /* pool[i]: ranges of i + 1 pages */
 	unsigned long nr_pooled, pooled_bytes;
 	unsigned long pool_hits;        /* allocations served from the pools */
+	u32 pool_used;                  /* bit i: pool[i] served one since the last purge */
 	char name[16];
 };
 

@@ -60,6 +60,7 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size)
 		c->nr_pooled--;
 		c->pooled_bytes -= size;
 		c->pool_hits++;
+		c->pool_used |= 1u << cls;
 	}
 	spin_unlock(&c->lock);
 	irq_restore(irq);
@@ -116,11 +117,12 @@ static void flush_span(struct vmap_space *s, const struct vmap_area *list)
 }
 
 /*
- * Purges CPU c's lazy list (c->lock held): one flush, then the pools'
- * old ranges go back to the free tree (so that ranges of sizes no longer
- * asked for do not stay out of it, cutting its free space into holes),
- * and each purged range goes to its pool while the pools have room, the
- * rest to the free tree.
+ * Purges CPU c's lazy list (c->lock held): one flush; then the pools of
+ * sizes nobody took since the last purge go back to the free tree (ranges
+ * of sizes no longer asked for would stay out of it, cutting its free
+ * space into holes that aligned searches must walk past); then each
+ * purged range goes to its pool while the pools have room, the rest to
+ * the free tree.
  */
 static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 {
@@ -132,10 +134,16 @@ static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 	c->lazy = NULL;
 	c->nr_lazy = 0;
 	c->lazy_bytes = 0;
-	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
+	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++) {
+		if (c->pool_used & (1u << i))
+			continue;
+		for (struct vmap_area *va = c->pool[i]; va; va = va->next) {
+			c->nr_pooled--;
+			c->pooled_bytes -= va_size(va);
+		}
 		move_all(&rest, &c->pool[i]);
-	c->nr_pooled = 0;
-	c->pooled_bytes = 0;
+	}
+	c->pool_used = 0;
 	while (list) {
 		struct vmap_area *va = list;
 		int cls = vmap_pool_class(s, va_size(va));
