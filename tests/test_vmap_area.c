@@ -556,6 +556,41 @@ static void pools_hold_at_most_pool_max(struct ktest *t)
 	space_done(t, &s);
 }
 
+/*
+ * A CPU's purge gives back the pools of sizes nobody took since its last
+ * purge, and keeps those that served: the sizes of a past burst do not
+ * stay out of the free tree.
+ */
+static void a_purge_gives_back_pools_nobody_used(struct ktest *t)
+{
+	struct vmap_area *two[2], *three[2], *four[2], *b;
+	struct vmap_stats st;
+	struct vmap_space s;
+
+	space_init(t, &s, 256);
+	s.pool_max = 64 * PAGE_SIZE;
+	s.lazy_max = 5 * PAGE_SIZE;
+	for (int i = 0; i < 2; i++) {
+		ASSERT_NOT_NULL(t, two[i] = take(&s, 2, PAGE_SIZE));
+		ASSERT_NOT_NULL(t, three[i] = take(&s, 3, PAGE_SIZE));
+		ASSERT_NOT_NULL(t, four[i] = take(&s, 4, PAGE_SIZE));
+	}
+	free_lazily(&s, two, 2);
+	free_lazily(&s, three, 1);              /* 7 pages > 5: purge; pools: 2, 2, 3 */
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_pooled, 3);
+	ASSERT_NOT_NULL(t, b = take(&s, 3, PAGE_SIZE));        /* the 3-page pool serves */
+	free_lazily(&s, four, 2);               /* 8 pages > 5: purge; the 2-page pool goes */
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_pooled, 2);                          /* the two 4-page ranges */
+	EXPECT_EQ(t, st.pooled_bytes, 8 * PAGE_SIZE);
+	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end), s.start);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	give_back(&s, b, false);
+	give_back(&s, three[1], false);
+	space_done(t, &s);
+}
+
 /* Above VMAP_POOL_PAGES, or with pool_max 0 (private spaces), nothing is pooled. */
 static void large_ranges_and_unpooled_spaces_skip_the_pools(struct ktest *t)
 {
@@ -746,6 +781,7 @@ static const struct ktest_case vmap_area_cases[] = {
 	KTEST_CASE(lazy_threshold_triggers_a_purge),
 	KTEST_CASE(pool_serves_purged_ranges_of_its_size),
 	KTEST_CASE(pools_hold_at_most_pool_max),
+	KTEST_CASE(a_purge_gives_back_pools_nobody_used),
 	KTEST_CASE(large_ranges_and_unpooled_spaces_skip_the_pools),
 	KTEST_CASE(checker_catches_broken_lists),
 	KTEST_CASE(failed_split_changes_nothing),
