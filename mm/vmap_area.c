@@ -40,7 +40,8 @@ bool vmap_free_augment(struct rb_node *n)
 
 /* --- tree helpers ------------------------------------------------------- */
 
-void vmap_insert_by_addr(struct rb_root *root, struct vmap_area *va, rb_augment_fn aug)
+struct vmap_area *vmap_try_insert_by_addr(struct rb_root *root, struct vmap_area *va,
+					  rb_augment_fn aug)
 {
 	struct rb_node **link = &root->node, *parent = NULL;
 
@@ -53,11 +54,20 @@ void vmap_insert_by_addr(struct rb_root *root, struct vmap_area *va, rb_augment_
 		else if (va->va_start >= cur->va_end)
 			link = &parent->right;
 		else
-			panic("vmap: range %lx-%lx overlaps %lx-%lx", va->va_start, va->va_end,
-			      cur->va_start, cur->va_end);
+			return cur;
 	}
 	rb_link_node(&va->rb_node, parent, link);
 	rb_insert(&va->rb_node, root, aug);
+	return NULL;
+}
+
+void vmap_insert_by_addr(struct rb_root *root, struct vmap_area *va, rb_augment_fn aug)
+{
+	struct vmap_area *cur = vmap_try_insert_by_addr(root, va, aug);
+
+	if (cur)
+		panic("vmap: range %lx-%lx overlaps %lx-%lx", va->va_start, va->va_end,
+		      cur->va_start, cur->va_end);
 }
 
 struct vmap_area *vmap_lookup_by_addr(const struct rb_root *root, unsigned long addr)

@@ -62,27 +62,6 @@ static unsigned long check_maxima(const struct rb_node *n, unsigned long *bad)
 /* The trees walked together: free, the busy zones, then the lazy and pooled ranges. */
 enum { TREE_FREE, TREE_BUSY0, TREE_LISTS = TREE_BUSY0 + VMAP_BUSY_ZONES, NR_TREES };
 
-/* Links a listed range into the checker's own tree; false if it overlaps one there. */
-static bool list_into_tree(struct rb_root *root, struct vmap_area *va)
-{
-	struct rb_node **link = &root->node, *parent = NULL;
-
-	while (*link) {
-		struct vmap_area *cur = va_of(*link);
-
-		parent = *link;
-		if (va->va_end <= cur->va_start)
-			link = &parent->left;
-		else if (va->va_start >= cur->va_end)
-			link = &parent->right;
-		else
-			return false;
-	}
-	rb_link_node(&va->rb_node, parent, link);
-	rb_insert(&va->rb_node, root, NULL);
-	return true;
-}
-
 /* Does [va_start, va_end) meet a range of `root`? */
 static bool meets(const struct rb_root *root, const struct vmap_area *va)
 {
@@ -118,7 +97,7 @@ static const char *add_list(struct vmap_space *s, struct rb_root *root,
 			return "pooled range in the pool of another size";
 		if (meets_trees(s, va))
 			return "lazy or pooled range overlaps a free or busy one";
-		if (!list_into_tree(root, va))
+		if (vmap_try_insert_by_addr(root, va, NULL))
 			return "lazy or pooled ranges overlap";
 		(*n)++;
 		*bytes += va_size(va);

@@ -27,7 +27,14 @@ static inline unsigned long subtree_max(const struct rb_node *n)
 	return n ? va_of(n)->subtree_max_size : 0;
 }
 
-/* Links `va` into `root` by address; panics on overlap (corrupt trees). */
+/*
+ * Links `va` into `root` by address; the node it overlaps instead, with
+ * nothing changed, or NULL once linked.
+ */
+struct vmap_area *vmap_try_insert_by_addr(struct rb_root *root, struct vmap_area *va,
+					  rb_augment_fn aug);
+
+/* vmap_try_insert_by_addr() that panics on overlap (the trees are corrupt). */
 void vmap_insert_by_addr(struct rb_root *root, struct vmap_area *va, rb_augment_fn aug);
 
 /* The node of `root` whose range contains `addr`, or NULL. */
