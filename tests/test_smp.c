@@ -213,6 +213,17 @@ static void protect_read_only_stops_writes_on_the_other_cpu(struct ktest *t)
 
 /* --- the per-CPU vmap pools ------------------------------------------------------ */
 
+/* vfree(p) with this CPU's lazy limit at 0: its purge runs at once and pools the range. */
+static void vfree_into_this_cpus_pool(void *p)
+{
+	struct vmap_space *s = &kernel_vmap_space;
+	unsigned long saved = s->lazy_max;
+
+	s->lazy_max = 0;
+	vfree(p);
+	s->lazy_max = saved;
+}
+
 /*
  * A range goes to its CPU's pool only after the purge's shootdown: both
  * CPUs cache p's translation, p is freed and purged into CPU 0's pool
@@ -222,8 +233,6 @@ static void protect_read_only_stops_writes_on_the_other_cpu(struct ktest *t)
  */
 static void a_pooled_range_was_flushed_on_every_cpu(struct ktest *t)
 {
-	struct vmap_space *s = &kernel_vmap_space;
-	unsigned long saved = s->lazy_max;
 	struct page *old, *now;
 	u64 *p, *q, v = 0;
 
@@ -238,9 +247,7 @@ static void a_pooled_range_was_flushed_on_every_cpu(struct ktest *t)
 		return;
 	}
 	v = MAGIC + 1;
-	s->lazy_max = 0;                        /* this vfree purges at once, into the pool */
-	vfree(p);
-	s->lazy_max = saved;
+	vfree_into_this_cpus_pool(p);
 	old = alloc_page(0);                    /* most likely p's frame: keep it out of q */
 	ASSERT_NOT_NULL(t, old);
 	*(u64 *)page_address(old) = MAGIC;
@@ -266,16 +273,11 @@ struct pool_probe {
 static void vmalloc_on_this_cpu(struct ktest *t, void *arg)
 {
 	struct pool_probe *pp = arg;
-	struct vmap_space *s = &kernel_vmap_space;
-	unsigned long saved = s->lazy_max;
 
 	(void)t;
 	pp->addr = vmalloc(PAGE_SIZE);
-	if (pp->addr && pp->free_at_once) {
-		s->lazy_max = 0;
-		vfree(pp->addr);
-		s->lazy_max = saved;
-	}
+	if (pp->addr && pp->free_at_once)
+		vfree_into_this_cpus_pool(pp->addr);
 }
 
 /* A range in CPU 1's pool is CPU 1's: CPU 0 does not get it, CPU 1 does. */
