@@ -102,6 +102,19 @@ static void give_to_tree(struct vmap_space *s, struct vmap_area *list)
 	}
 }
 
+/* Moves CPU c's pool i onto list *to, with its counts (c->lock held). */
+static void pool_out_locked(struct vmap_cpu *c, unsigned i, struct vmap_area **to)
+{
+	while (c->pool[i]) {
+		struct vmap_area *va = c->pool[i];
+
+		c->pool[i] = va->next;
+		c->nr_pooled--;
+		c->pooled_bytes -= va_size(va);
+		push(to, va);
+	}
+}
+
 /* One TLB flush over the span of every range in `list`. */
 static void flush_span(struct vmap_space *s, const struct vmap_area *list)
 {
@@ -134,15 +147,9 @@ static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 	c->lazy = NULL;
 	c->nr_lazy = 0;
 	c->lazy_bytes = 0;
-	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++) {
-		if (c->pool_used & (1u << i))
-			continue;
-		for (struct vmap_area *va = c->pool[i]; va; va = va->next) {
-			c->nr_pooled--;
-			c->pooled_bytes -= va_size(va);
-		}
-		move_all(&rest, &c->pool[i]);
-	}
+	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
+		if (!(c->pool_used & (1u << i)))
+			pool_out_locked(c, i, &rest);
 	c->pool_used = 0;
 	while (list) {
 		struct vmap_area *va = list;
@@ -181,10 +188,9 @@ static void empty_cpu_locked(struct vmap_cpu *c, struct vmap_area **lazy,
 			     struct vmap_area **pooled)
 {
 	move_all(lazy, &c->lazy);
-	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
-		move_all(pooled, &c->pool[i]);
 	c->nr_lazy = c->lazy_bytes = 0;
-	c->nr_pooled = c->pooled_bytes = 0;
+	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
+		pool_out_locked(c, i, pooled);
 }
 
 /*
