@@ -40,6 +40,14 @@ static __thread u64 thread_cr4;
 
 static struct {
 	u64 cr3, cr4, pat, efer;
+	/*
+	 * The CR4 a CPU entering with host_cpu_enter() starts with: the last
+	 * value written that is not the first half of a flush's PGE toggle,
+	 * so that a CPU entering while CPU 0 flushes does not start with PGE
+	 * clear (its own flushes would then toggle nothing). Atomic: CPU 0
+	 * writes it while others enter.
+	 */
+	u64 entry_cr4;
 	bool pdpe1gb;
 	struct host_cpu_stats stats;
 } cpu;
@@ -49,6 +57,7 @@ void host_cpu_reset(bool pdpe1gb)
 	cr2 = 0;
 	cpu.cr3 = 0;
 	cpu.cr4 = X86_CR4_PAE;                         /* as boot/entry.asm leaves it */
+	__atomic_store_n(&cpu.entry_cr4, cpu.cr4, __ATOMIC_RELAXED);
 	cpu.pat = PAT_RESET;
 	cpu.efer = EFER_LME | EFER_LMA | EFER_NXE;     /* as boot/entry.asm leaves it */
 	cpu.pdpe1gb = pdpe1gb;
@@ -66,7 +75,7 @@ void host_cpu_enter(unsigned cpu_nr)
 {
 	host_cpu_this = cpu_nr;
 	host_cpu_rflags = X86_EFLAGS_IF;
-	thread_cr4 = __atomic_load_n(&cpu.cr4, __ATOMIC_RELAXED);
+	thread_cr4 = __atomic_load_n(&cpu.entry_cr4, __ATOMIC_RELAXED);
 }
 
 /* This CPU's CR4. */
@@ -104,6 +113,8 @@ void host_cpu_write_cr(int n, u64 v)
 		__atomic_fetch_add(&cpu.stats.pge_toggles, 1, __ATOMIC_RELAXED);
 		sim_tlb_flush_all(false);
 	}
+	if ((v & X86_CR4_PGE) || !(*cr4_here() & X86_CR4_PGE))
+		__atomic_store_n(&cpu.entry_cr4, v, __ATOMIC_RELAXED);
 	*cr4_here() = v;
 }
 
