@@ -14,6 +14,8 @@
 
 struct pgtable kernel_pgtable = { .lock = SPINLOCK_INIT_ORDERED("kernel_pgtable", LOCK_ORDER_PGTABLE) };
 
+struct pt_walker pt_walkers[SMP_MAX_CPUS];
+
 /* Across all trees; each tree's own count is under its lock. */
 static unsigned long total_tables;
 static unsigned long last_stamp;
@@ -65,15 +67,43 @@ bool pt_table_is_empty(const pte_t *table)
 	return true;
 }
 
+/* --- lock-free calls and trims (pgtable_internal.h) --- */
+
+void pt_trim_begin(struct pgtable *pt)
+{
+	unsigned me = arch_cpu_id();
+
+	__atomic_store_n(&pt->trimming, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&pt->trims, pt->trims + 1, __ATOMIC_RELEASE);  /* after `trimming` */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		while (cpu != me && __atomic_load_n(&pt_walkers[cpu].inside, __ATOMIC_ACQUIRE)) {
+			cpu_relax();
+			arch_spin_poll();       /* a waiter serves shootdowns (kernel/spinlock.h) */
+		}
+}
+
+void pt_trim_end(struct pgtable *pt)
+{
+	__atomic_store_n(&pt->trimming, 0, __ATOMIC_RELEASE);
+}
+
 /* --- trees --- */
 
 int pgtable_init(struct pgtable *pt)
 {
+	static unsigned long trees;
 	struct page *root;
 
 	*pt = (struct pgtable){ .lock = SPINLOCK_INIT_ORDERED(pt == &kernel_pgtable ?
 							      "kernel_pgtable" : "pgtable",
 							      LOCK_ORDER_PGTABLE) };
+	/*
+	 * A tree made where a destroyed one was must not match a CPU's cached
+	 * table of the old one (pt_walker_cached_ptes()): its trims count
+	 * starts where no earlier tree's is.
+	 */
+	pt->trims = __atomic_add_fetch(&trees, 1, __ATOMIC_RELAXED) << 32;
 	root = pt_table_alloc(pt, 0);
 	if (!root)
 		return -ENOMEM;
@@ -131,27 +161,26 @@ unsigned long pgtable_total_tables(void)
 
 /* --- lookup and query --- */
 
-/* The entry mapping `va` if it is a leaf (its level in *level), else NULL. Lock held. */
-static pte_t *pt_lookup_leaf(struct pgtable *pt, unsigned long va, int *level)
+pte_t *pt_lookup_leaf(struct pgtable *pt, unsigned long va, int *level)
 {
 	pte_t *table = pt->root;
 
 	for (int l = PT_ROOT_LEVEL; l >= 0; l--) {
 		pte_t *e = &table[pt_index(va, l)];
+		pte_t entry = read_entry(e);
 
-		if (!arch_pte_present(*e))
+		if (!arch_pte_present(entry))
 			return NULL;
-		if (arch_pte_is_leaf(*e, l)) {
+		if (arch_pte_is_leaf(entry, l)) {
 			*level = l;
 			return e;
 		}
-		table = entry_table(*e, l);
+		table = entry_table(entry, l);
 	}
 	return NULL;
 }
 
-/* True if the leaf (if any) holding `addr` does not start at `addr`. */
-static bool inside_huge_leaf(struct pgtable *pt, unsigned long addr, int *level)
+bool pt_inside_huge_leaf(struct pgtable *pt, unsigned long addr, int *level)
 {
 	return pt_lookup_leaf(pt, addr, level) && *level > 0 &&
 	       !IS_ALIGNED(addr, level_size(*level));
@@ -168,7 +197,7 @@ int pt_check_huge_ends(struct pgtable *pt, const struct pt_call *call,
 	 * `end` of 0 or 2^47 is aligned to every leaf size, so looking it up
 	 * (it is not canonical) never reports a cut.
 	 */
-	if (inside_huge_leaf(pt, va, &level) || inside_huge_leaf(pt, end, &level)) {
+	if (pt_inside_huge_leaf(pt, va, &level) || pt_inside_huge_leaf(pt, end, &level)) {
 		pt_warn(call, "range 0x%lx-0x%lx covers part of a %lu KiB leaf", va, end,
 			level_size(level) >> 10);
 		return -EINVAL;
@@ -201,7 +230,7 @@ int pgtable_query(struct pgtable *pt, unsigned long va, struct pgtable_entry *ou
 	flags = spin_lock_irqsave(&pt->lock);
 	e = pt_lookup_leaf(pt, va, &level);
 	if (e) {
-		describe(out, *e, level, va);
+		describe(out, read_entry(e), level, va);
 		err = 0;
 	}
 	spin_unlock_irqrestore(&pt->lock, flags);

@@ -20,7 +20,14 @@
  *   PGTABLE_HUGE. An unmap or protect that covers part of one is refused
  *   with -EINVAL, never split: splitting needs memory an unmap must not
  *   fail on, and the only huge leaves are the direct map's.
- * - Every tree has a spinlock; each call takes it (interrupts off).
+ * - Every tree has a spinlock. A map or unmap whose tables all exist (and
+ *   which makes no huge leaf, frees no table) takes no lock: it writes the
+ *   leaves of its own range with interrupts off, each map leaf by
+ *   compare-and-exchange, so two overlapping maps racing on two CPUs cannot
+ *   both succeed. Everything else (adding a table, freeing one, huge
+ *   leaves, protect, query, walk) takes the lock. A call that frees tables
+ *   first waits until no lock-free call is inside the tree (docs/pgtable.md,
+ *   "Who takes the lock").
  */
 #ifndef MM_PGTABLE_H
 #define MM_PGTABLE_H
@@ -40,7 +47,8 @@ enum pt_level {
 
 /* One tree of page tables: the kernel's, or a private one (tests). */
 struct pgtable {
-	spinlock_t lock;                /* covers every entry of the tree and nr_tables */
+	spinlock_t lock;                /* covers the upper entries, nr_tables, the leaves
+					   of calls that take it (see the top) */
 	pte_t *root;                    /* the top table, through the direct map */
 	phys_addr_t root_phys;
 	unsigned long nr_tables;        /* table pages in the tree, the root included */
@@ -53,6 +61,9 @@ struct pgtable {
 	 */
 	pte_t *last_ptes;
 	unsigned long last_ptes_va;
+	/* A call that frees tables is under way: lock-free calls take the lock. */
+	unsigned long trimming;
+	unsigned long trims;            /* calls that freed tables, ever */
 };
 
 /* The kernel's tree (built by kernel_map_init(), live from then on). */

@@ -8,6 +8,7 @@
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
+#include "kernel/smp.h"
 #include "mm/pgtable.h"
 
 #define PT_ROOT_LEVEL   (ARCH_PT_LEVELS - 1)
@@ -48,11 +49,121 @@ static inline pte_t *entry_table(pte_t e, int level)
 	return phys_to_virt((phys_addr_t)arch_pte_pfn(e, level) << PAGE_SHIFT);
 }
 
-/* Entries are read by the MMU at any time: store them in one piece. */
+/*
+ * Entries are read by the MMU at any time, and by lock-free calls on other
+ * CPUs: store them in one piece, a new table's zeroes before the entry
+ * that links it (release), and read them in one piece after (acquire).
+ * Both are plain moves on x86.
+ */
 static inline void set_entry(pte_t *e, pte_t v)
 {
-	WRITE_ONCE(*e, v);
+	__atomic_store_n(e, v, __ATOMIC_RELEASE);
 }
+
+static inline pte_t read_entry(const pte_t *e)
+{
+	return __atomic_load_n(e, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Writes leaf `v` into `e` if the entry is still empty; false if another
+ * call got there first. Lock-free maps race only through this.
+ */
+static inline bool install_leaf(pte_t *e, pte_t v)
+{
+	pte_t empty = 0;
+
+	return __atomic_compare_exchange_n(e, &empty, v, false, __ATOMIC_RELEASE,
+					   __ATOMIC_RELAXED);
+}
+
+/*
+ * Lock-free calls (see mm/pgtable.h) and the calls that free tables.
+ *
+ *   lock-free call on CPU c               table-freeing call (lock held)
+ *   inside[c] = 1                         pt->trimming = 1
+ *   full fence                            full fence
+ *   pt->trimming? -> inside[c] = 0,       wait until every inside[] is 0
+ *                    take the lock        unlink, flush, free
+ *   walk, write own leaves                pt->trimming = 0
+ *   inside[c] = 0
+ *
+ * Each side stores, fences, then reads the other's word, so at least one
+ * sees the other: either the call takes the lock, or the trim waits until
+ * the call is out. No lock-free call ever holds a table that is freed,
+ * or writes into one that is unlinked. Interrupts are off on both sides.
+ */
+struct pt_walker {
+	unsigned long inside;
+	unsigned long trims_seen;       /* pt->trims when the current call entered */
+	/*
+	 * The bottom-level table this CPU's last lock-free call reached in
+	 * `pt`, and the first address of its span: valid while pt->trims is
+	 * still `trims` (only a trim unlinks tables, and it counts itself).
+	 */
+	const struct pgtable *pt;
+	unsigned long trims;
+	unsigned long ptes_va;
+	pte_t *ptes;
+} __aligned(64);
+
+extern struct pt_walker pt_walkers[SMP_MAX_CPUS];
+
+/*
+ * Enters a lock-free call on `pt`; false if a trim runs (take the lock).
+ * A trim raises `trimming`, then counts itself in `trims`: a call that
+ * reads the new count also sees `trimming` raised, so a count read here
+ * with no trim running stays current until this call is out.
+ */
+static inline bool pt_lockless_enter(struct pgtable *pt)
+{
+	struct pt_walker *w = &pt_walkers[arch_cpu_id()];
+
+	__atomic_store_n(&w->inside, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	w->trims_seen = __atomic_load_n(&pt->trims, __ATOMIC_ACQUIRE);
+	if (likely(!__atomic_load_n(&pt->trimming, __ATOMIC_ACQUIRE)))
+		return true;
+	__atomic_store_n(&w->inside, 0, __ATOMIC_RELEASE);
+	return false;
+}
+
+/* Inside a lock-free call: pt_cached_ptes() for this CPU's own cache. */
+static inline pte_t *pt_walker_cached_ptes(const struct pgtable *pt, unsigned long va,
+					   unsigned long end)
+{
+	const struct pt_walker *w = &pt_walkers[arch_cpu_id()];
+	unsigned long base = va & ~(level_size(PT_LEVEL_PMD) - 1);
+
+	if (w->pt != pt || w->ptes_va != base || end - 1 - base >= level_size(PT_LEVEL_PMD) ||
+	    w->trims != w->trims_seen)
+		return NULL;
+	return w->ptes;
+}
+
+/* Inside a lock-free call: remembers `table`, the bottom-level table holding `va`. */
+static inline void pt_walker_cache_ptes(const struct pgtable *pt, pte_t *table,
+					unsigned long va)
+{
+	struct pt_walker *w = &pt_walkers[arch_cpu_id()];
+
+	w->pt = pt;
+	w->trims = w->trims_seen;
+	w->ptes_va = va & ~(level_size(PT_LEVEL_PMD) - 1);
+	w->ptes = table;
+}
+
+/* Leaves the lock-free call entered on this CPU. */
+static inline void pt_lockless_exit(void)
+{
+	__atomic_store_n(&pt_walkers[arch_cpu_id()].inside, 0, __ATOMIC_RELEASE);
+}
+
+/* Lock held: waits until no lock-free call is inside; later ones take the lock. */
+void pt_trim_begin(struct pgtable *pt);
+
+/* Lock held: lock-free calls may start again. */
+void pt_trim_end(struct pgtable *pt);
 
 /*
  * The bottom-level table whose span holds all of [va, end), if the last
@@ -151,13 +262,29 @@ struct unmap_ctx {
 	bool clear_leaves;              /* clear the leaves (else only free tables) */
 	bool free_tables;               /* unlink tables left empty ... */
 	unsigned long only_stamp;       /* ... only those with this stamp (0: any) */
+	bool lockless;                  /* no lock held: leave the shared cache alone */
 	bool cleared;                   /* a present leaf was cleared */
 	struct page_list freed;         /* unlinked tables, to free after the flush */
 };
 
-/* Unmaps [va, end) of `pt` as `c` says. Lock held; ends checked. */
-void pt_unmap_locked(struct pgtable *pt, struct unmap_ctx *c, unsigned long va,
-		     unsigned long end);
+/*
+ * Unmaps [va, end) of `pt` as `c` says. Lock held (ends checked), or a
+ * lock-free call's own range that holds no huge leaf cut by its ends.
+ */
+void pt_unmap_walk(struct pgtable *pt, struct unmap_ctx *c, unsigned long va,
+		   unsigned long end);
+
+/*
+ * The entry mapping `va` if it is a leaf (its level in *level), else NULL.
+ * Lock held, or inside a lock-free call.
+ */
+pte_t *pt_lookup_leaf(struct pgtable *pt, unsigned long va, int *level);
+
+/*
+ * True if a huge leaf holds `addr` but does not start there (its level in
+ * *level). Lock held, or inside a lock-free call.
+ */
+bool pt_inside_huge_leaf(struct pgtable *pt, unsigned long addr, int *level);
 
 /* Frees the tables on `list` (unlinked, and flushed since). */
 void pt_tables_free(struct page_list *list);

@@ -4,10 +4,17 @@
  * (next = level_end(addr, end)), and the bottom level writes a run of
  * leaves in a tight loop.
  *
- * A call that fails half way (no memory for a table, a page already
- * mapped) undoes itself: it clears the leaves it wrote, which are exactly
- * those below the address where it stopped, then frees the tables it
- * allocated, which carry its stamp and are empty again by then.
+ * A call first runs without the tree's lock (mm/pgtable.h): it walks
+ * down, and if every table it needs is there it writes its leaves, each
+ * by compare-and-exchange. If it meets anything else (a missing table, a
+ * leaf already there, a page it refuses) it clears the leaves it wrote and
+ * does the whole call again under the lock, which allocates the tables,
+ * or finds the same refusal and reports it.
+ *
+ * A call that fails half way under the lock (no memory for a table, a page
+ * already mapped) undoes itself: it clears the leaves it wrote, which are
+ * exactly those below the address where it stopped, then frees the tables
+ * it allocated, which carry its stamp and are empty again by then.
  */
 #include "mm/pgtable_internal.h"
 #include "kernel/errno.h"
@@ -22,6 +29,7 @@ struct map_ctx {
 	pte_t bits[ARCH_PT_LEVELS];     /* leaf bits of each level */
 	bool populate;                  /* build the tables only, no leaves */
 	bool checked;                   /* frames checked too; refusals are the caller's */
+	bool lockless;                  /* no lock held: add no table, touch no cache */
 	unsigned long stamp;            /* carried by the tables this call allocates;
 					   taken at its first table (0: none yet) */
 	unsigned long stop;             /* where it failed: leaves below are the call's */
@@ -51,11 +59,12 @@ static __always_inline int map_ptes_pages(struct map_ctx *c, pte_t *table, unsig
 	pte_t bits = c->bits[PT_LEVEL_PTE];
 
 	for (; addr != end; addr += PAGE_SIZE, e++, page++) {
-		if (arch_pte_present(*e))
+		if (arch_pte_present(read_entry(e)))
 			return map_stop(c, addr, -EBUSY);
 		if (!*page || (checked && pfa_page_unmappable(*page)))
 			return map_stop(c, addr, -EINVAL);
-		set_entry(e, arch_pte_leaf(page_to_pfn(*page), bits));
+		if (!install_leaf(e, arch_pte_leaf(page_to_pfn(*page), bits)))
+			return map_stop(c, addr, -EBUSY);
 	}
 	return 0;
 }
@@ -68,11 +77,9 @@ static int map_ptes_phys(struct map_ctx *c, pte_t *table, unsigned long addr,
 	pte_t *e = &table[pt_index(addr, PT_LEVEL_PTE)];
 	pte_t bits = c->bits[PT_LEVEL_PTE];
 
-	for (; addr != end; addr += PAGE_SIZE, e++, pfn++) {
-		if (arch_pte_present(*e))
+	for (; addr != end; addr += PAGE_SIZE, e++, pfn++)
+		if (!install_leaf(e, arch_pte_leaf(pfn, bits)))
 			return map_stop(c, addr, -EBUSY);
-		set_entry(e, arch_pte_leaf(pfn, bits));
-	}
 	return 0;
 }
 
@@ -102,11 +109,13 @@ static __always_inline int map_ptes(struct map_ctx *c, pte_t *table, unsigned lo
 static int map_below(struct map_ctx *c, pte_t *e, int level, unsigned long addr,
 		     unsigned long next)
 {
-	pte_t entry = *e;
+	pte_t entry = read_entry(e);
 
 	if (!arch_pte_present(entry)) {
 		struct page *table;
 
+		if (c->lockless)
+			return map_stop(c, addr, -EAGAIN);
 		if (!c->stamp)
 			c->stamp = pt_new_stamp();
 		table = pt_table_alloc(c->pt, c->stamp);
@@ -130,12 +139,15 @@ static int map_level(struct map_ctx *c, pte_t *table, int level, unsigned long a
 	int err = 0;
 
 	if (level == PT_LEVEL_PTE) {
-		pt_cache_ptes(c->pt, table, addr);
+		if (c->lockless)
+			pt_walker_cache_ptes(c->pt, table, addr);
+		else
+			pt_cache_ptes(c->pt, table, addr);
 		return c->populate ? 0 : map_ptes(c, table, addr, end);
 	}
 	for (; addr != end && !err; addr = next, e++) {
 		next = level_end(addr, end, level);
-		if (can_map_huge(c, *e, level, addr, next))
+		if (can_map_huge(c, read_entry(e), level, addr, next))
 			set_entry(e, arch_pte_leaf(source_pfn(c, addr), c->bits[level]));
 		else
 			err = map_below(c, e, level, addr, next);
@@ -151,10 +163,38 @@ static void map_undo(struct map_ctx *c, unsigned long end)
 				    .only_stamp = c->stamp };
 
 	if (c->stop != c->start && !c->populate)
-		pt_unmap_locked(c->pt, &leaves, c->start, c->stop);
-	if (c->stamp)                   /* it allocated tables (only_stamp 0 means any) */
-		pt_unmap_locked(c->pt, &tables, c->start, end);
+		pt_unmap_walk(c->pt, &leaves, c->start, c->stop);
+	if (!c->stamp)                  /* it allocated no table (only_stamp 0 means any) */
+		return;
+	pt_trim_begin(c->pt);
+	pt_unmap_walk(c->pt, &tables, c->start, end);
 	pt_flush_and_free(c->pt, c->start, end, &tables.freed);
+	pt_trim_end(c->pt);
+}
+
+/*
+ * The call without the lock (the top of the file). 0 when done; otherwise
+ * nothing of it is left and the caller does it under the lock.
+ */
+static __always_inline int map_lockless(struct map_ctx *c, unsigned long end)
+{
+	struct unmap_ctx own = { .start = c->start, .clear_leaves = true, .lockless = true };
+	pte_t *ptes;
+	int err;
+
+	if (c->populate || c->huge || !pt_lockless_enter(c->pt))
+		return -EAGAIN;
+	c->lockless = true;
+	ptes = pt_walker_cached_ptes(c->pt, c->start, end);
+	if (ptes)       /* all in this CPU's last bottom table */
+		err = map_ptes(c, ptes, c->start, end);
+	else
+		err = map_level(c, c->pt->root, PT_ROOT_LEVEL, c->start, end);
+	if (err && c->stop != c->start)
+		pt_unmap_walk(c->pt, &own, c->start, c->stop);
+	pt_lockless_exit();
+	c->lockless = false;
+	return err;
 }
 
 static const char *map_error(int err)
@@ -173,15 +213,20 @@ static __always_inline int map_range(struct map_ctx *c, const struct pt_call *ca
 	c->bits[PT_LEVEL_PTE] = arch_pte_leaf_bits(prot, PT_LEVEL_PTE);
 	for (int level = 1; c->huge && level < ARCH_PT_LEVELS; level++)
 		c->bits[level] = arch_pte_leaf_bits(prot, level);      /* huge leaves only */
-	flags = spin_lock_irqsave(&c->pt->lock);
-	ptes = pt_cached_ptes(c->pt, c->start, end);
-	if (!ptes)
-		err = map_level(c, c->pt->root, PT_ROOT_LEVEL, c->start, end);
-	else            /* all in the last bottom table: straight to its leaves */
-		err = c->populate ? 0 : map_ptes(c, ptes, c->start, end);
-	if (err)
-		map_undo(c, end);
-	spin_unlock_irqrestore(&c->pt->lock, flags);
+	flags = irq_save();
+	err = map_lockless(c, end);
+	if (err) {
+		spin_lock(&c->pt->lock);
+		ptes = pt_cached_ptes(c->pt, c->start, end);
+		if (!ptes)
+			err = map_level(c, c->pt->root, PT_ROOT_LEVEL, c->start, end);
+		else    /* all in the last bottom table: straight to its leaves */
+			err = c->populate ? 0 : map_ptes(c, ptes, c->start, end);
+		if (err)
+			map_undo(c, end);
+		spin_unlock(&c->pt->lock);
+	}
+	irq_restore(flags);
 	if (err && err != -ENOMEM && !c->checked)
 		pt_warn(call, "0x%lx %s", c->stop, map_error(err));
 	return err;

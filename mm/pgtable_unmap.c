@@ -5,7 +5,13 @@
  * Order of an unmap with table freeing: clear the leaves, unlink the
  * tables left empty, flush the TLB (which also drops the MMU's cached
  * upper-level entries), and only then free the unlinked tables: until the
- * flush, the MMU may still walk them.
+ * flush, the MMU may still walk them. Such an unmap is a trim
+ * (pt_trim_begin(): no lock-free call is inside the tree meanwhile).
+ *
+ * An unmap that frees no table runs without the lock (mm/pgtable.h) unless
+ * a huge leaf is cut by its ends, which it finds before it clears anything:
+ * at its first entry, or by looking up its end first when it reaches past
+ * one bottom table. Then it runs under the lock, which refuses it.
  */
 #include "mm/pgtable_internal.h"
 #include "kernel/errno.h"
@@ -20,7 +26,7 @@ static __always_inline void unmap_ptes(struct unmap_ctx *c, pte_t *table,
 	bool cleared = false;
 
 	for (; addr != end; addr += PAGE_SIZE, e++) {
-		pte_t old = *e;
+		pte_t old = read_entry(e);
 
 		if (!arch_pte_present(old))
 			continue;
@@ -68,13 +74,16 @@ static void unmap_level(struct pgtable *pt, struct unmap_ctx *c, pte_t *table, i
 	unsigned long next;
 
 	if (level == PT_LEVEL_PTE) {
-		pt_cache_ptes(pt, table, addr);
+		if (c->lockless)
+			pt_walker_cache_ptes(pt, table, addr);
+		else
+			pt_cache_ptes(pt, table, addr);
 		if (c->clear_leaves)
 			unmap_ptes(c, table, addr, end);
 		return;
 	}
 	for (; addr != end; addr = next, e++) {
-		pte_t entry = *e;
+		pte_t entry = read_entry(e);
 
 		next = level_end(addr, end, level);
 		if (!arch_pte_present(entry))
@@ -90,38 +99,99 @@ static void unmap_level(struct pgtable *pt, struct unmap_ctx *c, pte_t *table, i
 	}
 }
 
-void pt_unmap_locked(struct pgtable *pt, struct unmap_ctx *c, unsigned long va,
-		     unsigned long end)
+void pt_unmap_walk(struct pgtable *pt, struct unmap_ctx *c, unsigned long va,
+		   unsigned long end)
 {
 	unmap_level(pt, c, pt->root, PT_ROOT_LEVEL, va, end);
 }
 
-/* The body of both unmap calls: checks, then unmaps under the lock. */
-static __always_inline int unmap_range(struct pgtable *pt, const struct pt_call *call,
-				       struct unmap_ctx *c, unsigned long size, bool flush)
+/*
+ * True if the lock-free unmap of [va, end) may run: it cuts no huge leaf.
+ * Inside one bottom table's span, the leaf holding `va` must not be huge
+ * (any huge leaf there would be the call's first entry, and cut or whole,
+ * it is the lock's case); past that span, only the entries holding `va`
+ * and `end` can be cut, and both are looked up now. Inside a lock-free call.
+ */
+static __always_inline bool lockless_unmap_ok(struct pgtable *pt, unsigned long va,
+					      unsigned long end)
 {
-	unsigned long va = c->start, end = va + size, flags;
-	int err = pt_check_range(call, va, size);
-	pte_t *ptes;
+	int level;
+
+	if (!((va ^ (end - 1)) >> arch_level_shift(PT_LEVEL_PMD)))
+		return !pt_lookup_leaf(pt, va, &level) || level == PT_LEVEL_PTE;
+	return !pt_inside_huge_leaf(pt, va, &level) && !pt_inside_huge_leaf(pt, end, &level);
+}
+
+/* The unmap under the lock: checks the ends, frees tables as `c` says. */
+static int unmap_locked(struct pgtable *pt, const struct pt_call *call,
+			struct unmap_ctx *c, unsigned long end, bool flush)
+{
+	unsigned long va = c->start;
+	/* Inside the last bottom table: no huge leaf to cut, no table to free. */
+	pte_t *ptes = c->free_tables ? NULL : pt_cached_ptes(pt, va, end);
+	int err = ptes ? 0 : pt_check_huge_ends(pt, call, va, end);
 
 	if (err)
 		return err;
-	flags = spin_lock_irqsave(&pt->lock);
-	/* Inside the last bottom table: no huge leaf to cut, no table to free. */
-	ptes = c->free_tables ? NULL : pt_cached_ptes(pt, va, end);
-	if (!ptes)
-		err = pt_check_huge_ends(pt, call, va, end);
-	if (!err) {
+	if (c->free_tables)
+		pt_trim_begin(pt);
+	if (c->pages)
+		memset(c->pages, 0, ((end - va) >> PAGE_SHIFT) * sizeof(*c->pages));
+	if (ptes)
+		unmap_ptes(c, ptes, va, end);
+	else
+		pt_unmap_walk(pt, c, va, end);
+	if (flush && (c->cleared || !page_list_empty(&c->freed)))
+		pt_flush_and_free(pt, va, end, &c->freed);
+	if (c->free_tables)
+		pt_trim_end(pt);
+	return 0;
+}
+
+/* The unmap without the lock; false (nothing done) if it must take it. */
+static __always_inline bool unmap_lockless(struct pgtable *pt, struct unmap_ctx *c,
+					   unsigned long end)
+{
+	pte_t *ptes;
+	bool ok;
+
+	if (c->free_tables || !pt_lockless_enter(pt))
+		return false;
+	/* In this CPU's last bottom table: no huge leaf to cut. */
+	ptes = pt_walker_cached_ptes(pt, c->start, end);
+	ok = ptes || lockless_unmap_ok(pt, c->start, end);
+	if (ok) {
 		if (c->pages)
-			memset(c->pages, 0, (size >> PAGE_SHIFT) * sizeof(*c->pages));
+			memset(c->pages, 0, ((end - c->start) >> PAGE_SHIFT) * sizeof(*c->pages));
+		c->lockless = true;
 		if (ptes)
-			unmap_ptes(c, ptes, va, end);
+			unmap_ptes(c, ptes, c->start, end);
 		else
-			pt_unmap_locked(pt, c, va, end);
-		if (flush && (c->cleared || !page_list_empty(&c->freed)))
-			pt_flush_and_free(pt, va, end, &c->freed);
+			pt_unmap_walk(pt, c, c->start, end);
 	}
-	spin_unlock_irqrestore(&pt->lock, flags);
+	pt_lockless_exit();
+	return ok;
+}
+
+/* The body of both unmap calls: checks, then unmaps, with the lock if it must. */
+static __always_inline int unmap_range(struct pgtable *pt, const struct pt_call *call,
+				       struct unmap_ctx *c, unsigned long size, bool flush)
+{
+	unsigned long end = c->start + size, flags;
+	int err = pt_check_range(call, c->start, size);
+
+	if (err)
+		return err;
+	flags = irq_save();
+	if (unmap_lockless(pt, c, end)) {
+		if (flush && c->cleared)        /* outside the call: a trim may wait for it */
+			pgtable_flush_range(pt, c->start, end);
+	} else {
+		spin_lock(&pt->lock);
+		err = unmap_locked(pt, call, c, end, flush);
+		spin_unlock(&pt->lock);
+	}
+	irq_restore(flags);
 	return err;
 }
 
@@ -159,7 +229,7 @@ static bool protect_level(pte_t *table, int level, unsigned long addr, unsigned 
 	bool changed = false;
 
 	for (; addr != end; addr = next, e++) {
-		pte_t entry = *e;
+		pte_t entry = read_entry(e);
 
 		next = level_end(addr, end, level);
 		if (!arch_pte_present(entry))

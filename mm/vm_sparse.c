@@ -14,10 +14,10 @@
  * what is mapped, so an area costs its vm_struct and its page tables.
  *
  * Locking: none of its own. The area must stay alive during a call (its
- * owner frees it); the page table's lock makes each map and unmap atomic.
- * The -EBUSY check is the walker's, under the page table's lock, so two
- * maps of overlapping ranges on two CPUs cannot both pass it; so is the
- * check of each frame, made in the same pass.
+ * owner frees it). The -EBUSY check is the walker's: each leaf goes in by
+ * compare-and-exchange (or under the page table's lock when a table must
+ * be added), so two maps of overlapping ranges on two CPUs cannot both
+ * pass it; so is the check of each frame, made in the same pass.
  */
 #include "mm/vm_sparse.h"
 #include "kernel/errno.h"
