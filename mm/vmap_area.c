@@ -315,11 +315,74 @@ void free_vmap_area(struct vmap_space *s, struct vmap_area *va)
 
 /* --- allocation ----------------------------------------------------------- */
 
-/* A request the pools may serve: a pooled size, page alignment, the whole space. */
+/* A request the pools may serve: a pooled size, the whole space. */
 static bool poolable(const struct vmap_space *s, const struct fit_req *r)
 {
-	return r->align == PAGE_SIZE && r->vstart == s->start && r->vend == s->end &&
-	       vmap_pool_class(s, r->size) >= 0;
+	return r->vstart == s->start && r->vend == s->end && vmap_pool_class(s, r->size) >= 0;
+}
+
+static void free_list(struct vmap_area *list)
+{
+	while (list) {
+		struct vmap_area *va = list;
+
+		list = va->next;
+		vmap_free_area(va);
+	}
+}
+
+/* `k` new area objects on a list, or NULL with none kept. */
+static struct vmap_area *new_areas(unsigned k)
+{
+	struct vmap_area *list = NULL;
+
+	for (unsigned i = 0; i < k; i++) {
+		struct vmap_area *va = vmap_new_area();
+
+		if (!va) {
+			free_list(list);
+			return NULL;
+		}
+		va->next = list;
+		list = va;
+	}
+	return list;
+}
+
+/*
+ * A batch refill of this CPU's pool for page-aligned request `r`: the
+ * lowest fit of k x size in the free tree, one hold of its lock, cut into
+ * k ranges. The lowest goes to the caller (*out), the others to the pool,
+ * which hands them out in address order. 0; -ENOMEM (an object could not
+ * be had: nothing taken); -ENOSPC (no k x size fit: nothing taken).
+ */
+static int alloc_batch(struct vmap_space *s, const struct fit_req *r, unsigned k,
+		       struct vmap_area **out)
+{
+	struct fit_req all = { r->size * k, r->align, r->vstart, r->vend };
+	struct vmap_area *list = new_areas(k);
+	unsigned long addr = 0, top;
+	int err;
+
+	if (!list)
+		return -ENOMEM;
+	err = take_range(s, &all, &addr);
+	if (err) {
+		free_list(list);
+		return err;
+	}
+	list->va_start = addr;
+	list->va_end = addr + r->size;
+	top = addr + all.size;
+	/* The pool is last in first out: its head must be the lowest of the rest. */
+	for (struct vmap_area *va = list->next; va; va = va->next, top -= r->size) {
+		va->va_start = top - r->size;
+		va->va_end = top;
+	}
+	*out = list;
+	vmap_pool_fill(s, list->next);
+	list->next = NULL;
+	return 0;
 }
 
 /* The lowest fit in the free tree, purging everything once if nothing fits. */
@@ -350,8 +413,11 @@ struct vmap_area *alloc_vmap_area_setup(struct vmap_space *s, unsigned long size
 					unsigned long vend, vmap_setup_fn setup, void *arg)
 {
 	struct fit_req r = { size, align, MAX(vstart, s->start), MIN(vend, s->end) };
-	struct vmap_area *va = poolable(s, &r) ? vmap_pool_take(s, size) : NULL;
+	unsigned batch = 0;
+	struct vmap_area *va = poolable(s, &r) ? vmap_pool_take(s, size, align, &batch) : NULL;
 
+	if (!va && batch > 1 && alloc_batch(s, &r, batch, &va) == -ENOMEM)
+		return NULL;
 	if (!va)
 		va = alloc_from_tree(s, &r);
 	if (!va)
@@ -461,4 +527,5 @@ void vmap_area_init(unsigned long room)
 		panic("vmap_area_init: no memory for the vmap space");
 	kernel_vmap_space.lazy_max = limit_for_ram(VMAP_LAZY_MAX, object_size);
 	kernel_vmap_space.pool_max = limit_for_ram(VMAP_POOL_MAX, object_size);
+	kernel_vmap_space.pool_batch = VMAP_POOL_BATCH;
 }

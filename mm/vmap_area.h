@@ -60,6 +60,13 @@ struct vm_struct;
  * hold (vmap_area_init()).
  */
 #define VMAP_POOL_MAX   (32ul << 20)
+/*
+ * Ranges a batch refill takes for an empty pool of the kernel's space at
+ * most (mm/vmap_cpu.c; fewer when the pool has less room).
+ */
+#define VMAP_POOL_BATCH 16
+/* Pooled ranges an aligned request looks at for one it can use, at most. */
+#define VMAP_POOL_SCAN  4
 
 struct vmap_area {
 	unsigned long va_start;         /* first byte */
@@ -86,7 +93,9 @@ struct vmap_cpu {
 	struct vmap_area *pool[VMAP_POOL_PAGES];        /* pool[i]: ranges of i + 1 pages */
 	unsigned long nr_pooled, pooled_bytes;
 	unsigned long pool_hits;        /* allocations served from the pools */
+	unsigned long pool_refills;     /* batch refills done */
 	u32 pool_used;                  /* bit i: pool[i] served one since the last purge */
+	u8 pool_missed[VMAP_POOL_PAGES]; /* page-aligned requests pool[i] missed since then */
 	char name[16];
 };
 
@@ -99,6 +108,7 @@ struct vmap_space {
 	struct vmap_cpu *cpu;           /* SMP_MAX_CPUS of them */
 	unsigned long lazy_max;         /* a CPU purges once its lazy bytes are above this */
 	unsigned long pool_max;         /* bytes one CPU's pools may hold; 0: no pools */
+	unsigned pool_batch;            /* ranges a batch refill takes at most; 0, 1: none */
 
 	/* Set at init, read-only after. */
 	unsigned long start, end;       /* the managed range [start, end), end > start */
@@ -116,6 +126,7 @@ struct vmap_stats {
 	unsigned long largest_free;
 	unsigned long nr_purges;
 	unsigned long pool_hits;
+	unsigned long pool_refills;
 };
 
 /*

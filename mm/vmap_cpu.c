@@ -42,25 +42,68 @@ static void push(struct vmap_area **list, struct vmap_area *va)
 	*list = va;
 }
 
-struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size)
+/*
+ * Unlinks the first range of pool `cls` that starts at a multiple of
+ * `align`, looking at VMAP_POOL_SCAN ranges at most; NULL if none of
+ * them does (c->lock held). Page alignment takes the head.
+ */
+static struct vmap_area *pool_pop_locked(struct vmap_cpu *c, int cls, unsigned long align)
+{
+	struct vmap_area **link = &c->pool[cls];
+
+	for (unsigned n = 0; *link && n < VMAP_POOL_SCAN; n++, link = &(*link)->next) {
+		struct vmap_area *va = *link;
+
+		if (IS_ALIGNED(va->va_start, align)) {
+			*link = va->next;
+			return va;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The ranges a batch refill of pool `cls` may take for CPU c at its
+ * `missed`-th miss since c's last purge: none at the first, then 2, 4, 8
+ * ... up to s->pool_batch, so a size asked for now and then takes little
+ * out of the free tree; never more than the room left in c's pools, plus
+ * one for the request itself (c->lock held).
+ */
+static unsigned batch_for(const struct vmap_space *s, const struct vmap_cpu *c, int cls,
+			  unsigned missed)
+{
+	unsigned long size = (unsigned long)(cls + 1) << PAGE_SHIFT;
+	unsigned long fit = (s->pool_max - c->pooled_bytes) / size + 1;
+	unsigned long k = missed < 8 ? 1ul << (missed - 1) : s->pool_batch;
+
+	k = MIN(k, MIN(fit, (unsigned long)s->pool_batch));
+	return (unsigned)k;
+}
+
+struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsigned long align,
+				 unsigned *batch)
 {
 	int cls = vmap_pool_class(s, size);
 	unsigned long irq;
 	struct vmap_cpu *c;
 	struct vmap_area *va;
 
+	*batch = 0;
 	if (cls < 0)
 		return NULL;
 	irq = irq_save();
 	c = &s->cpu[arch_cpu_id()];
 	spin_lock(&c->lock);
-	va = c->pool[cls];
+	va = pool_pop_locked(c, cls, align);
 	if (va) {
-		c->pool[cls] = va->next;
 		c->nr_pooled--;
 		c->pooled_bytes -= size;
 		c->pool_hits++;
 		c->pool_used |= 1u << cls;
+	} else if (align == PAGE_SIZE) {
+		if (c->pool_missed[cls] < 255)
+			c->pool_missed[cls]++;
+		*batch = batch_for(s, c, cls, c->pool_missed[cls]);
 	}
 	spin_unlock(&c->lock);
 	irq_restore(irq);
@@ -100,6 +143,30 @@ static void give_to_tree(struct vmap_space *s, struct vmap_area *list)
 		}
 		spin_unlock(&s->lock);
 	}
+}
+
+void vmap_pool_fill(struct vmap_space *s, struct vmap_area *list)
+{
+	unsigned long irq = irq_save();
+	struct vmap_cpu *c = &s->cpu[arch_cpu_id()];
+	int cls = list ? vmap_pool_class(s, va_size(list)) : -1;
+
+	spin_lock(&c->lock);
+	while (list && cls >= 0 && c->pooled_bytes + va_size(list) <= s->pool_max) {
+		struct vmap_area *va = list;
+
+		list = va->next;
+		push(&c->pool[cls], va);
+		c->nr_pooled++;
+		c->pooled_bytes += va_size(va);
+	}
+	if (cls >= 0) {
+		c->pool_used |= 1u << cls;
+		c->pool_refills++;
+	}
+	give_to_tree(s, list);          /* what no longer fits: an interrupt's pooling */
+	spin_unlock(&c->lock);
+	irq_restore(irq);
 }
 
 /* Moves CPU c's pool i onto list *to, with its counts (c->lock held). */
@@ -151,6 +218,7 @@ static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 		if (!(c->pool_used & (1u << i)))
 			pool_out_locked(c, i, &rest);
 	c->pool_used = 0;
+	memset(c->pool_missed, 0, sizeof(c->pool_missed));
 	while (list) {
 		struct vmap_area *va = list;
 		int cls = vmap_pool_class(s, va_size(va));
@@ -191,6 +259,7 @@ static void empty_cpu_locked(struct vmap_cpu *c, struct vmap_area **lazy,
 	c->nr_lazy = c->lazy_bytes = 0;
 	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
 		pool_out_locked(c, i, pooled);
+	memset(c->pool_missed, 0, sizeof(c->pool_missed));
 }
 
 /*
