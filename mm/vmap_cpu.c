@@ -43,22 +43,14 @@ static void push(struct vmap_area **list, struct vmap_area *va)
 }
 
 /*
- * Unlinks the first range of pool `cls` that starts at a multiple of
- * `align`, looking at VMAP_POOL_SCAN ranges at most; NULL if none of
- * them does (c->lock held). Page alignment takes the head.
+ * The link to the first of VMAP_POOL_SCAN ranges from *link on that
+ * starts at a multiple of `align`, or NULL if none of them does.
  */
-static struct vmap_area *pool_pop_locked(struct vmap_cpu *c, int cls, unsigned long align)
+static struct vmap_area **aligned_link(struct vmap_area **link, unsigned long align)
 {
-	struct vmap_area **link = &c->pool[cls];
-
-	for (unsigned n = 0; *link && n < VMAP_POOL_SCAN; n++, link = &(*link)->next) {
-		struct vmap_area *va = *link;
-
-		if (IS_ALIGNED(va->va_start, align)) {
-			*link = va->next;
-			return va;
-		}
-	}
+	for (unsigned n = 0; *link && n < VMAP_POOL_SCAN; n++, link = &(*link)->next)
+		if (IS_ALIGNED((*link)->va_start, align))
+			return link;
 	return NULL;
 }
 
@@ -85,8 +77,8 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsig
 {
 	int cls = vmap_pool_class(s, size);
 	unsigned long irq;
+	struct vmap_area *va, **link;
 	struct vmap_cpu *c;
-	struct vmap_area *va;
 
 	*batch = 0;
 	if (cls < 0)
@@ -94,8 +86,10 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsig
 	irq = irq_save();
 	c = &s->cpu[arch_cpu_id()];
 	spin_lock(&c->lock);
-	va = pool_pop_locked(c, cls, align);
+	link = align == PAGE_SIZE ? &c->pool[cls] : aligned_link(&c->pool[cls], align);
+	va = link ? *link : NULL;
 	if (va) {
+		*link = va->next;
 		c->nr_pooled--;
 		c->pooled_bytes -= size;
 		c->pool_hits++;
@@ -121,18 +115,111 @@ static void move_all(struct vmap_area **to, struct vmap_area **from)
 	}
 }
 
+/* Merges two lists sorted by address into one. */
+static struct vmap_area *merge_by_addr(struct vmap_area *a, struct vmap_area *b)
+{
+	struct vmap_area *head = NULL, **tail = &head;
+
+	while (a && b) {
+		struct vmap_area **lower = a->va_start < b->va_start ? &a : &b;
+
+		*tail = *lower;
+		tail = &(*lower)->next;
+		*lower = (*lower)->next;
+	}
+	*tail = a ? a : b;
+	return head;
+}
+
+/* Cuts the first run off *list: rising ranges, or falling ones turned round. */
+static struct vmap_area *cut_run(struct vmap_area **list)
+{
+	struct vmap_area *head = *list, *tail = head;
+
+	if (head->next && head->next->va_start < head->va_start) {
+		*list = head->next;
+		head->next = NULL;
+		while (*list && (*list)->va_start < head->va_start) {
+			struct vmap_area *va = *list;
+
+			*list = va->next;
+			push(&head, va);
+		}
+		return head;
+	}
+	while (tail->next && tail->next->va_start > tail->va_start)
+		tail = tail->next;
+	*list = tail->next;
+	tail->next = NULL;
+	return head;
+}
+
+/*
+ * `list` sorted by address: a natural merge sort (runs merged as a binary
+ * counter), O(n log r) for r runs. A lazy list is mostly a few runs: one
+ * CPU's successive lowest fits rise, and the list is newest first.
+ */
+static struct vmap_area *sort_by_addr(struct vmap_area *list)
+{
+	struct vmap_area *bin[64] = { 0 }, *run;
+	unsigned i;
+
+	while (list) {
+		run = cut_run(&list);
+		for (i = 0; bin[i]; i++) {
+			run = merge_by_addr(bin[i], run);
+			bin[i] = NULL;
+		}
+		bin[i] = run;
+	}
+	run = NULL;
+	for (i = 0; i < 64; i++)
+		if (bin[i])
+			run = merge_by_addr(bin[i], run);
+	return run;
+}
+
+/*
+ * Joins each run of touching ranges of sorted `list` into its first range
+ * and frees the objects of the others: what the free tree would merge,
+ * done before its lock is taken.
+ */
+static void join_touching(struct vmap_area *list)
+{
+	struct vmap_area *va = list;
+
+	while (va && va->next) {
+		struct vmap_area *next = va->next;
+
+		if (next->va_start == va->va_end) {
+			va->va_end = next->va_end;
+			va->next = next->next;
+			vmap_free_area(next);
+		} else {
+			va = next;
+		}
+	}
+}
+
 /* Ranges a purge gives the free tree per hold of its lock. */
 #define TREE_BATCH 32
 
 /*
- * Gives a list of flushed ranges to the free tree, TREE_BATCH per hold of
- * its lock, so that a purge of thousands does not keep the other CPUs out
- * of the tree all that time. The caller holds its CPU's lock throughout:
- * no whole-space reader can look between two holds and miss the ranges
- * still on the list.
+ * Gives a list of flushed ranges to the free tree: sorted by address and
+ * touching ones joined first, outside the tree's lock (the freed areas of
+ * one CPU often lie end to end: lazy ranges are not reused before the
+ * purge, so its lowest fits follow each other), then TREE_BATCH per hold
+ * of the lock, so that a purge of thousands does not keep the other CPUs
+ * out of the tree all that time. The caller holds its CPU's lock
+ * throughout: no whole-space reader can look between two holds and miss
+ * the ranges still on the list.
  */
 static void give_to_tree(struct vmap_space *s, struct vmap_area *list)
 {
+	if (!list)
+		return;
+	list = sort_by_addr(list);
+	join_touching(list);
 	while (list) {
 		spin_lock(&s->lock);
 		for (unsigned n = 0; list && n < TREE_BATCH; n++) {
