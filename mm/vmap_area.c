@@ -350,38 +350,82 @@ static struct vmap_area *new_areas(unsigned k)
 }
 
 /*
- * A batch refill of this CPU's pool for page-aligned request `r`: the
- * lowest fit of k x size in the free tree, one hold of its lock, cut into
- * k ranges. The lowest goes to the caller (*out), the others to the pool,
- * which hands them out in address order. 0; -ENOMEM (an object could not
- * be had: nothing taken); -ENOSPC (no k x size fit: nothing taken).
+ * Cuts up to k ranges of r->size (page-aligned, the whole space) out of
+ * the free tree, each the lowest fit once the ones before it are cut: what
+ * k requests in a row would get. A free range with room for several gives
+ * them with one search. Their bounds go into the objects of `list` in
+ * address order; returns how many (s->lock held).
+ */
+static unsigned take_ranges_locked(struct vmap_space *s, const struct fit_req *r,
+				   struct vmap_area *list, unsigned k)
+{
+	unsigned got = 0;
+
+	while (got < k) {
+		unsigned long addr, n;
+		struct vmap_area *free = lowest_fit_locked(s, r, &addr);
+
+		if (!free)
+			break;
+		n = MIN((unsigned long)(k - got), (free->va_end - addr) / r->size);
+		if (carve_locked(s, free, addr, n * r->size))
+			break;
+		for (got += n; n--; list = list->next, addr += r->size) {
+			list->va_start = addr;
+			list->va_end = addr + r->size;
+		}
+	}
+	return got;
+}
+
+/* The list turned round. */
+static struct vmap_area *reversed(struct vmap_area *list)
+{
+	struct vmap_area *out = NULL;
+
+	while (list) {
+		struct vmap_area *va = list;
+
+		list = va->next;
+		va->next = out;
+		out = va;
+	}
+	return out;
+}
+
+/*
+ * A batch refill of this CPU's pool for page-aligned request `r`: k
+ * successive lowest fits of its size (take_ranges_locked()), in one hold
+ * of the free tree's lock. The lowest goes to the caller (*out), the
+ * others to the pool, which hands them out in address order: the same
+ * ranges, in the same order, as k requests to the free tree would have
+ * given this CPU. 0; -ENOMEM (an object could not be had: nothing
+ * taken); -ENOSPC (nothing fits: nothing taken).
  */
 static int alloc_batch(struct vmap_space *s, const struct fit_req *r, unsigned k,
 		       struct vmap_area **out)
 {
-	struct fit_req all = { r->size * k, r->align, r->vstart, r->vend };
-	struct vmap_area *list = new_areas(k);
-	unsigned long addr = 0, top;
-	int err;
+	struct vmap_area *list = new_areas(k), *last;
+	unsigned long irq;
+	unsigned got;
 
 	if (!list)
 		return -ENOMEM;
-	err = take_range(s, &all, &addr);
-	if (err) {
+	irq = spin_lock_irqsave(&s->lock);
+	got = take_ranges_locked(s, r, list, k);
+	spin_unlock_irqrestore(&s->lock, irq);
+	if (!got) {
 		free_list(list);
-		return err;
+		return -ENOSPC;
 	}
-	list->va_start = addr;
-	list->va_end = addr + r->size;
-	top = addr + all.size;
-	/* The pool is last in first out: its head must be the lowest of the rest. */
-	for (struct vmap_area *va = list->next; va; va = va->next, top -= r->size) {
-		va->va_start = top - r->size;
-		va->va_end = top;
-	}
-	*out = list;
-	vmap_pool_fill(s, list->next);
+	last = list;                    /* the got-th object; those after it were not used */
+	for (unsigned i = 1; i < got; i++)
+		last = last->next;
+	free_list(last->next);
+	last->next = NULL;
+	vmap_pool_fill(s, reversed(list->next));        /* highest first: the lowest ends on top */
 	list->next = NULL;
+	*out = list;
 	return 0;
 }
 
