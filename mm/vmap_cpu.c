@@ -8,10 +8,14 @@
  *                                                    | one flush of its span
  *                                                    v
  *   alloc_vmap_area() <--pop-- pool[size - 1] <-- while under pool_max,
- *                                                 else the free tree
+ *                                  ^              else the free tree (sorted,
+ *                                  |              touching ranges joined)
+ *                        batch refill (empty again: the next lowest fits
+ *                        of the size, one hold of the free tree's lock)
  *
- * A range goes to a pool only after the flush, so a pooled range has no
- * stale TLB entry on any CPU and may be handed out at once.
+ * A range goes to a pool only after the flush (or straight from the free
+ * tree, where nothing is stale), so a pooled range has no stale TLB entry
+ * on any CPU and may be handed out at once.
  */
 #include "mm/vmap_internal.h"
 #include "kernel/errno.h"
