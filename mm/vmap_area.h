@@ -23,8 +23,9 @@
  *   pool   flushed free ranges of 1..VMAP_POOL_PAGES pages, one list per
  *          size per CPU, filled by that CPU's purges (up to pool_max bytes;
  *          the rest go to the free tree) and, when a page-aligned request
- *          finds its pool empty again, by a batch refill: the next lowest
- *          fits of that size, taken in one hold of the space's lock. A
+ *          of up to VMAP_BATCH_PAGES finds its pool empty again, by a batch
+ *          refill: the next lowest fits of that size, taken in one hold of
+ *          the space's lock. A
  *          request of one of those sizes with no window is served from the
  *          calling CPU's pool first, without the space's lock: it gets a
  *          range this CPU freed or refilled earlier, not necessarily the
@@ -56,7 +57,9 @@ struct vm_struct;
 /* Busy trees; an area's is a hash of its start (a power of two). */
 #define VMAP_BUSY_ZONES 16
 /* Sizes the per-CPU pools keep: 1 .. VMAP_POOL_PAGES pages, guard page included. */
-#define VMAP_POOL_PAGES 16
+#define VMAP_POOL_PAGES 128
+/* Sizes a dry pool is also refilled for in batches (mm/vmap_cpu.c): 1 .. this many pages. */
+#define VMAP_BATCH_PAGES 16
 /*
  * Bytes of ranges one CPU's pools may hold in the kernel's space. Both
  * limits are lower on a machine too small for the area objects they may
@@ -97,8 +100,8 @@ struct vmap_cpu {
 	unsigned long nr_pooled, pooled_bytes;
 	unsigned long pool_hits;        /* allocations served from the pools */
 	unsigned long pool_refills;     /* batch refills done */
-	u32 pool_used;                  /* bit i: pool[i] served one since the last purge */
-	u8 pool_missed[VMAP_POOL_PAGES]; /* page-aligned requests pool[i] missed since then */
+	u8 pool_used[VMAP_POOL_PAGES];  /* pool[i] served one since the last purge */
+	u8 pool_missed[VMAP_BATCH_PAGES]; /* page-aligned requests pool[i] missed since then */
 	char name[16];
 };
 
@@ -174,8 +177,8 @@ void vmap_space_destroy(struct vmap_space *s);
  * and align are page multiples, align a power of two, both checked by the
  * caller. A pooled size with the whole space as window comes from this
  * CPU's pool when one of its first VMAP_POOL_SCAN ranges has the alignment;
- * a page-aligned one whose pool missed before since this CPU's last purge
- * refills the pool in a batch (2, 4, ... up to s->pool_batch ranges: the
+ * a page-aligned one of up to VMAP_BATCH_PAGES whose pool missed before
+ * since this CPU's last purge refills the pool in a batch (2, 4, ... up to s->pool_batch ranges: the
  * next lowest fits of its size, the lowest returned). Anything else is the
  * lowest fit in the free tree. If nothing fits, every lazy range is purged
  * and every pool drained, and the search is tried once more. Returns the

@@ -59,11 +59,13 @@ static struct vmap_area **aligned_link(struct vmap_area **link, unsigned long al
 }
 
 /*
- * The ranges a batch refill of pool `cls` may take for CPU c at its
- * `missed`-th miss since c's last purge: none at the first, then 2, 4, 8
- * ... up to s->pool_batch, so a size asked for now and then takes little
- * out of the free tree; never more than the room left in c's pools, plus
- * one for the request itself (c->lock held).
+ * The ranges a batch refill of pool `cls` (< VMAP_BATCH_PAGES) may take
+ * for CPU c at its `missed`-th miss since c's last purge: none at the
+ * first, then 2, 4, 8 ... up to s->pool_batch, so a size asked for now
+ * and then takes little out of the free tree; never more than the room
+ * left in c's pools, plus one for the request itself (c->lock held).
+ * Larger sizes are pooled by purges only: their batches cost more than
+ * they saved (docs/vmalloc.md §2).
  */
 static unsigned batch_for(const struct vmap_space *s, const struct vmap_cpu *c, int cls,
 			  unsigned missed)
@@ -97,8 +99,8 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsig
 		c->nr_pooled--;
 		c->pooled_bytes -= size;
 		c->pool_hits++;
-		c->pool_used |= 1u << cls;
-	} else if (align == PAGE_SIZE) {
+		c->pool_used[cls] = 1;
+	} else if (align == PAGE_SIZE && cls < VMAP_BATCH_PAGES) {
 		if (c->pool_missed[cls] < 255)
 			c->pool_missed[cls]++;
 		*batch = batch_for(s, c, cls, c->pool_missed[cls]);
@@ -252,7 +254,7 @@ void vmap_pool_fill(struct vmap_space *s, struct vmap_area *list)
 		c->pooled_bytes += va_size(va);
 	}
 	if (cls >= 0) {
-		c->pool_used |= 1u << cls;
+		c->pool_used[cls] = 1;
 		c->pool_refills++;
 	}
 	give_to_tree(s, list);          /* what no longer fits: an interrupt's pooling */
@@ -306,9 +308,9 @@ static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 	c->nr_lazy = 0;
 	c->lazy_bytes = 0;
 	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
-		if (!(c->pool_used & (1u << i)))
+		if (!c->pool_used[i])
 			pool_out_locked(c, i, &rest);
-	c->pool_used = 0;
+	memset(c->pool_used, 0, sizeof(c->pool_used));
 	memset(c->pool_missed, 0, sizeof(c->pool_missed));
 	while (list) {
 		struct vmap_area *va = list;
