@@ -634,6 +634,44 @@ static void large_ranges_and_unpooled_spaces_skip_the_pools(struct ktest *t)
 	space_done(t, &s);
 }
 
+/* alloc_vmap_area() with its nth FAULT_SLAB call failing; *injected: the failures injected. */
+static struct vmap_area *alloc_failing(struct ktest *t, struct vmap_space *s, unsigned long nth,
+				       unsigned long size, unsigned long align, unsigned long vend,
+				       unsigned long *injected)
+{
+	struct fault_attr fail = { .mode = FAULT_MODE_NTH, .n = nth };
+	struct fault_stats fs;
+	struct vmap_area *va;
+
+	*injected = 0;
+	if (fault_inject_set(FAULT_SLAB, &fail)) {
+		KTEST_FAIL(t, "fault_inject_set refused nth %lu", nth);
+		return NULL;
+	}
+	fault_inject_begin();
+	va = alloc_vmap_area(s, size, align, s->start, vend);
+	fault_inject_end();
+	fault_inject_get_stats(FAULT_SLAB, &fs);
+	fault_inject_clear(FAULT_SLAB);
+	*injected = fs.injected;
+	return va;
+}
+
+/* A failed call moved nothing: the free tree, the busy zones, the pools as `before`. */
+static void expect_nothing_moved(struct ktest *t, struct vmap_space *s,
+				 const struct vmap_stats *before)
+{
+	struct vmap_stats now;
+
+	vmap_get_stats(s, &now);
+	EXPECT_EQ(t, now.nr_free, before->nr_free);
+	EXPECT_EQ(t, now.free_bytes, before->free_bytes);
+	EXPECT_EQ(t, now.nr_busy, before->nr_busy);
+	EXPECT_EQ(t, now.nr_pooled, before->nr_pooled);
+	EXPECT_EQ(t, now.pool_refills, before->pool_refills);
+	EXPECT_EQ(t, vmap_check(s), 0);
+}
+
 /* 2-page requests on a space with free 2-page holes at pages 0 and 4: [0,2) [4,6) [8,256). */
 static void two_holes(struct ktest *t, struct vmap_space *s, struct vmap_area **h)
 {
@@ -697,32 +735,19 @@ static void a_failed_batch_refill_takes_nothing(struct ktest *t)
 {
 	struct vmap_area *h[4], *first, *v = NULL;
 	struct vmap_stats before, after;
+	unsigned long nth, injected;
 	struct vmap_space s;
-	unsigned long nth;
 
 	two_holes(t, &s, h);
 	ASSERT_NOT_NULL(t, first = take(&s, 2, PAGE_SIZE));    /* the first miss: no batch */
 	vmap_get_stats(&s, &before);
-	for (nth = 1; !v && nth <= 8; nth++) {
-		struct fault_attr fail = { .mode = FAULT_MODE_NTH, .n = nth };
-		struct fault_stats fs;
-
-		ASSERT_EQ(t, fault_inject_set(FAULT_SLAB, &fail), 0);
-		fault_inject_begin();
-		v = take(&s, 2, PAGE_SIZE);
-		fault_inject_end();
-		fault_inject_get_stats(FAULT_SLAB, &fs);
-		fault_inject_clear(FAULT_SLAB);
+	EXPECT_EQ(t, before.nr_pooled + before.pool_refills, 0);
+	for (nth = 1; nth <= 8; nth++) {
+		v = alloc_failing(t, &s, nth, 2 * PAGE_SIZE, PAGE_SIZE, s.end, &injected);
 		if (v)
 			break;
-		EXPECT_EQ(t, fs.injected, 1);
-		vmap_get_stats(&s, &after);
-		EXPECT_EQ(t, after.nr_free, before.nr_free);
-		EXPECT_EQ(t, after.free_bytes, before.free_bytes);
-		EXPECT_EQ(t, after.nr_busy, before.nr_busy);
-		EXPECT_EQ(t, after.nr_pooled, 0);
-		EXPECT_EQ(t, after.pool_refills, 0);
-		EXPECT_EQ(t, vmap_check(&s), 0);
+		EXPECT_EQ(t, injected, 1);
+		expect_nothing_moved(t, &s, &before);
 	}
 	/* The 1st object of a batch of 2, then the 2nd, 3rd, 4th of batches of 4 (misses count on). */
 	EXPECT_EQ(t, nth, 5);
@@ -827,7 +852,7 @@ static void checker_catches_broken_lists(struct ktest *t)
 
 static void failed_split_changes_nothing(struct ktest *t)
 {
-	struct vmap_stats before, after;
+	struct vmap_stats before;
 	struct vmap_area *a, *b;
 	struct vmap_space s;
 
@@ -843,22 +868,13 @@ static void failed_split_changes_nothing(struct ktest *t)
 	 * the right part besides the area's own. Each of the two fails in turn.
 	 */
 	for (unsigned long nth = 1; nth <= 2; nth++) {
-		struct fault_attr fail = { .mode = FAULT_MODE_NTH, .n = nth };
-		struct fault_stats fs;
+		unsigned long injected;
 
-		ASSERT_EQ(t, fault_inject_set(FAULT_SLAB, &fail), 0);
-		fault_inject_begin();
-		b = alloc_vmap_area(&s, PAGE_SIZE, 4 * PAGE_SIZE, s.start, s.start + 8 * PAGE_SIZE);
-		fault_inject_end();
-		fault_inject_get_stats(FAULT_SLAB, &fs);
-		fault_inject_clear(FAULT_SLAB);
-		EXPECT_EQ(t, fs.injected, 1);
+		b = alloc_failing(t, &s, nth, PAGE_SIZE, 4 * PAGE_SIZE, s.start + 8 * PAGE_SIZE,
+				  &injected);
+		EXPECT_EQ(t, injected, 1);
 		EXPECT_NULL(t, b);
-		vmap_get_stats(&s, &after);
-		EXPECT_EQ(t, after.nr_free, before.nr_free);
-		EXPECT_EQ(t, after.nr_busy, before.nr_busy);
-		EXPECT_EQ(t, after.free_bytes, before.free_bytes);
-		EXPECT_EQ(t, vmap_check(&s), 0);
+		expect_nothing_moved(t, &s, &before);
 	}
 	b = alloc_vmap_area(&s, PAGE_SIZE, 4 * PAGE_SIZE, s.start, s.start + 8 * PAGE_SIZE);
 	ASSERT_NOT_NULL(t, b);
