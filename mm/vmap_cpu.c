@@ -257,7 +257,7 @@ void vmap_pool_fill(struct vmap_space *s, struct vmap_area *list)
 		c->pool_used[cls] = 1;
 		c->pool_refills++;
 	}
-	give_to_tree(s, list);          /* what no longer fits: an interrupt's pooling */
+	give_to_tree(s, list);  /* no room: an interrupt's purge pooled since the room was counted */
 	spin_unlock(&c->lock);
 	irq_restore(irq);
 }
