@@ -315,11 +315,118 @@ void free_vmap_area(struct vmap_space *s, struct vmap_area *va)
 
 /* --- allocation ----------------------------------------------------------- */
 
-/* A request the pools may serve: a pooled size, page alignment, the whole space. */
+/* A request the pools may serve: a pooled size, the whole space. */
 static bool poolable(const struct vmap_space *s, const struct fit_req *r)
 {
-	return r->align == PAGE_SIZE && r->vstart == s->start && r->vend == s->end &&
-	       vmap_pool_class(s, r->size) >= 0;
+	return r->vstart == s->start && r->vend == s->end && vmap_pool_class(s, r->size) >= 0;
+}
+
+static void free_list(struct vmap_area *list)
+{
+	while (list) {
+		struct vmap_area *va = list;
+
+		list = va->next;
+		vmap_free_area(va);
+	}
+}
+
+/* `k` new area objects on a list, or NULL with none kept. */
+static struct vmap_area *new_areas(unsigned k)
+{
+	struct vmap_area *list = NULL;
+
+	for (unsigned i = 0; i < k; i++) {
+		struct vmap_area *va = vmap_new_area();
+
+		if (!va) {
+			free_list(list);
+			return NULL;
+		}
+		va->next = list;
+		list = va;
+	}
+	return list;
+}
+
+/*
+ * Cuts up to k ranges of r->size (page-aligned, the whole space) out of
+ * the free tree, each the lowest fit once the ones before it are cut: what
+ * k requests in a row would get. A free range with room for several gives
+ * them with one search. Their bounds go into the objects of `list` in
+ * address order; returns how many (s->lock held).
+ */
+static unsigned take_ranges_locked(struct vmap_space *s, const struct fit_req *r,
+				   struct vmap_area *list, unsigned k)
+{
+	unsigned got = 0;
+
+	while (got < k) {
+		unsigned long addr, n;
+		struct vmap_area *free = lowest_fit_locked(s, r, &addr);
+
+		if (!free)
+			break;
+		n = MIN((unsigned long)(k - got), (free->va_end - addr) / r->size);
+		if (carve_locked(s, free, addr, n * r->size))
+			break;
+		for (got += n; n--; list = list->next, addr += r->size) {
+			list->va_start = addr;
+			list->va_end = addr + r->size;
+		}
+	}
+	return got;
+}
+
+/* The list turned round. */
+static struct vmap_area *reversed(struct vmap_area *list)
+{
+	struct vmap_area *out = NULL;
+
+	while (list) {
+		struct vmap_area *va = list;
+
+		list = va->next;
+		va->next = out;
+		out = va;
+	}
+	return out;
+}
+
+/*
+ * A batch refill of this CPU's pool for page-aligned request `r`: k
+ * successive lowest fits of its size (take_ranges_locked()), in one hold
+ * of the free tree's lock. The lowest goes to the caller (*out), the
+ * others to the pool, which hands them out in address order: the same
+ * ranges, in the same order, as k requests to the free tree would have
+ * given this CPU. 0; -ENOMEM (an object could not be had: nothing
+ * taken); -ENOSPC (nothing fits: nothing taken).
+ */
+static int alloc_batch(struct vmap_space *s, const struct fit_req *r, unsigned k,
+		       struct vmap_area **out)
+{
+	struct vmap_area *list = new_areas(k), *last;
+	unsigned long irq;
+	unsigned got;
+
+	if (!list)
+		return -ENOMEM;
+	irq = spin_lock_irqsave(&s->lock);
+	got = take_ranges_locked(s, r, list, k);
+	spin_unlock_irqrestore(&s->lock, irq);
+	if (!got) {
+		free_list(list);
+		return -ENOSPC;
+	}
+	last = list;                    /* the got-th object; those after it were not used */
+	for (unsigned i = 1; i < got; i++)
+		last = last->next;
+	free_list(last->next);
+	last->next = NULL;
+	vmap_pool_fill(s, reversed(list->next));        /* highest first: the lowest ends on top */
+	list->next = NULL;
+	*out = list;
+	return 0;
 }
 
 /* The lowest fit in the free tree, purging everything once if nothing fits. */
@@ -350,8 +457,11 @@ struct vmap_area *alloc_vmap_area_setup(struct vmap_space *s, unsigned long size
 					unsigned long vend, vmap_setup_fn setup, void *arg)
 {
 	struct fit_req r = { size, align, MAX(vstart, s->start), MIN(vend, s->end) };
-	struct vmap_area *va = poolable(s, &r) ? vmap_pool_take(s, size) : NULL;
+	unsigned batch = 0;
+	struct vmap_area *va = poolable(s, &r) ? vmap_pool_take(s, size, align, &batch) : NULL;
 
+	if (!va && batch > 1 && alloc_batch(s, &r, batch, &va) == -ENOMEM)
+		return NULL;
 	if (!va)
 		va = alloc_from_tree(s, &r);
 	if (!va)
@@ -461,4 +571,5 @@ void vmap_area_init(unsigned long room)
 		panic("vmap_area_init: no memory for the vmap space");
 	kernel_vmap_space.lazy_max = limit_for_ram(VMAP_LAZY_MAX, object_size);
 	kernel_vmap_space.pool_max = limit_for_ram(VMAP_POOL_MAX, object_size);
+	kernel_vmap_space.pool_batch = VMAP_POOL_BATCH;
 }

@@ -22,10 +22,14 @@
  *          all of them (one shootdown per batch).
  *   pool   flushed free ranges of 1..VMAP_POOL_PAGES pages, one list per
  *          size per CPU, filled by that CPU's purges (up to pool_max bytes;
- *          the rest go to the free tree). A request of one of those sizes
- *          with page alignment and no window is served from the calling
- *          CPU's pool first, without the space's lock: it gets a range this
- *          CPU freed earlier, not necessarily the lowest one.
+ *          the rest go to the free tree) and, when a page-aligned request
+ *          of up to VMAP_BATCH_PAGES finds its pool empty again, by a batch
+ *          refill: the next lowest fits of that size, taken in one hold of
+ *          the space's lock. A
+ *          request of one of those sizes with no window is served from the
+ *          calling CPU's pool first, without the space's lock: it gets a
+ *          range this CPU freed or refilled earlier, not necessarily the
+ *          lowest one (with a larger alignment, one that has it).
  *
  * Everything else is lowest-address first fit over the free tree, for any
  * size and power-of-two alignment, inside an optional window [vstart,
@@ -53,13 +57,22 @@ struct vm_struct;
 /* Busy trees; an area's is a hash of its start (a power of two). */
 #define VMAP_BUSY_ZONES 16
 /* Sizes the per-CPU pools keep: 1 .. VMAP_POOL_PAGES pages, guard page included. */
-#define VMAP_POOL_PAGES 16
+#define VMAP_POOL_PAGES 128
+/* Sizes a dry pool is also refilled for in batches (mm/vmap_cpu.c): 1 .. this many pages. */
+#define VMAP_BATCH_PAGES 16
 /*
  * Bytes of ranges one CPU's pools may hold in the kernel's space. Both
  * limits are lower on a machine too small for the area objects they may
  * hold (vmap_area_init()).
  */
 #define VMAP_POOL_MAX   (32ul << 20)
+/*
+ * Ranges a batch refill takes for an empty pool of the kernel's space at
+ * most (mm/vmap_cpu.c; fewer when the pool has less room).
+ */
+#define VMAP_POOL_BATCH 16
+/* Pooled ranges an aligned request looks at for one it can use, at most. */
+#define VMAP_POOL_SCAN  4
 
 struct vmap_area {
 	unsigned long va_start;         /* first byte */
@@ -86,7 +99,9 @@ struct vmap_cpu {
 	struct vmap_area *pool[VMAP_POOL_PAGES];        /* pool[i]: ranges of i + 1 pages */
 	unsigned long nr_pooled, pooled_bytes;
 	unsigned long pool_hits;        /* allocations served from the pools */
-	u32 pool_used;                  /* bit i: pool[i] served one since the last purge */
+	unsigned long pool_refills;     /* batch refills done */
+	u8 pool_used[VMAP_POOL_PAGES];  /* pool[i] served one since the last purge */
+	u8 pool_missed[VMAP_BATCH_PAGES]; /* page-aligned requests pool[i] missed since then */
 	char name[16];
 };
 
@@ -99,6 +114,7 @@ struct vmap_space {
 	struct vmap_cpu *cpu;           /* SMP_MAX_CPUS of them */
 	unsigned long lazy_max;         /* a CPU purges once its lazy bytes are above this */
 	unsigned long pool_max;         /* bytes one CPU's pools may hold; 0: no pools */
+	unsigned pool_batch;            /* ranges a batch refill takes at most; 0, 1: none */
 
 	/* Set at init, read-only after. */
 	unsigned long start, end;       /* the managed range [start, end), end > start */
@@ -116,11 +132,13 @@ struct vmap_stats {
 	unsigned long largest_free;
 	unsigned long nr_purges;
 	unsigned long pool_hits;
+	unsigned long pool_refills;
 };
 
 /*
- * Creates the cache of vmap areas and the kernel's space, with per-CPU
- * limits of VMAP_LAZY_MAX and VMAP_POOL_MAX bytes, or less where the area
+ * Creates the cache of vmap areas and the kernel's space, with batch
+ * refills of up to VMAP_POOL_BATCH ranges and per-CPU limits of
+ * VMAP_LAZY_MAX and VMAP_POOL_MAX bytes, or less where the area
  * objects a full list may hold (one per two-page range) would pass 1/128
  * of RAM. Once, from vmalloc_init(), after slab_init(). Every area object carries `room` bytes (8-byte aligned,
  * right after it: vmap_area_room()) that belong to the owner of a busy
@@ -139,7 +157,7 @@ static inline void *vmap_area_room(struct vmap_area *va)
 /*
  * Makes `s` a space managing [start, end) (page-aligned, start < end, end
  * not 0), all free, with a per-CPU purge threshold of VMAP_LAZY_MAX and
- * no pools (set s->pool_max to have them). With `flush_tlb` a purge
+ * no pools (set s->pool_max to have them, s->pool_batch for batch refills). With `flush_tlb` a purge
  * flushes the TLB (arch_flush_tlb_kernel_range) over the purged span; a
  * private space of a test, whose ranges are never mapped, passes false.
  * 0, -EINVAL or -ENOMEM (nothing left allocated).
@@ -157,12 +175,16 @@ void vmap_space_destroy(struct vmap_space *s);
  * Allocates `size` bytes whose start is a multiple of `align` inside
  * [vstart, vend) (clipped to the space). size (the guard page included)
  * and align are page multiples, align a power of two, both checked by the
- * caller. A pooled size with align PAGE_SIZE and the whole space as window
- * comes from this CPU's pool when it has one; anything else is the lowest
- * fit in the free tree. If nothing fits, every lazy range is purged and
- * every pool drained, and the search is tried once more. Returns the area,
- * in its busy zone with vm = NULL, or NULL (no space, or no memory for an
- * area).
+ * caller. A pooled size with the whole space as window comes from this
+ * CPU's pool when one of its first VMAP_POOL_SCAN ranges has the alignment;
+ * a page-aligned one of up to VMAP_BATCH_PAGES whose pool missed before
+ * since this CPU's last purge refills the pool in a batch (2, 4, ... up to s->pool_batch ranges: the
+ * next lowest fits of its size, the lowest returned). Anything else is the
+ * lowest fit in the free tree. If nothing fits, every lazy range is purged
+ * and every pool drained, and the search is tried once more. Returns the
+ * area, in its busy zone with vm = NULL, or NULL (no space, or no memory
+ * for an area: a batch refill's objects are allocated before anything is
+ * taken, and a failure takes nothing).
  */
 struct vmap_area *alloc_vmap_area(struct vmap_space *s, unsigned long size,
 				  unsigned long align, unsigned long vstart,
@@ -258,8 +280,9 @@ void free_vmap_area(struct vmap_space *s, struct vmap_area *va);
  * list; once that list holds more than s->lazy_max bytes, this CPU purges
  * it: one TLB flush over the span of the list (if s->flush_tlb), then
  * each range goes to this CPU's pool for its size while the pools hold
- * less than s->pool_max bytes, the rest to the free tree (one hold of the
- * space's lock for the batch).
+ * less than s->pool_max bytes; the rest, sorted by address and touching
+ * ranges joined, goes to the free tree (one hold of the space's lock per
+ * 32 ranges left).
  */
 void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va);
 

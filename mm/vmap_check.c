@@ -22,6 +22,7 @@ static void add_cpu_stats(const struct vmap_cpu *c, struct vmap_stats *st)
 	st->nr_pooled += c->nr_pooled;
 	st->pooled_bytes += c->pooled_bytes;
 	st->pool_hits += c->pool_hits;
+	st->pool_refills += c->pool_refills;
 }
 
 void vmap_get_stats(struct vmap_space *s, struct vmap_stats *st)

@@ -8,10 +8,14 @@
  *                                                    | one flush of its span
  *                                                    v
  *   alloc_vmap_area() <--pop-- pool[size - 1] <-- while under pool_max,
- *                                                 else the free tree
+ *                                  ^              else the free tree (sorted,
+ *                                  |              touching ranges joined)
+ *                        batch refill (empty again: the next lowest fits
+ *                        of the size, one hold of the free tree's lock)
  *
- * A range goes to a pool only after the flush, so a pooled range has no
- * stale TLB entry on any CPU and may be handed out at once.
+ * A range goes to a pool only after the flush (or straight from the free
+ * tree, where nothing is stale), so a pooled range has no stale TLB entry
+ * on any CPU and may be handed out at once.
  */
 #include "mm/vmap_internal.h"
 #include "kernel/errno.h"
@@ -42,25 +46,64 @@ static void push(struct vmap_area **list, struct vmap_area *va)
 	*list = va;
 }
 
-struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size)
+/*
+ * The link to the first of VMAP_POOL_SCAN ranges from *link on that
+ * starts at a multiple of `align`, or NULL if none of them does.
+ */
+static struct vmap_area **aligned_link(struct vmap_area **link, unsigned long align)
+{
+	for (unsigned n = 0; *link && n < VMAP_POOL_SCAN; n++, link = &(*link)->next)
+		if (IS_ALIGNED((*link)->va_start, align))
+			return link;
+	return NULL;
+}
+
+/*
+ * The ranges a batch refill of pool `cls` (< VMAP_BATCH_PAGES) may take
+ * for CPU c at its `missed`-th miss since c's last purge: none at the
+ * first, then 2, 4, 8 ... up to s->pool_batch, so a size asked for now
+ * and then takes little out of the free tree; never more than the room
+ * left in c's pools, plus one for the request itself (c->lock held).
+ * Larger sizes are pooled by purges only: their batches cost more than
+ * they saved (docs/vmalloc.md §2).
+ */
+static unsigned batch_for(const struct vmap_space *s, const struct vmap_cpu *c, int cls,
+			  unsigned missed)
+{
+	unsigned long size = (unsigned long)(cls + 1) << PAGE_SHIFT;
+	unsigned long fit = (s->pool_max - c->pooled_bytes) / size + 1;
+	unsigned long k = missed < 8 ? 1ul << (missed - 1) : s->pool_batch;
+
+	k = MIN(k, MIN(fit, (unsigned long)s->pool_batch));
+	return (unsigned)k;
+}
+
+struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsigned long align,
+				 unsigned *batch)
 {
 	int cls = vmap_pool_class(s, size);
 	unsigned long irq;
+	struct vmap_area *va, **link;
 	struct vmap_cpu *c;
-	struct vmap_area *va;
 
+	*batch = 0;
 	if (cls < 0)
 		return NULL;
 	irq = irq_save();
 	c = &s->cpu[arch_cpu_id()];
 	spin_lock(&c->lock);
-	va = c->pool[cls];
+	link = align == PAGE_SIZE ? &c->pool[cls] : aligned_link(&c->pool[cls], align);
+	va = link ? *link : NULL;
 	if (va) {
-		c->pool[cls] = va->next;
+		*link = va->next;
 		c->nr_pooled--;
 		c->pooled_bytes -= size;
 		c->pool_hits++;
-		c->pool_used |= 1u << cls;
+		c->pool_used[cls] = 1;
+	} else if (align == PAGE_SIZE && cls < VMAP_BATCH_PAGES) {
+		if (c->pool_missed[cls] < 255)
+			c->pool_missed[cls]++;
+		*batch = batch_for(s, c, cls, c->pool_missed[cls]);
 	}
 	spin_unlock(&c->lock);
 	irq_restore(irq);
@@ -78,18 +121,111 @@ static void move_all(struct vmap_area **to, struct vmap_area **from)
 	}
 }
 
+/* Merges two lists sorted by address into one. */
+static struct vmap_area *merge_by_addr(struct vmap_area *a, struct vmap_area *b)
+{
+	struct vmap_area *head = NULL, **tail = &head;
+
+	while (a && b) {
+		struct vmap_area **lower = a->va_start < b->va_start ? &a : &b;
+
+		*tail = *lower;
+		tail = &(*lower)->next;
+		*lower = (*lower)->next;
+	}
+	*tail = a ? a : b;
+	return head;
+}
+
+/* Cuts the first run off *list: rising ranges, or falling ones turned round. */
+static struct vmap_area *cut_run(struct vmap_area **list)
+{
+	struct vmap_area *head = *list, *tail = head;
+
+	if (head->next && head->next->va_start < head->va_start) {
+		*list = head->next;
+		head->next = NULL;
+		while (*list && (*list)->va_start < head->va_start) {
+			struct vmap_area *va = *list;
+
+			*list = va->next;
+			push(&head, va);
+		}
+		return head;
+	}
+	while (tail->next && tail->next->va_start > tail->va_start)
+		tail = tail->next;
+	*list = tail->next;
+	tail->next = NULL;
+	return head;
+}
+
+/*
+ * `list` sorted by address: a natural merge sort (runs merged as a binary
+ * counter), O(n log r) for r runs. A lazy list is mostly a few runs: one
+ * CPU's successive lowest fits rise, and the list is newest first.
+ */
+static struct vmap_area *sort_by_addr(struct vmap_area *list)
+{
+	struct vmap_area *bin[64] = { 0 }, *run;
+	unsigned i;
+
+	while (list) {
+		run = cut_run(&list);
+		for (i = 0; bin[i]; i++) {
+			run = merge_by_addr(bin[i], run);
+			bin[i] = NULL;
+		}
+		bin[i] = run;
+	}
+	run = NULL;
+	for (i = 0; i < 64; i++)
+		if (bin[i])
+			run = merge_by_addr(bin[i], run);
+	return run;
+}
+
+/*
+ * Joins each run of touching ranges of sorted `list` into its first range
+ * and frees the objects of the others: what the free tree would merge,
+ * done before its lock is taken.
+ */
+static void join_touching(struct vmap_area *list)
+{
+	struct vmap_area *va = list;
+
+	while (va && va->next) {
+		struct vmap_area *next = va->next;
+
+		if (next->va_start == va->va_end) {
+			va->va_end = next->va_end;
+			va->next = next->next;
+			vmap_free_area(next);
+		} else {
+			va = next;
+		}
+	}
+}
+
 /* Ranges a purge gives the free tree per hold of its lock. */
 #define TREE_BATCH 32
 
 /*
- * Gives a list of flushed ranges to the free tree, TREE_BATCH per hold of
- * its lock, so that a purge of thousands does not keep the other CPUs out
- * of the tree all that time. The caller holds its CPU's lock throughout:
- * no whole-space reader can look between two holds and miss the ranges
- * still on the list.
+ * Gives a list of flushed ranges to the free tree: sorted by address and
+ * touching ones joined first, outside the tree's lock (the freed areas of
+ * one CPU often lie end to end: lazy ranges are not reused before the
+ * purge, so its lowest fits follow each other), then TREE_BATCH per hold
+ * of the lock, so that a purge of thousands does not keep the other CPUs
+ * out of the tree all that time. The caller holds its CPU's lock
+ * throughout: no whole-space reader can look between two holds and miss
+ * the ranges still on the list.
  */
 static void give_to_tree(struct vmap_space *s, struct vmap_area *list)
 {
+	if (!list)
+		return;
+	list = sort_by_addr(list);
+	join_touching(list);
 	while (list) {
 		spin_lock(&s->lock);
 		for (unsigned n = 0; list && n < TREE_BATCH; n++) {
@@ -100,6 +236,30 @@ static void give_to_tree(struct vmap_space *s, struct vmap_area *list)
 		}
 		spin_unlock(&s->lock);
 	}
+}
+
+void vmap_pool_fill(struct vmap_space *s, struct vmap_area *list)
+{
+	unsigned long irq = irq_save();
+	struct vmap_cpu *c = &s->cpu[arch_cpu_id()];
+	int cls = list ? vmap_pool_class(s, va_size(list)) : -1;
+
+	spin_lock(&c->lock);
+	while (list && cls >= 0 && c->pooled_bytes + va_size(list) <= s->pool_max) {
+		struct vmap_area *va = list;
+
+		list = va->next;
+		push(&c->pool[cls], va);
+		c->nr_pooled++;
+		c->pooled_bytes += va_size(va);
+	}
+	if (cls >= 0) {
+		c->pool_used[cls] = 1;
+		c->pool_refills++;
+	}
+	give_to_tree(s, list);  /* no room: an interrupt's purge pooled since the room was counted */
+	spin_unlock(&c->lock);
+	irq_restore(irq);
 }
 
 /* Moves CPU c's pool i onto list *to, with its counts (c->lock held). */
@@ -148,9 +308,10 @@ static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 	c->nr_lazy = 0;
 	c->lazy_bytes = 0;
 	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
-		if (!(c->pool_used & (1u << i)))
+		if (!c->pool_used[i])
 			pool_out_locked(c, i, &rest);
-	c->pool_used = 0;
+	memset(c->pool_used, 0, sizeof(c->pool_used));
+	memset(c->pool_missed, 0, sizeof(c->pool_missed));
 	while (list) {
 		struct vmap_area *va = list;
 		int cls = vmap_pool_class(s, va_size(va));
@@ -191,6 +352,7 @@ static void empty_cpu_locked(struct vmap_cpu *c, struct vmap_area **lazy,
 	c->nr_lazy = c->lazy_bytes = 0;
 	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
 		pool_out_locked(c, i, pooled);
+	memset(c->pool_missed, 0, sizeof(c->pool_missed));
 }
 
 /*

@@ -61,10 +61,23 @@ int vmap_cpus_init(struct vmap_space *s);
 void vmap_busy_insert(struct vmap_space *s, struct vmap_area *va);
 
 /*
- * A range of `size` bytes from this CPU's pool, or NULL if the size is
- * not pooled or its pool is empty. Takes the CPU's lock.
+ * A range of `size` bytes starting at a multiple of `align` from this
+ * CPU's pool (one of its first VMAP_POOL_SCAN ranges), or NULL if the size
+ * is not pooled or no such range is there. On a page-aligned miss of a
+ * size whose pool already missed since this CPU's last purge, *batch is
+ * the number of ranges a batch refill should take (vmap_pool_fill()),
+ * else 0. Takes the CPU's lock.
  */
-struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size);
+struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsigned long align,
+				 unsigned *batch);
+
+/*
+ * Puts `list`, free ranges of one pooled size taken from the free tree by
+ * a batch refill, into this CPU's pool of that size (counted as a refill);
+ * what would take the pools past pool_max goes back to the free tree.
+ * Takes the CPU's lock (and the space's for a leftover).
+ */
+void vmap_pool_fill(struct vmap_space *s, struct vmap_area *list);
 
 /* The pool index of a range of `size` bytes, or -1 if it is not pooled. */
 static inline int vmap_pool_class(const struct vmap_space *s, unsigned long size)

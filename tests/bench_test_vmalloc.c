@@ -549,9 +549,9 @@ static unsigned tv_run(struct tv_worker *w, unsigned n)
 		w[k].rc = smp_call_wait(cpu[k], TV_WORKER_TIMEOUT_MS);
 	tv_report(w, n);
 	vmap_get_stats(&kernel_vmap_space, &after);
-	printk("test_vmalloc: %u worker%s: vmap areas from the per-CPU pools %lu, purges %lu\n",
-	       n, n == 1 ? "" : "s", after.pool_hits - before.pool_hits,
-	       after.nr_purges - before.nr_purges);
+	printk("test_vmalloc: %u worker%s: vmap areas from the per-CPU pools %lu, batch refills "
+	       "%lu, purges %lu\n", n, n == 1 ? "" : "s", after.pool_hits - before.pool_hits,
+	       after.pool_refills - before.pool_refills, after.nr_purges - before.nr_purges);
 	printk("test_vmalloc: %u worker%s: mm locks that had to spin (others: never):\n", n,
 	       n == 1 ? "" : "s");
 	tv_lock_print(n);

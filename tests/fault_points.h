@@ -46,8 +46,10 @@ struct fault_points {
  * mm_snapshot_equal() (free frames, slab objects and pages, page-table
  * pages, vmap trees, vmalloc-range PTEs, no new warning) and
  * mm_check_all(); a failed run must have returned a negative errno.
- * Lazily freed vmap ranges are purged before the baseline and after each
- * undo; page tables a successful run leaves in the vmalloc range (vmalloc
+ * Lazily freed vmap ranges are purged, and the per-CPU vmap pools
+ * drained, before the baseline and after each run (after the undo of a
+ * successful one), so that every run starts from the baseline's vmap state,
+ * the pool misses that decide a batch refill included; page tables a successful run leaves in the vmalloc range (vmalloc
  * keeps them for the next area) move the baseline up
  * (mm_snapshot_keep_vmalloc_tables()). Prints "fault points: <name>: <total> (<site> <n>, ...)" and fills
  * *points (may be NULL). The sites' settings are restored afterwards.

@@ -474,7 +474,9 @@ void model_check_no_trace(struct model *m, const struct mm_snapshot *before, con
 	MCHECK(m, now.vmalloc_mapped == base.vmalloc_mapped,
 	       "failed %s: mapped vmalloc pages %lu -> %lu", what, base.vmalloc_mapped,
 	       now.vmalloc_mapped);
-	if (now.vmap_lazy == base.vmap_lazy && now.vmap_free == base.vmap_free)
+	/* Area objects come and go with free, lazy and pooled ranges (a batch refill stays). */
+	if (now.vmap_lazy == base.vmap_lazy && now.vmap_free == base.vmap_free &&
+	    now.vmap_pooled == base.vmap_pooled)
 		MCHECK(m, now.slab_objects == base.slab_objects,
 		       "failed %s: slab objects %lu -> %lu", what, base.slab_objects,
 		       now.slab_objects);

@@ -33,6 +33,7 @@ void mm_snapshot_take(struct mm_snapshot *snap)
 		.vmap_busy = vmap.nr_busy,
 		.vmap_free = vmap.nr_free,
 		.vmap_lazy = vmap.nr_lazy,
+		.vmap_pooled = vmap.nr_pooled,
 		.warnings = warn_count(),
 	};
 	mm_check_vmalloc_counts(&snap->vmalloc_mapped, &snap->vmalloc_tables);
@@ -60,6 +61,7 @@ bool mm_snapshot_equal(const struct mm_snapshot *a, const struct mm_snapshot *b,
 #define FIELD(f) { #f, __builtin_offsetof(struct mm_snapshot, f) }
 		FIELD(free_frames), FIELD(slab_objects), FIELD(slab_pages),
 		FIELD(pgtable_pages), FIELD(vmap_busy), FIELD(vmap_free), FIELD(vmap_lazy),
+		FIELD(vmap_pooled),
 		FIELD(vmalloc_mapped), FIELD(vmalloc_tables), FIELD(warnings),
 #undef FIELD
 	};

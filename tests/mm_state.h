@@ -19,6 +19,7 @@ struct mm_snapshot {
 	unsigned long vmap_busy;        /* areas in the kernel vmap space's trees */
 	unsigned long vmap_free;
 	unsigned long vmap_lazy;
+	unsigned long vmap_pooled;      /* ranges in the per-CPU pools */
 	unsigned long vmalloc_mapped;   /* 4 KiB pages mapped in the vmalloc range */
 	unsigned long vmalloc_tables;   /* table pages below the root over that range */
 	unsigned long warnings;         /* warn_count() */

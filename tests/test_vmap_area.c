@@ -484,13 +484,14 @@ static void free_lazily(struct vmap_space *s, struct vmap_area **v, int n)
 
 /*
  * What a pool may return instead of the lowest fit: a range of exactly
- * the requested size that this CPU freed and purged, only for page
- * alignment and the whole space; everything else is still the lowest fit.
+ * the requested size that this CPU freed and purged, only for the whole
+ * space and, for a larger alignment, one of the first VMAP_POOL_SCAN that
+ * has it; everything else is still the lowest fit.
  */
 static void pool_serves_purged_ranges_of_its_size(struct ktest *t)
 {
-	struct vmap_area *v[3], *a, *b, *c, *d;
-	unsigned long starts[3];
+	struct vmap_area *v[3], *a, *b, *c, *d, *e, *f;
+	unsigned long starts[3], last, align, want;
 	struct vmap_stats st;
 	struct vmap_space s;
 
@@ -514,24 +515,38 @@ static void pool_serves_purged_ranges_of_its_size(struct ktest *t)
 	ASSERT_NOT_NULL(t, b = take(&s, 2, PAGE_SIZE));
 	EXPECT_TRUE(t, b->va_start == starts[0] || b->va_start == starts[1] ||
 		       b->va_start == starts[2]);
-	/* Another size, another alignment, a window: the free tree's lowest fit. */
+	/* Another size, a window: the free tree's lowest fit. */
 	ASSERT_NOT_NULL(t, c = take(&s, 3, PAGE_SIZE));
 	EXPECT_EQ(t, c->va_start, a->va_end);
-	ASSERT_NOT_NULL(t, d = alloc_vmap_area(&s, 2 * PAGE_SIZE, 2 * PAGE_SIZE, s.start, s.end));
+	ASSERT_NOT_NULL(t, d = alloc_vmap_area(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start + PAGE_SIZE,
+					       s.end));
 	EXPECT_EQ(t, d->va_start, c->va_end);
+	/* An alignment: a pooled range that has it (the pooled ranges start at even pages)... */
+	ASSERT_NOT_NULL(t, e = alloc_vmap_area(&s, 2 * PAGE_SIZE, 2 * PAGE_SIZE, s.start, s.end));
+	EXPECT_TRUE(t, e->va_start != b->va_start && (e->va_start == starts[0] ||
+		       e->va_start == starts[1] || e->va_start == starts[2]));
 	vmap_get_stats(&s, &st);
-	EXPECT_EQ(t, st.nr_pooled, 2);
-	EXPECT_EQ(t, st.pool_hits, 1);
+	EXPECT_EQ(t, st.nr_pooled, 1);
+	EXPECT_EQ(t, st.pool_hits, 2);
+	/* ... and one the last pooled range lacks: the free tree's lowest fit. */
+	last = s.cpu[arch_cpu_id()].pool[1]->va_start;
+	align = (last & -last) << 1;
+	want = vmap_lowest_fit(&s, 2 * PAGE_SIZE, align, s.start, s.end);
+	ASSERT_NOT_NULL(t, f = alloc_vmap_area(&s, 2 * PAGE_SIZE, align, s.start, s.end));
+	EXPECT_EQ(t, f->va_start, want);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_pooled, 1);
 	/* The purge gives the pools back: the free tree alone is exact again. */
 	purge_vmap_area_lazy(&s);
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_pooled, 0);
-	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end),
-		     b->va_start == starts[0] ? starts[1] : starts[0]);
+	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end), last);
 	give_back(&s, a, false);
 	give_back(&s, b, false);
 	give_back(&s, c, false);
 	give_back(&s, d, false);
+	give_back(&s, e, false);
+	give_back(&s, f, false);
 	space_done(t, &s);
 }
 
@@ -619,6 +634,167 @@ static void large_ranges_and_unpooled_spaces_skip_the_pools(struct ktest *t)
 	space_done(t, &s);
 }
 
+/* alloc_vmap_area() with its nth FAULT_SLAB call failing; *injected: the failures injected. */
+static struct vmap_area *alloc_failing(struct ktest *t, struct vmap_space *s, unsigned long nth,
+				       unsigned long size, unsigned long align, unsigned long vend,
+				       unsigned long *injected)
+{
+	struct fault_attr fail = { .mode = FAULT_MODE_NTH, .n = nth };
+	struct fault_stats fs;
+	struct vmap_area *va;
+
+	*injected = 0;
+	if (fault_inject_set(FAULT_SLAB, &fail)) {
+		KTEST_FAIL(t, "fault_inject_set refused nth %lu", nth);
+		return NULL;
+	}
+	fault_inject_begin();
+	va = alloc_vmap_area(s, size, align, s->start, vend);
+	fault_inject_end();
+	fault_inject_get_stats(FAULT_SLAB, &fs);
+	fault_inject_clear(FAULT_SLAB);
+	*injected = fs.injected;
+	return va;
+}
+
+/* A failed call moved nothing: the free tree, the busy zones, the pools as `before`. */
+static void expect_nothing_moved(struct ktest *t, struct vmap_space *s,
+				 const struct vmap_stats *before)
+{
+	struct vmap_stats now;
+
+	vmap_get_stats(s, &now);
+	EXPECT_EQ(t, now.nr_free, before->nr_free);
+	EXPECT_EQ(t, now.free_bytes, before->free_bytes);
+	EXPECT_EQ(t, now.nr_busy, before->nr_busy);
+	EXPECT_EQ(t, now.nr_pooled, before->nr_pooled);
+	EXPECT_EQ(t, now.pool_refills, before->pool_refills);
+	EXPECT_EQ(t, vmap_check(s), 0);
+}
+
+/* 2-page requests on a space with free 2-page holes at pages 0 and 4: [0,2) [4,6) [8,256). */
+static void two_holes(struct ktest *t, struct vmap_space *s, struct vmap_area **h)
+{
+	space_init(t, s, 256);
+	for (int i = 0; i < 4; i++)
+		ASSERT_NOT_NULL(t, h[i] = take(s, 2, PAGE_SIZE));       /* no pools yet: no miss */
+	give_back(s, h[0], false);
+	give_back(s, h[2], false);
+	s->pool_max = 64 * PAGE_SIZE;
+	s->pool_batch = 4;
+}
+
+/*
+ * A pool that runs dry again is refilled in a batch, in one hold of the
+ * free tree's lock: the ranges the free tree would have given the next
+ * requests of that size one by one (holes first, in address order), 2 at
+ * the second miss since the CPU's last purge, then 4 (s.pool_batch). The
+ * pool hands them out in that order, and the free tree, which no longer
+ * has them, still gives the exact lowest fit for what it serves.
+ */
+static void a_dry_pool_is_refilled_with_the_next_lowest_fits(struct ktest *t)
+{
+	static const unsigned long want[] = { 0, 4, 8, 10, 12, 14, 16 };      /* pages */
+	static const unsigned long pooled[] = { 0, 1, 0, 3, 2, 1, 0 };        /* after each */
+	struct vmap_area *h[4], *v[ARRAY_SIZE(want)], *other;
+	struct vmap_stats st;
+	struct vmap_space s;
+
+	two_holes(t, &s, h);
+	for (unsigned i = 0; i < ARRAY_SIZE(want); i++) {
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));
+		EXPECT_EQ(t, v[i]->va_start, TEST_BASE + want[i] * PAGE_SIZE);
+		vmap_get_stats(&s, &st);
+		EXPECT_EQ(t, st.nr_pooled, pooled[i]);
+		EXPECT_EQ(t, vmap_check(&s), 0);
+	}
+	EXPECT_EQ(t, st.pool_refills, 2);
+	EXPECT_EQ(t, st.pool_hits, 4);
+	/* The free tree: everything below page 18 is taken; 3 pages, 8 aligned, lowest fits. */
+	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end),
+		     TEST_BASE + 18 * PAGE_SIZE);
+	EXPECT_EQ(t, vmap_lowest_fit(&s, 3 * PAGE_SIZE, 8 * PAGE_SIZE, s.start, s.end),
+		     vmap_lowest_fit_brute(&s, 3 * PAGE_SIZE, 8 * PAGE_SIZE, s.start, s.end));
+	ASSERT_NOT_NULL(t, other = take(&s, 3, PAGE_SIZE));
+	EXPECT_EQ(t, other->va_start, TEST_BASE + 18 * PAGE_SIZE);
+	give_back(&s, other, false);
+	for (unsigned i = 0; i < ARRAY_SIZE(want); i++)
+		give_back(&s, v[i], false);
+	give_back(&s, h[1], false);
+	give_back(&s, h[3], false);
+	space_done(t, &s);
+}
+
+/*
+ * A batch refill allocates its area objects before it takes the free
+ * tree's lock; each of them may fail (FAULT_SLAB): the call returns NULL,
+ * one injected failure is counted, and nothing moved (no range taken, no
+ * object kept: the case's leak check). The refill with no failure works.
+ */
+static void a_failed_batch_refill_takes_nothing(struct ktest *t)
+{
+	struct vmap_area *h[4], *first, *v = NULL;
+	struct vmap_stats before, after;
+	unsigned long nth, injected;
+	struct vmap_space s;
+
+	two_holes(t, &s, h);
+	ASSERT_NOT_NULL(t, first = take(&s, 2, PAGE_SIZE));    /* the first miss: no batch */
+	vmap_get_stats(&s, &before);
+	EXPECT_EQ(t, before.nr_pooled + before.pool_refills, 0);
+	for (nth = 1; nth <= 8; nth++) {
+		v = alloc_failing(t, &s, nth, 2 * PAGE_SIZE, PAGE_SIZE, s.end, &injected);
+		if (v)
+			break;
+		EXPECT_EQ(t, injected, 1);
+		expect_nothing_moved(t, &s, &before);
+	}
+	/* The 1st object of a batch of 2, then the 2nd, 3rd, 4th of batches of 4 (misses count on). */
+	EXPECT_EQ(t, nth, 5);
+	ASSERT_NOT_NULL(t, v);
+	EXPECT_EQ(t, v->va_start, TEST_BASE + 4 * PAGE_SIZE);
+	vmap_get_stats(&s, &after);
+	EXPECT_EQ(t, after.nr_pooled, 3);
+	EXPECT_EQ(t, after.pool_refills, 1);
+	give_back(&s, v, false);
+	give_back(&s, first, false);
+	give_back(&s, h[1], false);
+	give_back(&s, h[3], false);
+	space_done(t, &s);
+}
+
+/*
+ * A purge gives its leftovers to the free tree sorted, touching ones
+ * joined first: 40 ranges freed in a scrambled order (rising and falling
+ * runs) end as one free range, every object but one freed (the case's
+ * leak check), the space tiled exactly (the checker).
+ */
+static void a_purge_of_scrambled_ranges_leaves_them_joined(struct ktest *t)
+{
+	enum { N = 40 };
+	struct vmap_area *v[N], *order[N], *after;
+	struct vmap_stats st;
+	struct vmap_space s;
+
+	space_init(t, &s, 64);
+	s.lazy_max = 64 * PAGE_SIZE;
+	for (int i = 0; i < N; i++)
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 1, PAGE_SIZE));
+	ASSERT_NOT_NULL(t, after = take(&s, 1, PAGE_SIZE));   /* keeps them apart from the rest */
+	for (int i = 0; i < N; i++)
+		order[i] = v[i * 7 % N];                        /* 7 and 40 coprime: each once */
+	free_lazily(&s, order, N);
+	purge_vmap_area_lazy(&s);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_lazy, 0);
+	EXPECT_EQ(t, st.nr_free, 2);                            /* [0, 40) and [41, 64) */
+	EXPECT_EQ(t, st.largest_free, N * PAGE_SIZE);
+	EXPECT_EQ(t, vmap_lowest_fit(&s, N * PAGE_SIZE, PAGE_SIZE, s.start, s.end), s.start);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	give_back(&s, after, false);
+	space_done(t, &s);
+}
+
 /* A range in the wrong pool, counts that disagree, a list range over a busy one. */
 static void checker_catches_broken_lists(struct ktest *t)
 {
@@ -676,7 +852,7 @@ static void checker_catches_broken_lists(struct ktest *t)
 
 static void failed_split_changes_nothing(struct ktest *t)
 {
-	struct vmap_stats before, after;
+	struct vmap_stats before;
 	struct vmap_area *a, *b;
 	struct vmap_space s;
 
@@ -692,22 +868,13 @@ static void failed_split_changes_nothing(struct ktest *t)
 	 * the right part besides the area's own. Each of the two fails in turn.
 	 */
 	for (unsigned long nth = 1; nth <= 2; nth++) {
-		struct fault_attr fail = { .mode = FAULT_MODE_NTH, .n = nth };
-		struct fault_stats fs;
+		unsigned long injected;
 
-		ASSERT_EQ(t, fault_inject_set(FAULT_SLAB, &fail), 0);
-		fault_inject_begin();
-		b = alloc_vmap_area(&s, PAGE_SIZE, 4 * PAGE_SIZE, s.start, s.start + 8 * PAGE_SIZE);
-		fault_inject_end();
-		fault_inject_get_stats(FAULT_SLAB, &fs);
-		fault_inject_clear(FAULT_SLAB);
-		EXPECT_EQ(t, fs.injected, 1);
+		b = alloc_failing(t, &s, nth, PAGE_SIZE, 4 * PAGE_SIZE, s.start + 8 * PAGE_SIZE,
+				  &injected);
+		EXPECT_EQ(t, injected, 1);
 		EXPECT_NULL(t, b);
-		vmap_get_stats(&s, &after);
-		EXPECT_EQ(t, after.nr_free, before.nr_free);
-		EXPECT_EQ(t, after.nr_busy, before.nr_busy);
-		EXPECT_EQ(t, after.free_bytes, before.free_bytes);
-		EXPECT_EQ(t, vmap_check(&s), 0);
+		expect_nothing_moved(t, &s, &before);
 	}
 	b = alloc_vmap_area(&s, PAGE_SIZE, 4 * PAGE_SIZE, s.start, s.start + 8 * PAGE_SIZE);
 	ASSERT_NOT_NULL(t, b);
@@ -783,6 +950,9 @@ static const struct ktest_case vmap_area_cases[] = {
 	KTEST_CASE(pools_hold_at_most_pool_max),
 	KTEST_CASE(a_purge_gives_back_pools_nobody_used),
 	KTEST_CASE(large_ranges_and_unpooled_spaces_skip_the_pools),
+	KTEST_CASE(a_dry_pool_is_refilled_with_the_next_lowest_fits),
+	KTEST_CASE(a_failed_batch_refill_takes_nothing),
+	KTEST_CASE(a_purge_of_scrambled_ranges_leaves_them_joined),
 	KTEST_CASE(checker_catches_broken_lists),
 	KTEST_CASE(failed_split_changes_nothing),
 	KTEST_CASE(checker_catches_broken_trees),
