@@ -122,6 +122,13 @@ static __always_inline bool lockless_unmap_ok(struct pgtable *pt, unsigned long 
 	return !pt_inside_huge_leaf(pt, va, &level) && !pt_inside_huge_leaf(pt, end, &level);
 }
 
+/* Empties the caller's array of pages before the walk fills in what it finds. */
+static inline void clear_pages_out(struct unmap_ctx *c, unsigned long end)
+{
+	if (c->pages)
+		memset(c->pages, 0, ((end - c->start) >> PAGE_SHIFT) * sizeof(*c->pages));
+}
+
 /* The unmap under the lock: checks the ends, frees tables as `c` says. */
 static int unmap_locked(struct pgtable *pt, const struct pt_call *call,
 			struct unmap_ctx *c, unsigned long end, bool flush)
@@ -135,8 +142,7 @@ static int unmap_locked(struct pgtable *pt, const struct pt_call *call,
 		return err;
 	if (c->free_tables)
 		pt_trim_begin(pt);
-	if (c->pages)
-		memset(c->pages, 0, ((end - va) >> PAGE_SHIFT) * sizeof(*c->pages));
+	clear_pages_out(c, end);
 	if (ptes)
 		unmap_ptes(c, ptes, va, end);
 	else
@@ -161,8 +167,7 @@ static __always_inline bool unmap_lockless(struct pgtable *pt, struct unmap_ctx 
 	ptes = pt_walker_cached_ptes(pt, c->start, end);
 	ok = ptes || lockless_unmap_ok(pt, c->start, end);
 	if (ok) {
-		if (c->pages)
-			memset(c->pages, 0, ((end - c->start) >> PAGE_SHIFT) * sizeof(*c->pages));
+		clear_pages_out(c, end);
 		c->lockless = true;
 		if (ptes)
 			unmap_ptes(c, ptes, c->start, end);
