@@ -164,12 +164,13 @@ static void map_undo(struct map_ctx *c, unsigned long end)
 
 	if (c->stop != c->start && !c->populate)
 		pt_unmap_walk(c->pt, &leaves, c->start, c->stop);
-	if (!c->stamp)                  /* it allocated no table (only_stamp 0 means any) */
-		return;
-	pt_trim_begin(c->pt);
-	pt_unmap_walk(c->pt, &tables, c->start, end);
+	if (c->stamp) {                 /* it allocated tables (only_stamp 0 means any) */
+		pt_trim_begin(c->pt);
+		pt_unmap_walk(c->pt, &tables, c->start, end);
+	}
 	pt_flush_and_free(c->pt, c->start, end, &tables.freed);
-	pt_trim_end(c->pt);
+	if (c->stamp)
+		pt_trim_end(c->pt);
 }
 
 /*
