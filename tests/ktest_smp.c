@@ -80,18 +80,26 @@ static const char *ending(int err, unsigned cpu)
 	return "cannot run there";
 }
 
-/* Waits for CPU `cpu`'s part (if `err` is 0: it was posted) and records how it ended. */
+/*
+ * Waits for CPU `cpu`'s part (if `err` is 0: it was posted) and records how
+ * it ended. The case's watchdog comes back only once that is recorded: a
+ * part stopped at the case's deadline returns after it, so the watchdog
+ * would fire at its next tick, and could cut the line that says why.
+ */
 static int finish_part(struct ktest *t, unsigned cpu, int err)
 {
-	if (!err) {
+	bool waited = !err;
+
+	if (waited) {
 		ktest_case_watchdog(false);
 		err = smp_call_wait(cpu, part_wait_ms(&parts[cpu]));
 		parts[cpu].posted = false;
-		ktest_case_watchdog(true);
 	}
 	if (err)
 		ktest_fail_msg(t, KTEST_EXPECT, __FILE__, __LINE__, "CPU %u: %s (%d)", cpu,
 			       ending(err, cpu), err);
+	if (waited)
+		ktest_case_watchdog(true);
 	return err;
 }
 
