@@ -22,6 +22,7 @@
 #include "mm/pfa.h"
 #include "mm/slab.h"
 #include "mm/vmap_area.h"
+#include "mm/vmap_internal.h"
 
 /* Private spaces live in an unused part of the higher half (never mapped). */
 #define TEST_BASE       0xffff900000000000ul
@@ -485,19 +486,21 @@ static void free_lazily(struct vmap_space *s, struct vmap_area **v, int n)
 /*
  * What a pool may return instead of the lowest fit: a range of exactly
  * the requested size that this CPU freed and purged, only for the whole
- * space and, for a larger alignment, one of the first VMAP_POOL_SCAN that
- * has it; everything else is still the lowest fit.
+ * space, the last pooled that has the request's alignment (pages 2, 4
+ * and 6 here: aligned to 2, 4 and 2 pages); everything else is still the
+ * lowest fit.
  */
 static void pool_serves_purged_ranges_of_its_size(struct ktest *t)
 {
-	struct vmap_area *v[3], *a, *b, *c, *d, *e, *f;
-	unsigned long starts[3], last, align, want;
+	struct vmap_area *v[3], *pad, *a, *b, *c, *d, *e, *f;
+	unsigned long starts[3], want;
 	struct vmap_stats st;
 	struct vmap_space s;
 
 	space_init(t, &s, 256);
 	s.pool_max = 16 * PAGE_SIZE;
 	s.lazy_max = 5 * PAGE_SIZE;
+	ASSERT_NOT_NULL(t, pad = take(&s, 2, PAGE_SIZE));      /* pages 0-1: TEST_BASE has every alignment */
 	for (int i = 0; i < 3; i++) {
 		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));
 		starts[i] = v[i]->va_start;
@@ -513,26 +516,22 @@ static void pool_serves_purged_ranges_of_its_size(struct ktest *t)
 	/* The lowest fit of the free tree is above them; the pool serves one of them. */
 	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end), a->va_end);
 	ASSERT_NOT_NULL(t, b = take(&s, 2, PAGE_SIZE));
-	EXPECT_TRUE(t, b->va_start == starts[0] || b->va_start == starts[1] ||
-		       b->va_start == starts[2]);
+	EXPECT_EQ(t, b->va_start, starts[0]);          /* the last pooled */
 	/* Another size, a window: the free tree's lowest fit. */
 	ASSERT_NOT_NULL(t, c = take(&s, 3, PAGE_SIZE));
 	EXPECT_EQ(t, c->va_start, a->va_end);
 	ASSERT_NOT_NULL(t, d = alloc_vmap_area(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start + PAGE_SIZE,
 					       s.end));
 	EXPECT_EQ(t, d->va_start, c->va_end);
-	/* An alignment: a pooled range that has it (the pooled ranges start at even pages)... */
+	/* An alignment: the last pooled range that has it (page 4, then 6)... */
 	ASSERT_NOT_NULL(t, e = alloc_vmap_area(&s, 2 * PAGE_SIZE, 2 * PAGE_SIZE, s.start, s.end));
-	EXPECT_TRUE(t, e->va_start != b->va_start && (e->va_start == starts[0] ||
-		       e->va_start == starts[1] || e->va_start == starts[2]));
+	EXPECT_EQ(t, e->va_start, starts[1]);
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_pooled, 1);
 	EXPECT_EQ(t, st.pool_hits, 2);
-	/* ... and one the last pooled range lacks: the free tree's lowest fit. */
-	last = s.cpu[arch_cpu_id()].pool[1]->va_start;
-	align = (last & -last) << 1;
-	want = vmap_lowest_fit(&s, 2 * PAGE_SIZE, align, s.start, s.end);
-	ASSERT_NOT_NULL(t, f = alloc_vmap_area(&s, 2 * PAGE_SIZE, align, s.start, s.end));
+	/* ... and one the pooled range (page 6) lacks: the free tree's lowest fit. */
+	want = vmap_lowest_fit(&s, 2 * PAGE_SIZE, 8 * PAGE_SIZE, s.start, s.end);
+	ASSERT_NOT_NULL(t, f = alloc_vmap_area(&s, 2 * PAGE_SIZE, 8 * PAGE_SIZE, s.start, s.end));
 	EXPECT_EQ(t, f->va_start, want);
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_pooled, 1);
@@ -540,13 +539,69 @@ static void pool_serves_purged_ranges_of_its_size(struct ktest *t)
 	purge_vmap_area_lazy(&s);
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_pooled, 0);
-	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end), last);
+	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end), starts[2]);
+	give_back(&s, pad, false);
 	give_back(&s, a, false);
 	give_back(&s, b, false);
 	give_back(&s, c, false);
 	give_back(&s, d, false);
 	give_back(&s, e, false);
 	give_back(&s, f, false);
+	space_done(t, &s);
+}
+
+/*
+ * A pool keeps its ranges apart by the alignment of their start, so an
+ * aligned request finds one that has its alignment however many others
+ * were pooled after it, and takes the last pooled of those, as a
+ * page-aligned request takes the last pooled of all. Pages 2 .. 14 here,
+ * freed so that page 8 (8-page aligned) is pooled first, under the others.
+ */
+static void an_aligned_request_finds_any_pooled_range_that_has_it(struct ktest *t)
+{
+	static const int order[] = { 1, 2, 3, 5, 6, 7, 4 };    /* v[4] is page 8 */
+	struct vmap_area *v[8], *a, *x, *y, *z, *w, *one;
+	struct vmap_stats st;
+	struct vmap_space s;
+	unsigned long want;
+
+	space_init(t, &s, 256);
+	s.pool_max = 64 * PAGE_SIZE;
+	s.lazy_max = 13 * PAGE_SIZE;
+	for (int i = 0; i < 8; i++)
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));
+	ASSERT_NOT_NULL(t, a = take(&s, 1, PAGE_SIZE));        /* page 16: keeps them apart */
+	for (unsigned i = 0; i < ARRAY_SIZE(order); i++)
+		give_back(&s, v[order[i]], true);               /* 14 pages > 13: one purge */
+	vmap_get_stats(&s, &st);
+	ASSERT_EQ(t, st.nr_pooled, 7);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	ASSERT_NOT_NULL(t, x = take(&s, 2, 8 * PAGE_SIZE));    /* only page 8 has it */
+	EXPECT_EQ(t, x->va_start, TEST_BASE + 8 * PAGE_SIZE);
+	ASSERT_NOT_NULL(t, y = take(&s, 2, 4 * PAGE_SIZE));    /* pages 4 and 12: 4 is the last pooled */
+	EXPECT_EQ(t, y->va_start, TEST_BASE + 4 * PAGE_SIZE);
+	ASSERT_NOT_NULL(t, z = take(&s, 2, PAGE_SIZE));        /* the last pooled of all */
+	EXPECT_EQ(t, z->va_start, TEST_BASE + 2 * PAGE_SIZE);
+	want = vmap_lowest_fit(&s, 2 * PAGE_SIZE, 16 * PAGE_SIZE, s.start, s.end);
+	EXPECT_EQ(t, want, TEST_BASE + 32 * PAGE_SIZE);
+	ASSERT_NOT_NULL(t, w = take(&s, 2, 16 * PAGE_SIZE));   /* none has it: the free tree */
+	EXPECT_EQ(t, w->va_start, want);
+	ASSERT_NOT_NULL(t, one = take(&s, 1, PAGE_SIZE));      /* another size: the free tree */
+	EXPECT_EQ(t, one->va_start, TEST_BASE + 17 * PAGE_SIZE);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.pool_hits, 3);
+	EXPECT_EQ(t, st.pool_aligned_hits, 2);
+	EXPECT_EQ(t, st.tree_allocs, 11);                       /* v[], a, w, one */
+	EXPECT_EQ(t, st.tree_aligned_allocs, 1);
+	EXPECT_EQ(t, st.nr_pooled, 4);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	give_back(&s, v[0], false);
+	give_back(&s, a, false);
+	give_back(&s, x, false);
+	give_back(&s, y, false);
+	give_back(&s, z, false);
+	give_back(&s, w, false);
+	give_back(&s, one, false);
 	space_done(t, &s);
 }
 
@@ -689,8 +744,9 @@ static void two_holes(struct ktest *t, struct vmap_space *s, struct vmap_area **
  * free tree's lock: the ranges the free tree would have given the next
  * requests of that size one by one (holes first, in address order), 2 at
  * the second miss since the CPU's last purge, then 4 (s.pool_batch). The
- * pool hands them out in that order, and the free tree, which no longer
- * has them, still gives the exact lowest fit for what it serves.
+ * pool hands them out in that order (whatever their alignments), and the
+ * free tree, which no longer has them, still gives the exact lowest fit
+ * for what it serves.
  */
 static void a_dry_pool_is_refilled_with_the_next_lowest_fits(struct ktest *t)
 {
@@ -795,15 +851,22 @@ static void a_purge_of_scrambled_ranges_leaves_them_joined(struct ktest *t)
 	space_done(t, &s);
 }
 
-/* A range in the wrong pool, counts that disagree, a list range over a busy one. */
+/*
+ * A range in the pool of another size or in the list of another
+ * alignment, a pool mask that disagrees with its lists, counts that
+ * disagree, a list range over a busy one.
+ */
 static void checker_catches_broken_lists(struct ktest *t)
 {
-	struct vmap_area *v[2], *a, *pooled;
+	struct vmap_area *v[2], *a, *pooled, **list;
 	struct ktest_capture cap;
 	struct vmap_cpu *c;
 	struct vmap_space s;
 	char buf[256];
-	static const char *const want[] = { "another size", "lazy count", "overlap" };
+	static const char *const want[] = { "another size", "another alignment", "mask",
+					    "lazy count", "overlap" };
+	const unsigned l2 = vmap_pool_list(1, 1), l3 = vmap_pool_list(2, 1);
+	const unsigned l2_4 = vmap_pool_list(1, 2);
 
 	space_init(t, &s, 64);
 	s.pool_max = 16 * PAGE_SIZE;
@@ -813,13 +876,21 @@ static void checker_catches_broken_lists(struct ktest *t)
 	ASSERT_NOT_NULL(t, a = take(&s, 2, PAGE_SIZE));
 	free_lazily(&s, v, 2);                  /* both pooled, on this CPU */
 	c = &s.cpu[arch_cpu_id()];
-	ASSERT_NOT_NULL(t, pooled = c->pool[1]);
+	list = &c->pool[l2];                    /* page 2: 2-page aligned */
+	ASSERT_NOT_NULL(t, pooled = *list);
+	ASSERT_NULL(t, pooled->next);
 	for (unsigned i = 0; i < ARRAY_SIZE(want); i++) {
-		if (i == 0) {                   /* the 2-page pool's head moved to the 3-page one */
-			c->pool[1] = pooled->next;
-			pooled->next = NULL;
-			c->pool[2] = pooled;
-		} else if (i == 1) {
+		if (i == 0) {                   /* moved to the 3-page pool's list of its alignment */
+			*list = NULL;
+			c->pool[l3] = pooled;
+			c->pool_mask[1] ^= 1u << 1;     /* the masks follow: only the size is wrong */
+			c->pool_mask[2] ^= 1u << 1;
+		} else if (i == 1) {            /* to the 2-page pool's list of 4-page alignment */
+			*list = NULL;
+			c->pool[l2_4] = pooled;
+		} else if (i == 2) {
+			c->pool_mask[1] ^= 1u << 3;
+		} else if (i == 3) {
 			c->nr_lazy++;
 		} else {                        /* a lazy entry over busy area a */
 			a->next = NULL;
@@ -832,10 +903,16 @@ static void checker_catches_broken_lists(struct ktest *t)
 		EXPECT_EQ(t, ktest_capture_stop(&cap), 1);
 		EXPECT_TRUE(t, ktest_contains(buf, want[i]));
 		if (i == 0) {
-			c->pool[2] = NULL;
-			pooled->next = c->pool[1];
-			c->pool[1] = pooled;
+			c->pool[l3] = NULL;
+			*list = pooled;
+			c->pool_mask[1] ^= 1u << 1;
+			c->pool_mask[2] ^= 1u << 1;
 		} else if (i == 1) {
+			c->pool[l2_4] = NULL;
+			*list = pooled;
+		} else if (i == 2) {
+			c->pool_mask[1] ^= 1u << 3;
+		} else if (i == 3) {
 			c->nr_lazy--;
 		} else {
 			c->lazy = NULL;
@@ -947,6 +1024,7 @@ static const struct ktest_case vmap_area_cases[] = {
 	KTEST_CASE(full_space_purges_and_retries),
 	KTEST_CASE(lazy_threshold_triggers_a_purge),
 	KTEST_CASE(pool_serves_purged_ranges_of_its_size),
+	KTEST_CASE(an_aligned_request_finds_any_pooled_range_that_has_it),
 	KTEST_CASE(pools_hold_at_most_pool_max),
 	KTEST_CASE(a_purge_gives_back_pools_nobody_used),
 	KTEST_CASE(large_ranges_and_unpooled_spaces_skip_the_pools),
