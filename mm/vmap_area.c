@@ -457,6 +457,7 @@ static struct vmap_area *alloc_from_tree(struct vmap_space *s, const struct fit_
 		vmap_free_area(va);
 		return NULL;
 	}
+	count_tree_alloc(s, r->align);
 	va->va_start = addr;
 	va->va_end = addr + r->size;
 	return va;
@@ -472,12 +473,10 @@ struct vmap_area *alloc_vmap_area_setup(struct vmap_space *s, unsigned long size
 
 	if (!va && batch > 1 && alloc_batch(s, &r, batch, &va) == -ENOMEM)
 		return NULL;
-	if (!va) {
+	if (!va)
 		va = alloc_from_tree(s, &r);
-		if (!va)
-			return NULL;
-		count_tree_alloc(s, align);
-	}
+	if (!va)
+		return NULL;
 	va->vm = NULL;
 	if (setup)
 		setup(va, arg);

@@ -72,31 +72,17 @@ struct vm_struct;
  */
 #define VMAP_POOL_BATCH 16
 /*
- * Pooled sizes whose ranges are also kept apart by the alignment of their
- * start (1 .. this many pages), in VMAP_POOL_ALIGNS lists each: starts
- * aligned to exactly 1, 2, 4 ... 2^(VMAP_POOL_ALIGNS - 2) pages, and the
- * last list 2^(VMAP_POOL_ALIGNS - 1) pages (4 MiB) or more. A larger size
- * has one list.
+ * Pooled ranges a request aligned to more than a page looks at for one
+ * that has its alignment, at most (newest first: it gets the last pooled
+ * one that has it among them).
  */
-#define VMAP_ALIGNED_POOL_PAGES 16
-#define VMAP_POOL_ALIGNS        11
-/* Lists of one CPU's pools: the sizes kept by alignment, then one per larger size. */
-#define VMAP_POOL_LISTS (VMAP_ALIGNED_POOL_PAGES * VMAP_POOL_ALIGNS + \
-			 VMAP_POOL_PAGES - VMAP_ALIGNED_POOL_PAGES)
-/*
- * Ranges of a last (or only) list an alignment larger than that list's
- * looks at for one it can use, at most.
- */
-#define VMAP_POOL_SCAN  4
+#define VMAP_POOL_SCAN  128
 
 struct vmap_area {
 	unsigned long va_start;         /* first byte */
 	unsigned long va_end;           /* one past the last byte */
 	struct rb_node rb_node;         /* in the free tree or a busy zone */
-	union {
-		unsigned long subtree_max_size; /* free tree: largest range in the subtree */
-		unsigned long pooled_seq;       /* in a pool: its CPU's pushes before it */
-	};
+	unsigned long subtree_max_size; /* free tree: largest range in the subtree */
 	struct vm_struct *vm;           /* busy: the area's owner, or NULL */
 	struct vmap_area *next;         /* in a CPU's lazy list or pool */
 };
@@ -114,18 +100,16 @@ struct vmap_cpu {
 	spinlock_t lock;                /* the owner's; others take it to purge or check */
 	struct vmap_area *lazy;         /* newest first */
 	unsigned long nr_lazy, lazy_bytes;
-	struct vmap_area *pool[VMAP_POOL_LISTS];        /* by size and alignment: vmap_pool_list() */
-	u16 pool_mask[VMAP_POOL_PAGES]; /* bit j: list j of the size's lists has ranges */
+	struct vmap_area *pool[VMAP_POOL_PAGES];        /* pool[i]: ranges of i + 1 pages */
 	unsigned long nr_pooled, pooled_bytes;
-	unsigned long pool_pushes;      /* ranges pooled so far: the next one's pooled_seq */
 	unsigned long pool_hits;        /* allocations served from the pools */
-	unsigned long pool_aligned_hits; /* of them, aligned to more than a page */
 	unsigned long pool_refills;     /* batch refills done */
+	u8 pool_used[VMAP_POOL_PAGES];  /* pool[i] served one since the last purge */
+	u8 pool_missed[VMAP_BATCH_PAGES]; /* page-aligned requests pool[i] missed since then */
+	char name[16];
+	unsigned long pool_aligned_hits; /* pool_hits aligned to more than a page */
 	/* Allocations one search of the free tree served (not batch refills), aligned ones; atomic. */
 	unsigned long tree_allocs, tree_aligned_allocs;
-	u8 pool_used[VMAP_POOL_PAGES];  /* the pool of i + 1 pages served one since the last purge */
-	u8 pool_missed[VMAP_BATCH_PAGES]; /* page-aligned requests it missed since then */
-	char name[16];
 };
 
 struct vmap_space {

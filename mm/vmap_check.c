@@ -87,11 +87,10 @@ static bool meets_trees(struct vmap_space *s, const struct vmap_area *va)
 
 /*
  * Adds a list's ranges to `root` (their rb_node is free while they are
- * listed); counts them and their bytes. `cls` is the pool of a pool's
- * list `l`, or -1 for a lazy list. NULL or why not.
+ * listed); counts them and their bytes. NULL or why not.
  */
 static const char *add_list(struct vmap_space *s, struct rb_root *root,
-			    struct vmap_area *list, int cls, unsigned l,
+			    struct vmap_area *list, int cls,
 			    unsigned long *n, unsigned long *bytes, unsigned long *where)
 {
 	for (struct vmap_area *va = list; va; va = va->next) {
@@ -100,8 +99,6 @@ static const char *add_list(struct vmap_space *s, struct rb_root *root,
 			return "empty, reversed or unaligned lazy or pooled range";
 		if (cls >= 0 && va_size(va) != (unsigned long)(cls + 1) << PAGE_SHIFT)
 			return "pooled range in the pool of another size";
-		if (cls >= 0 && vmap_pool_list(cls, vmap_align_order(va->va_start)) != l)
-			return "pooled range in the list of another alignment";
 		if (meets_trees(s, va))
 			return "lazy or pooled range overlaps a free or busy one";
 		if (vmap_try_insert_by_addr(root, va, NULL))
@@ -112,33 +109,15 @@ static const char *add_list(struct vmap_space *s, struct rb_root *root,
 	return NULL;
 }
 
-/* Checks pool `cls` of CPU c, its mask too, adding its ranges to `root`. */
-static const char *check_pool(struct vmap_space *s, struct vmap_cpu *c, int cls,
-			      struct rb_root *root, unsigned long *n, unsigned long *bytes,
-			      unsigned long *where)
-{
-	unsigned mask = 0;
-
-	for (unsigned j = 0; j < vmap_pool_aligns(cls); j++) {
-		unsigned l = vmap_pool_list(cls, j);
-		const char *why = add_list(s, root, c->pool[l], cls, l, n, bytes, where);
-
-		if (why)
-			return why;
-		mask |= c->pool[l] ? 1u << j : 0;
-	}
-	return mask == c->pool_mask[cls] ? NULL : "pool mask disagrees with its lists";
-}
-
 /* Checks CPU c's lists and counters, adding its ranges to `root`. */
 static const char *check_cpu(struct vmap_space *s, struct vmap_cpu *c, struct rb_root *root,
 			     unsigned long *where)
 {
 	unsigned long n = 0, bytes = 0, pn = 0, pbytes = 0;
-	const char *why = add_list(s, root, c->lazy, -1, 0, &n, &bytes, where);
+	const char *why = add_list(s, root, c->lazy, -1, &n, &bytes, where);
 
 	for (int i = 0; !why && i < VMAP_POOL_PAGES; i++)
-		why = check_pool(s, c, i, root, &pn, &pbytes, where);
+		why = add_list(s, root, c->pool[i], i, &pn, &pbytes, where);
 	if (why)
 		return why;
 	if (n != c->nr_lazy || bytes != c->lazy_bytes)

@@ -47,86 +47,20 @@ static void push(struct vmap_area **list, struct vmap_area *va)
 }
 
 /*
- * The link to the first of VMAP_POOL_SCAN ranges from *link on that
- * starts at a multiple of `align`, or NULL if none of them does.
+ * The link to the first of VMAP_POOL_SCAN ranges of CPU c's pool `cls`
+ * that starts at a multiple of `align` (counted as an aligned hit), or
+ * NULL if none of them does (c->lock held).
  */
-static struct vmap_area **aligned_link(struct vmap_area **link, unsigned long align)
+static struct vmap_area **aligned_link(struct vmap_cpu *c, int cls, unsigned long align)
 {
+	struct vmap_area **link = &c->pool[cls];
+
 	for (unsigned n = 0; *link && n < VMAP_POOL_SCAN; n++, link = &(*link)->next)
-		if (IS_ALIGNED((*link)->va_start, align))
+		if (IS_ALIGNED((*link)->va_start, align)) {
+			c->pool_aligned_hits++;
 			return link;
-	return NULL;
-}
-
-/* Puts `va` in CPU c's pool `cls`, on the list of its start's alignment (c->lock held). */
-static void pool_push(struct vmap_cpu *c, int cls, struct vmap_area *va)
-{
-	unsigned j = MIN(vmap_align_order(va->va_start), vmap_pool_aligns(cls) - 1);
-
-	va->pooled_seq = c->pool_pushes++;
-	push(&c->pool[vmap_pool_list(cls, j)], va);
-	c->pool_mask[cls] |= (u16)(1u << j);
-	c->nr_pooled++;
-	c->pooled_bytes += va_size(va);
-}
-
-/* Takes the range at *link off list j of CPU c's pool `cls` (c->lock held). */
-static struct vmap_area *pool_unlink(struct vmap_cpu *c, int cls, unsigned j,
-				     struct vmap_area **link)
-{
-	struct vmap_area *va = *link;
-
-	*link = va->next;
-	if (!c->pool[vmap_pool_list(cls, j)])
-		c->pool_mask[cls] &= (u16)~(1u << j);
-	c->nr_pooled--;
-	c->pooled_bytes -= va_size(va);
-	return va;
-}
-
-/*
- * Of the lists of CPU c's pool `cls` in `bits` (not 0), the one whose
- * head was pooled last (c->lock held).
- */
-static unsigned latest_list(const struct vmap_cpu *c, int cls, unsigned bits)
-{
-	unsigned best = (unsigned)__builtin_ctz(bits);
-	unsigned long seq = c->pool[vmap_pool_list(cls, best)]->pooled_seq;
-
-	for (bits &= bits - 1; bits; bits &= bits - 1) {
-		unsigned j = (unsigned)__builtin_ctz(bits);
-		const struct vmap_area *head = c->pool[vmap_pool_list(cls, j)];
-
-		if (head->pooled_seq > seq) {
-			best = j;
-			seq = head->pooled_seq;
 		}
-	}
-	return best;
-}
-
-/*
- * The range of CPU c's pool `cls` a request aligned to `align` gets,
- * unlinked, or NULL: the last pooled of those whose start has the
- * alignment (each list is newest first: the newest of the heads of the
- * lists aligned enough); above the alignment of the last list, the first
- * of its VMAP_POOL_SCAN ranges that has it (c->lock held).
- */
-static struct vmap_area *pool_pop(struct vmap_cpu *c, int cls, unsigned long align)
-{
-	unsigned j = vmap_align_order(align), last = vmap_pool_aligns(cls) - 1;
-	struct vmap_area **link;
-	unsigned bits;
-
-	if (j <= last) {
-		bits = (unsigned)c->pool_mask[cls] >> j << j;
-		if (!bits)
-			return NULL;
-		j = latest_list(c, cls, bits);
-		return pool_unlink(c, cls, j, &c->pool[vmap_pool_list(cls, j)]);
-	}
-	link = aligned_link(&c->pool[vmap_pool_list(cls, last)], align);
-	return link ? pool_unlink(c, cls, last, link) : NULL;
+	return NULL;
 }
 
 /*
@@ -154,7 +88,7 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsig
 {
 	int cls = vmap_pool_class(s, size);
 	unsigned long irq;
-	struct vmap_area *va;
+	struct vmap_area *va, **link;
 	struct vmap_cpu *c;
 
 	*batch = 0;
@@ -163,10 +97,13 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsig
 	irq = irq_save();
 	c = &s->cpu[arch_cpu_id()];
 	spin_lock(&c->lock);
-	va = pool_pop(c, cls, align);
+	link = align == PAGE_SIZE ? &c->pool[cls] : aligned_link(c, cls, align);
+	va = link ? *link : NULL;
 	if (va) {
+		*link = va->next;
+		c->nr_pooled--;
+		c->pooled_bytes -= size;
 		c->pool_hits++;
-		c->pool_aligned_hits += align > PAGE_SIZE;
 		c->pool_used[cls] = 1;
 	} else if (align == PAGE_SIZE && cls < VMAP_BATCH_PAGES) {
 		if (c->pool_missed[cls] < 255)
@@ -317,7 +254,9 @@ void vmap_pool_fill(struct vmap_space *s, struct vmap_area *list)
 		struct vmap_area *va = list;
 
 		list = va->next;
-		pool_push(c, cls, va);
+		push(&c->pool[cls], va);
+		c->nr_pooled++;
+		c->pooled_bytes += va_size(va);
 	}
 	if (cls >= 0) {
 		c->pool_used[cls] = 1;
@@ -328,22 +267,17 @@ void vmap_pool_fill(struct vmap_space *s, struct vmap_area *list)
 	irq_restore(irq);
 }
 
-/* Moves CPU c's pool `cls` (all its lists) onto list *to, with its counts (c->lock held). */
-static void pool_out_locked(struct vmap_cpu *c, int cls, struct vmap_area **to)
+/* Moves CPU c's pool i onto list *to, with its counts (c->lock held). */
+static void pool_out_locked(struct vmap_cpu *c, unsigned i, struct vmap_area **to)
 {
-	for (unsigned j = 0; j < vmap_pool_aligns(cls); j++) {
-		struct vmap_area **list = &c->pool[vmap_pool_list(cls, j)];
+	while (c->pool[i]) {
+		struct vmap_area *va = c->pool[i];
 
-		while (*list) {
-			struct vmap_area *va = *list;
-
-			*list = va->next;
-			c->nr_pooled--;
-			c->pooled_bytes -= va_size(va);
-			push(to, va);
-		}
+		c->pool[i] = va->next;
+		c->nr_pooled--;
+		c->pooled_bytes -= va_size(va);
+		push(to, va);
 	}
-	c->pool_mask[cls] = 0;
 }
 
 /* One TLB flush over the span of every range in `list`. */
@@ -378,7 +312,7 @@ static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 	c->lazy = NULL;
 	c->nr_lazy = 0;
 	c->lazy_bytes = 0;
-	for (int i = 0; i < VMAP_POOL_PAGES; i++)
+	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
 		if (!c->pool_used[i])
 			pool_out_locked(c, i, &rest);
 	memset(c->pool_used, 0, sizeof(c->pool_used));
@@ -388,10 +322,13 @@ static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 		int cls = vmap_pool_class(s, va_size(va));
 
 		list = va->next;
-		if (cls >= 0 && c->pooled_bytes + va_size(va) <= s->pool_max)
-			pool_push(c, cls, va);
-		else
+		if (cls >= 0 && c->pooled_bytes + va_size(va) <= s->pool_max) {
+			push(&c->pool[cls], va);
+			c->nr_pooled++;
+			c->pooled_bytes += va_size(va);
+		} else {
 			push(&rest, va);
+		}
 	}
 	give_to_tree(s, rest);
 }
@@ -418,7 +355,7 @@ static void empty_cpu_locked(struct vmap_cpu *c, struct vmap_area **lazy,
 {
 	move_all(lazy, &c->lazy);
 	c->nr_lazy = c->lazy_bytes = 0;
-	for (int i = 0; i < VMAP_POOL_PAGES; i++)
+	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
 		pool_out_locked(c, i, pooled);
 	memset(c->pool_missed, 0, sizeof(c->pool_missed));
 }
@@ -464,7 +401,7 @@ void vmap_cpus_destroy(struct vmap_space *s)
 		struct vmap_cpu *c = &s->cpu[cpu];
 
 		free_list(c->lazy);
-		for (unsigned i = 0; i < VMAP_POOL_LISTS; i++)
+		for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
 			free_list(c->pool[i]);
 	}
 	kfree(s->cpu);

@@ -87,30 +87,6 @@ static inline int vmap_pool_class(const struct vmap_space *s, unsigned long size
 	return s->pool_max && pages && pages <= VMAP_POOL_PAGES ? (int)pages - 1 : -1;
 }
 
-/* How many lists the pool of class `cls` has (VMAP_POOL_ALIGNS, or 1 for a larger size). */
-static inline unsigned vmap_pool_aligns(int cls)
-{
-	return cls < VMAP_ALIGNED_POOL_PAGES ? VMAP_POOL_ALIGNS : 1;
-}
-
-/* The list of pool `cls` for starts aligned to 2^j pages (j clamped to its last). */
-static inline unsigned vmap_pool_list(int cls, unsigned j)
-{
-	unsigned last = vmap_pool_aligns(cls) - 1;
-
-	if (cls < VMAP_ALIGNED_POOL_PAGES)
-		return (unsigned)cls * VMAP_POOL_ALIGNS + MIN(j, last);
-	return VMAP_ALIGNED_POOL_PAGES * VMAP_POOL_ALIGNS + (unsigned)cls - VMAP_ALIGNED_POOL_PAGES;
-}
-
-/* The alignment of `start` in pages, as a shift: the j of vmap_pool_list(). */
-static inline unsigned vmap_align_order(unsigned long start)
-{
-	unsigned long pages = start >> PAGE_SHIFT;
-
-	return pages ? (unsigned)__builtin_ctzl(pages) : 63;
-}
-
 /* Frees every lazy and pooled area of a private space (destroy). */
 void vmap_cpus_destroy(struct vmap_space *s);
 

@@ -22,7 +22,6 @@
 #include "mm/pfa.h"
 #include "mm/slab.h"
 #include "mm/vmap_area.h"
-#include "mm/vmap_internal.h"
 
 /* Private spaces live in an unused part of the higher half (never mapped). */
 #define TEST_BASE       0xffff900000000000ul
@@ -551,11 +550,11 @@ static void pool_serves_purged_ranges_of_its_size(struct ktest *t)
 }
 
 /*
- * A pool keeps its ranges apart by the alignment of their start, so an
- * aligned request finds one that has its alignment however many others
- * were pooled after it, and takes the last pooled of those, as a
- * page-aligned request takes the last pooled of all. Pages 2 .. 14 here,
- * freed so that page 8 (8-page aligned) is pooled first, under the others.
+ * An aligned request finds a pooled range that has its alignment under
+ * others pooled after it (up to VMAP_POOL_SCAN of them), and takes the
+ * last pooled of those, as a page-aligned request takes the last pooled
+ * of all. Pages 2 .. 14 here, freed so that page 8 (8-page aligned) is
+ * pooled first, under the others.
  */
 static void an_aligned_request_finds_any_pooled_range_that_has_it(struct ktest *t)
 {
@@ -602,6 +601,53 @@ static void an_aligned_request_finds_any_pooled_range_that_has_it(struct ktest *
 	give_back(&s, z, false);
 	give_back(&s, w, false);
 	give_back(&s, one, false);
+	space_done(t, &s);
+}
+
+/*
+ * The bound: a range with the alignment under VMAP_POOL_SCAN others that
+ * lack it is not found (the free tree's lowest fit serves), one place
+ * higher it is.
+ */
+static void an_aligned_request_looks_at_most_pool_scan_ranges_deep(struct ktest *t)
+{
+	enum { N = VMAP_POOL_SCAN + 1, PAGES = 2 * (N + N / 3 + 2) };
+	struct vmap_area *v[PAGES / 2], *a, *top, *x, *y;
+	unsigned long want;
+	struct vmap_stats st;
+	struct vmap_space s;
+	int freed = 0;
+
+	space_init(t, &s, 4 * PAGES);
+	s.pool_max = 4 * PAGES * PAGE_SIZE;
+	s.lazy_max = (2 * N - 1) * PAGE_SIZE;
+	for (int i = 0; i < PAGES / 2; i++)
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));     /* v[i] at page 2i */
+	ASSERT_NOT_NULL(t, a = take(&s, 1, PAGE_SIZE));                /* keeps them apart */
+	for (int i = 1; freed < N - 1; i++)
+		if (i % 4) {                            /* not 8-page aligned */
+			give_back(&s, v[i], true);
+			v[i] = NULL;
+			freed++;
+		}
+	give_back(&s, v[4], true);      /* page 8 last: purges, pooled first, at the bottom */
+	v[4] = NULL;
+	vmap_get_stats(&s, &st);
+	ASSERT_EQ(t, st.nr_pooled, N);
+	want = vmap_lowest_fit(&s, 2 * PAGE_SIZE, 8 * PAGE_SIZE, s.start, s.end);
+	ASSERT_NOT_NULL(t, x = take(&s, 2, 8 * PAGE_SIZE));
+	EXPECT_EQ(t, x->va_start, want);                /* page 8 is VMAP_POOL_SCAN deep */
+	ASSERT_NOT_NULL(t, top = take(&s, 2, PAGE_SIZE));
+	ASSERT_NOT_NULL(t, y = take(&s, 2, 8 * PAGE_SIZE));
+	EXPECT_EQ(t, y->va_start, TEST_BASE + 8 * PAGE_SIZE);  /* one higher: found */
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	for (int i = 0; i < PAGES / 2; i++)
+		if (v[i])
+			give_back(&s, v[i], false);
+	give_back(&s, a, false);
+	give_back(&s, top, false);
+	give_back(&s, x, false);
+	give_back(&s, y, false);
 	space_done(t, &s);
 }
 
@@ -744,9 +790,8 @@ static void two_holes(struct ktest *t, struct vmap_space *s, struct vmap_area **
  * free tree's lock: the ranges the free tree would have given the next
  * requests of that size one by one (holes first, in address order), 2 at
  * the second miss since the CPU's last purge, then 4 (s.pool_batch). The
- * pool hands them out in that order (whatever their alignments), and the
- * free tree, which no longer has them, still gives the exact lowest fit
- * for what it serves.
+ * pool hands them out in that order, and the free tree, which no longer
+ * has them, still gives the exact lowest fit for what it serves.
  */
 static void a_dry_pool_is_refilled_with_the_next_lowest_fits(struct ktest *t)
 {
@@ -851,22 +896,15 @@ static void a_purge_of_scrambled_ranges_leaves_them_joined(struct ktest *t)
 	space_done(t, &s);
 }
 
-/*
- * A range in the pool of another size or in the list of another
- * alignment, a pool mask that disagrees with its lists, counts that
- * disagree, a list range over a busy one.
- */
+/* A range in the wrong pool, counts that disagree, a list range over a busy one. */
 static void checker_catches_broken_lists(struct ktest *t)
 {
-	struct vmap_area *v[2], *a, *pooled, **list;
+	struct vmap_area *v[2], *a, *pooled;
 	struct ktest_capture cap;
 	struct vmap_cpu *c;
 	struct vmap_space s;
 	char buf[256];
-	static const char *const want[] = { "another size", "another alignment", "mask",
-					    "lazy count", "overlap" };
-	const unsigned l2 = vmap_pool_list(1, 1), l3 = vmap_pool_list(2, 1);
-	const unsigned l2_4 = vmap_pool_list(1, 2);
+	static const char *const want[] = { "another size", "lazy count", "overlap" };
 
 	space_init(t, &s, 64);
 	s.pool_max = 16 * PAGE_SIZE;
@@ -876,21 +914,13 @@ static void checker_catches_broken_lists(struct ktest *t)
 	ASSERT_NOT_NULL(t, a = take(&s, 2, PAGE_SIZE));
 	free_lazily(&s, v, 2);                  /* both pooled, on this CPU */
 	c = &s.cpu[arch_cpu_id()];
-	list = &c->pool[l2];                    /* page 2: 2-page aligned */
-	ASSERT_NOT_NULL(t, pooled = *list);
-	ASSERT_NULL(t, pooled->next);
+	ASSERT_NOT_NULL(t, pooled = c->pool[1]);
 	for (unsigned i = 0; i < ARRAY_SIZE(want); i++) {
-		if (i == 0) {                   /* moved to the 3-page pool's list of its alignment */
-			*list = NULL;
-			c->pool[l3] = pooled;
-			c->pool_mask[1] ^= 1u << 1;     /* the masks follow: only the size is wrong */
-			c->pool_mask[2] ^= 1u << 1;
-		} else if (i == 1) {            /* to the 2-page pool's list of 4-page alignment */
-			*list = NULL;
-			c->pool[l2_4] = pooled;
-		} else if (i == 2) {
-			c->pool_mask[1] ^= 1u << 3;
-		} else if (i == 3) {
+		if (i == 0) {                   /* the 2-page pool's head moved to the 3-page one */
+			c->pool[1] = pooled->next;
+			pooled->next = NULL;
+			c->pool[2] = pooled;
+		} else if (i == 1) {
 			c->nr_lazy++;
 		} else {                        /* a lazy entry over busy area a */
 			a->next = NULL;
@@ -903,16 +933,10 @@ static void checker_catches_broken_lists(struct ktest *t)
 		EXPECT_EQ(t, ktest_capture_stop(&cap), 1);
 		EXPECT_TRUE(t, ktest_contains(buf, want[i]));
 		if (i == 0) {
-			c->pool[l3] = NULL;
-			*list = pooled;
-			c->pool_mask[1] ^= 1u << 1;
-			c->pool_mask[2] ^= 1u << 1;
+			c->pool[2] = NULL;
+			pooled->next = c->pool[1];
+			c->pool[1] = pooled;
 		} else if (i == 1) {
-			c->pool[l2_4] = NULL;
-			*list = pooled;
-		} else if (i == 2) {
-			c->pool_mask[1] ^= 1u << 3;
-		} else if (i == 3) {
 			c->nr_lazy--;
 		} else {
 			c->lazy = NULL;
@@ -1025,6 +1049,7 @@ static const struct ktest_case vmap_area_cases[] = {
 	KTEST_CASE(lazy_threshold_triggers_a_purge),
 	KTEST_CASE(pool_serves_purged_ranges_of_its_size),
 	KTEST_CASE(an_aligned_request_finds_any_pooled_range_that_has_it),
+	KTEST_CASE(an_aligned_request_looks_at_most_pool_scan_ranges_deep),
 	KTEST_CASE(pools_hold_at_most_pool_max),
 	KTEST_CASE(a_purge_gives_back_pools_nobody_used),
 	KTEST_CASE(large_ranges_and_unpooled_spaces_skip_the_pools),
