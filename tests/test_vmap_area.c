@@ -68,6 +68,19 @@ static void give_back(struct vmap_space *s, struct vmap_area *va, bool lazy)
 		free_vmap_area(s, va);
 }
 
+/* Gives back `n` areas now (NULL entries skipped). */
+static void give_all_back(struct vmap_space *s, struct vmap_area *const *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i])
+			give_back(s, v[i], false);
+}
+
+/* give_all_back() of the areas listed. */
+#define GIVE_BACK_ALL(s, ...)                                                           \
+	give_all_back(s, (struct vmap_area *[]){ __VA_ARGS__ },                         \
+		      (int)ARRAY_SIZE(((struct vmap_area *[]){ __VA_ARGS__ })))
+
 static struct vmap_area *take(struct vmap_space *s, unsigned long pages, unsigned long align)
 {
 	return alloc_vmap_area(s, pages * PAGE_SIZE, align, s->start, s->end);
@@ -539,14 +552,23 @@ static void pool_serves_purged_ranges_of_its_size(struct ktest *t)
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_pooled, 0);
 	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end), starts[2]);
-	give_back(&s, pad, false);
-	give_back(&s, a, false);
-	give_back(&s, b, false);
-	give_back(&s, c, false);
-	give_back(&s, d, false);
-	give_back(&s, e, false);
-	give_back(&s, f, false);
+	GIVE_BACK_ALL(&s, pad, a, b, c, d, e, f);
 	space_done(t, &s);
+}
+
+/*
+ * A private space of `pages` pages, pools of up to `pool_pages`, a purge
+ * above `lazy_pages`; v[0 .. n) 2-page areas taken from its start.
+ */
+static void two_page_areas(struct ktest *t, struct vmap_space *s, unsigned long pages,
+			   unsigned long pool_pages, unsigned long lazy_pages,
+			   struct vmap_area **v, int n)
+{
+	space_init(t, s, pages);
+	s->pool_max = pool_pages * PAGE_SIZE;
+	s->lazy_max = lazy_pages * PAGE_SIZE;
+	for (int i = 0; i < n; i++)
+		ASSERT_NOT_NULL(t, v[i] = take(s, 2, PAGE_SIZE));
 }
 
 /*
@@ -564,11 +586,7 @@ static void an_aligned_request_finds_any_pooled_range_that_has_it(struct ktest *
 	struct vmap_space s;
 	unsigned long want;
 
-	space_init(t, &s, 256);
-	s.pool_max = 64 * PAGE_SIZE;
-	s.lazy_max = 13 * PAGE_SIZE;
-	for (int i = 0; i < 8; i++)
-		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));
+	two_page_areas(t, &s, 256, 64, 13, v, 8);
 	ASSERT_NOT_NULL(t, a = take(&s, 1, PAGE_SIZE));        /* page 16: keeps them apart */
 	for (unsigned i = 0; i < ARRAY_SIZE(order); i++)
 		give_back(&s, v[order[i]], true);               /* 14 pages > 13: one purge */
@@ -594,13 +612,7 @@ static void an_aligned_request_finds_any_pooled_range_that_has_it(struct ktest *
 	EXPECT_EQ(t, st.tree_aligned_allocs, 1);
 	EXPECT_EQ(t, st.nr_pooled, 4);
 	EXPECT_EQ(t, vmap_check(&s), 0);
-	give_back(&s, v[0], false);
-	give_back(&s, a, false);
-	give_back(&s, x, false);
-	give_back(&s, y, false);
-	give_back(&s, z, false);
-	give_back(&s, w, false);
-	give_back(&s, one, false);
+	GIVE_BACK_ALL(&s, v[0], a, x, y, z, w, one);
 	space_done(t, &s);
 }
 
@@ -618,11 +630,7 @@ static void an_aligned_request_looks_at_most_pool_scan_ranges_deep(struct ktest 
 	struct vmap_space s;
 	int freed = 0;
 
-	space_init(t, &s, 4 * PAGES);
-	s.pool_max = 4 * PAGES * PAGE_SIZE;
-	s.lazy_max = (2 * N - 1) * PAGE_SIZE;
-	for (int i = 0; i < PAGES / 2; i++)
-		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));     /* v[i] at page 2i */
+	two_page_areas(t, &s, 4 * PAGES, 4 * PAGES, 2 * N - 1, v, PAGES / 2);    /* v[i]: page 2i */
 	ASSERT_NOT_NULL(t, a = take(&s, 1, PAGE_SIZE));                /* keeps them apart */
 	for (int i = 1; freed < N - 1; i++)
 		if (i % 4) {                            /* not 8-page aligned */
@@ -641,13 +649,8 @@ static void an_aligned_request_looks_at_most_pool_scan_ranges_deep(struct ktest 
 	ASSERT_NOT_NULL(t, y = take(&s, 2, 8 * PAGE_SIZE));
 	EXPECT_EQ(t, y->va_start, TEST_BASE + 8 * PAGE_SIZE);  /* one higher: found */
 	EXPECT_EQ(t, vmap_check(&s), 0);
-	for (int i = 0; i < PAGES / 2; i++)
-		if (v[i])
-			give_back(&s, v[i], false);
-	give_back(&s, a, false);
-	give_back(&s, top, false);
-	give_back(&s, x, false);
-	give_back(&s, y, false);
+	give_all_back(&s, v, PAGES / 2);
+	GIVE_BACK_ALL(&s, a, top, x, y);
 	space_done(t, &s);
 }
 
@@ -657,11 +660,7 @@ static void pools_hold_at_most_pool_max(struct ktest *t)
 	struct vmap_stats st;
 	struct vmap_space s;
 
-	space_init(t, &s, 256);
-	s.pool_max = 4 * PAGE_SIZE;
-	s.lazy_max = 7 * PAGE_SIZE;
-	for (int i = 0; i < 4; i++)
-		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));
+	two_page_areas(t, &s, 256, 4, 7, v, 4);
 	free_lazily(&s, v, 4);                                  /* 8 pages > 7: one purge */
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_purges, 1);
