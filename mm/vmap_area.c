@@ -429,6 +429,16 @@ static int alloc_batch(struct vmap_space *s, const struct fit_req *r, unsigned k
 	return 0;
 }
 
+/* Counts an allocation the free tree served on this CPU (no lock: atomic adds). */
+static void count_tree_alloc(struct vmap_space *s, unsigned long align)
+{
+	struct vmap_cpu *c = &s->cpu[arch_cpu_id()];
+
+	__atomic_fetch_add(&c->tree_allocs, 1, __ATOMIC_RELAXED);
+	if (align > PAGE_SIZE)
+		__atomic_fetch_add(&c->tree_aligned_allocs, 1, __ATOMIC_RELAXED);
+}
+
 /* The lowest fit in the free tree, purging everything once if nothing fits. */
 static struct vmap_area *alloc_from_tree(struct vmap_space *s, const struct fit_req *r)
 {
@@ -447,6 +457,7 @@ static struct vmap_area *alloc_from_tree(struct vmap_space *s, const struct fit_
 		vmap_free_area(va);
 		return NULL;
 	}
+	count_tree_alloc(s, r->align);
 	va->va_start = addr;
 	va->va_end = addr + r->size;
 	return va;

@@ -71,8 +71,12 @@ struct vm_struct;
  * most (mm/vmap_cpu.c; fewer when the pool has less room).
  */
 #define VMAP_POOL_BATCH 16
-/* Pooled ranges an aligned request looks at for one it can use, at most. */
-#define VMAP_POOL_SCAN  4
+/*
+ * Pooled ranges a request aligned to more than a page looks at for one
+ * that has its alignment, at most (newest first: it gets the last pooled
+ * one that has it among them).
+ */
+#define VMAP_POOL_SCAN  128
 
 struct vmap_area {
 	unsigned long va_start;         /* first byte */
@@ -103,6 +107,9 @@ struct vmap_cpu {
 	u8 pool_used[VMAP_POOL_PAGES];  /* pool[i] served one since the last purge */
 	u8 pool_missed[VMAP_BATCH_PAGES]; /* page-aligned requests pool[i] missed since then */
 	char name[16];
+	unsigned long pool_aligned_hits; /* pool_hits aligned to more than a page */
+	/* Allocations one search of the free tree served (not batch refills), aligned ones; atomic. */
+	unsigned long tree_allocs, tree_aligned_allocs;
 };
 
 struct vmap_space {
@@ -131,8 +138,9 @@ struct vmap_stats {
 	unsigned long free_bytes, busy_bytes, lazy_bytes, pooled_bytes;
 	unsigned long largest_free;
 	unsigned long nr_purges;
-	unsigned long pool_hits;
+	unsigned long pool_hits, pool_aligned_hits;     /* aligned: to more than a page */
 	unsigned long pool_refills;
+	unsigned long tree_allocs, tree_aligned_allocs;
 };
 
 /*

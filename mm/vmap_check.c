@@ -22,7 +22,10 @@ static void add_cpu_stats(const struct vmap_cpu *c, struct vmap_stats *st)
 	st->nr_pooled += c->nr_pooled;
 	st->pooled_bytes += c->pooled_bytes;
 	st->pool_hits += c->pool_hits;
+	st->pool_aligned_hits += c->pool_aligned_hits;
 	st->pool_refills += c->pool_refills;
+	st->tree_allocs += __atomic_load_n(&c->tree_allocs, __ATOMIC_RELAXED);
+	st->tree_aligned_allocs += __atomic_load_n(&c->tree_aligned_allocs, __ATOMIC_RELAXED);
 }
 
 void vmap_get_stats(struct vmap_space *s, struct vmap_stats *st)

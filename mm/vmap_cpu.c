@@ -47,14 +47,19 @@ static void push(struct vmap_area **list, struct vmap_area *va)
 }
 
 /*
- * The link to the first of VMAP_POOL_SCAN ranges from *link on that
- * starts at a multiple of `align`, or NULL if none of them does.
+ * The link to the first of VMAP_POOL_SCAN ranges of CPU c's pool `cls`
+ * that starts at a multiple of `align` (counted as an aligned hit), or
+ * NULL if none of them does (c->lock held).
  */
-static struct vmap_area **aligned_link(struct vmap_area **link, unsigned long align)
+static struct vmap_area **aligned_link(struct vmap_cpu *c, int cls, unsigned long align)
 {
+	struct vmap_area **link = &c->pool[cls];
+
 	for (unsigned n = 0; *link && n < VMAP_POOL_SCAN; n++, link = &(*link)->next)
-		if (IS_ALIGNED((*link)->va_start, align))
+		if (IS_ALIGNED((*link)->va_start, align)) {
+			c->pool_aligned_hits++;
 			return link;
+		}
 	return NULL;
 }
 
@@ -92,7 +97,7 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsig
 	irq = irq_save();
 	c = &s->cpu[arch_cpu_id()];
 	spin_lock(&c->lock);
-	link = align == PAGE_SIZE ? &c->pool[cls] : aligned_link(&c->pool[cls], align);
+	link = align == PAGE_SIZE ? &c->pool[cls] : aligned_link(c, cls, align);
 	va = link ? *link : NULL;
 	if (va) {
 		*link = va->next;

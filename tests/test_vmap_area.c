@@ -68,6 +68,19 @@ static void give_back(struct vmap_space *s, struct vmap_area *va, bool lazy)
 		free_vmap_area(s, va);
 }
 
+/* Gives back `n` areas now (NULL entries skipped). */
+static void give_all_back(struct vmap_space *s, struct vmap_area *const *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i])
+			give_back(s, v[i], false);
+}
+
+/* give_all_back() of the areas listed. */
+#define GIVE_BACK_ALL(s, ...)                                                           \
+	give_all_back(s, (struct vmap_area *[]){ __VA_ARGS__ },                         \
+		      (int)ARRAY_SIZE(((struct vmap_area *[]){ __VA_ARGS__ })))
+
 static struct vmap_area *take(struct vmap_space *s, unsigned long pages, unsigned long align)
 {
 	return alloc_vmap_area(s, pages * PAGE_SIZE, align, s->start, s->end);
@@ -485,19 +498,21 @@ static void free_lazily(struct vmap_space *s, struct vmap_area **v, int n)
 /*
  * What a pool may return instead of the lowest fit: a range of exactly
  * the requested size that this CPU freed and purged, only for the whole
- * space and, for a larger alignment, one of the first VMAP_POOL_SCAN that
- * has it; everything else is still the lowest fit.
+ * space, the last pooled that has the request's alignment (pages 2, 4
+ * and 6 here: aligned to 2, 4 and 2 pages); everything else is still the
+ * lowest fit.
  */
 static void pool_serves_purged_ranges_of_its_size(struct ktest *t)
 {
-	struct vmap_area *v[3], *a, *b, *c, *d, *e, *f;
-	unsigned long starts[3], last, align, want;
+	struct vmap_area *v[3], *pad, *a, *b, *c, *d, *e, *f;
+	unsigned long starts[3], want;
 	struct vmap_stats st;
 	struct vmap_space s;
 
 	space_init(t, &s, 256);
 	s.pool_max = 16 * PAGE_SIZE;
 	s.lazy_max = 5 * PAGE_SIZE;
+	ASSERT_NOT_NULL(t, pad = take(&s, 2, PAGE_SIZE));      /* pages 0-1: TEST_BASE has every alignment */
 	for (int i = 0; i < 3; i++) {
 		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));
 		starts[i] = v[i]->va_start;
@@ -513,26 +528,22 @@ static void pool_serves_purged_ranges_of_its_size(struct ktest *t)
 	/* The lowest fit of the free tree is above them; the pool serves one of them. */
 	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end), a->va_end);
 	ASSERT_NOT_NULL(t, b = take(&s, 2, PAGE_SIZE));
-	EXPECT_TRUE(t, b->va_start == starts[0] || b->va_start == starts[1] ||
-		       b->va_start == starts[2]);
+	EXPECT_EQ(t, b->va_start, starts[0]);          /* the last pooled */
 	/* Another size, a window: the free tree's lowest fit. */
 	ASSERT_NOT_NULL(t, c = take(&s, 3, PAGE_SIZE));
 	EXPECT_EQ(t, c->va_start, a->va_end);
 	ASSERT_NOT_NULL(t, d = alloc_vmap_area(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start + PAGE_SIZE,
 					       s.end));
 	EXPECT_EQ(t, d->va_start, c->va_end);
-	/* An alignment: a pooled range that has it (the pooled ranges start at even pages)... */
+	/* An alignment: the last pooled range that has it (page 4, then 6)... */
 	ASSERT_NOT_NULL(t, e = alloc_vmap_area(&s, 2 * PAGE_SIZE, 2 * PAGE_SIZE, s.start, s.end));
-	EXPECT_TRUE(t, e->va_start != b->va_start && (e->va_start == starts[0] ||
-		       e->va_start == starts[1] || e->va_start == starts[2]));
+	EXPECT_EQ(t, e->va_start, starts[1]);
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_pooled, 1);
 	EXPECT_EQ(t, st.pool_hits, 2);
-	/* ... and one the last pooled range lacks: the free tree's lowest fit. */
-	last = s.cpu[arch_cpu_id()].pool[1]->va_start;
-	align = (last & -last) << 1;
-	want = vmap_lowest_fit(&s, 2 * PAGE_SIZE, align, s.start, s.end);
-	ASSERT_NOT_NULL(t, f = alloc_vmap_area(&s, 2 * PAGE_SIZE, align, s.start, s.end));
+	/* ... and one the pooled range (page 6) lacks: the free tree's lowest fit. */
+	want = vmap_lowest_fit(&s, 2 * PAGE_SIZE, 8 * PAGE_SIZE, s.start, s.end);
+	ASSERT_NOT_NULL(t, f = alloc_vmap_area(&s, 2 * PAGE_SIZE, 8 * PAGE_SIZE, s.start, s.end));
 	EXPECT_EQ(t, f->va_start, want);
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_pooled, 1);
@@ -540,13 +551,106 @@ static void pool_serves_purged_ranges_of_its_size(struct ktest *t)
 	purge_vmap_area_lazy(&s);
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_pooled, 0);
-	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end), last);
-	give_back(&s, a, false);
-	give_back(&s, b, false);
-	give_back(&s, c, false);
-	give_back(&s, d, false);
-	give_back(&s, e, false);
-	give_back(&s, f, false);
+	EXPECT_EQ(t, vmap_lowest_fit(&s, 2 * PAGE_SIZE, PAGE_SIZE, s.start, s.end), starts[2]);
+	GIVE_BACK_ALL(&s, pad, a, b, c, d, e, f);
+	space_done(t, &s);
+}
+
+/*
+ * A private space of `pages` pages, pools of up to `pool_pages`, a purge
+ * above `lazy_pages`; v[0 .. n) 2-page areas taken from its start.
+ */
+static void two_page_areas(struct ktest *t, struct vmap_space *s, unsigned long pages,
+			   unsigned long pool_pages, unsigned long lazy_pages,
+			   struct vmap_area **v, int n)
+{
+	space_init(t, s, pages);
+	s->pool_max = pool_pages * PAGE_SIZE;
+	s->lazy_max = lazy_pages * PAGE_SIZE;
+	for (int i = 0; i < n; i++)
+		ASSERT_NOT_NULL(t, v[i] = take(s, 2, PAGE_SIZE));
+}
+
+/*
+ * An aligned request finds a pooled range that has its alignment under
+ * others pooled after it (up to VMAP_POOL_SCAN of them), and takes the
+ * last pooled of those, as a page-aligned request takes the last pooled
+ * of all. Pages 2 .. 14 here, freed so that page 8 (8-page aligned) is
+ * pooled first, under the others.
+ */
+static void an_aligned_request_finds_any_pooled_range_that_has_it(struct ktest *t)
+{
+	static const int order[] = { 1, 2, 3, 5, 6, 7, 4 };    /* v[4] is page 8 */
+	struct vmap_area *v[8], *a, *x, *y, *z, *w, *one;
+	struct vmap_stats st;
+	struct vmap_space s;
+	unsigned long want;
+
+	two_page_areas(t, &s, 256, 64, 13, v, 8);
+	ASSERT_NOT_NULL(t, a = take(&s, 1, PAGE_SIZE));        /* page 16: keeps them apart */
+	for (unsigned i = 0; i < ARRAY_SIZE(order); i++)
+		give_back(&s, v[order[i]], true);               /* 14 pages > 13: one purge */
+	vmap_get_stats(&s, &st);
+	ASSERT_EQ(t, st.nr_pooled, 7);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	ASSERT_NOT_NULL(t, x = take(&s, 2, 8 * PAGE_SIZE));    /* only page 8 has it */
+	EXPECT_EQ(t, x->va_start, TEST_BASE + 8 * PAGE_SIZE);
+	ASSERT_NOT_NULL(t, y = take(&s, 2, 4 * PAGE_SIZE));    /* pages 4 and 12: 4 is the last pooled */
+	EXPECT_EQ(t, y->va_start, TEST_BASE + 4 * PAGE_SIZE);
+	ASSERT_NOT_NULL(t, z = take(&s, 2, PAGE_SIZE));        /* the last pooled of all */
+	EXPECT_EQ(t, z->va_start, TEST_BASE + 2 * PAGE_SIZE);
+	want = vmap_lowest_fit(&s, 2 * PAGE_SIZE, 16 * PAGE_SIZE, s.start, s.end);
+	EXPECT_EQ(t, want, TEST_BASE + 32 * PAGE_SIZE);
+	ASSERT_NOT_NULL(t, w = take(&s, 2, 16 * PAGE_SIZE));   /* none has it: the free tree */
+	EXPECT_EQ(t, w->va_start, want);
+	ASSERT_NOT_NULL(t, one = take(&s, 1, PAGE_SIZE));      /* another size: the free tree */
+	EXPECT_EQ(t, one->va_start, TEST_BASE + 17 * PAGE_SIZE);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.pool_hits, 3);
+	EXPECT_EQ(t, st.pool_aligned_hits, 2);
+	EXPECT_EQ(t, st.tree_allocs, 11);                       /* v[], a, w, one */
+	EXPECT_EQ(t, st.tree_aligned_allocs, 1);
+	EXPECT_EQ(t, st.nr_pooled, 4);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	GIVE_BACK_ALL(&s, v[0], a, x, y, z, w, one);
+	space_done(t, &s);
+}
+
+/*
+ * The bound: a range with the alignment under VMAP_POOL_SCAN others that
+ * lack it is not found (the free tree's lowest fit serves), one place
+ * higher it is.
+ */
+static void an_aligned_request_looks_at_most_pool_scan_ranges_deep(struct ktest *t)
+{
+	enum { N = VMAP_POOL_SCAN + 1, PAGES = 2 * (N + N / 3 + 2) };
+	struct vmap_area *v[PAGES / 2], *a, *top, *x, *y;
+	unsigned long want;
+	struct vmap_stats st;
+	struct vmap_space s;
+	int freed = 0;
+
+	two_page_areas(t, &s, 4 * PAGES, 4 * PAGES, 2 * N - 1, v, PAGES / 2);    /* v[i]: page 2i */
+	ASSERT_NOT_NULL(t, a = take(&s, 1, PAGE_SIZE));                /* keeps them apart */
+	for (int i = 1; freed < N - 1; i++)
+		if (i % 4) {                            /* not 8-page aligned */
+			give_back(&s, v[i], true);
+			v[i] = NULL;
+			freed++;
+		}
+	give_back(&s, v[4], true);      /* page 8 last: purges, pooled first, at the bottom */
+	v[4] = NULL;
+	vmap_get_stats(&s, &st);
+	ASSERT_EQ(t, st.nr_pooled, N);
+	want = vmap_lowest_fit(&s, 2 * PAGE_SIZE, 8 * PAGE_SIZE, s.start, s.end);
+	ASSERT_NOT_NULL(t, x = take(&s, 2, 8 * PAGE_SIZE));
+	EXPECT_EQ(t, x->va_start, want);                /* page 8 is VMAP_POOL_SCAN deep */
+	ASSERT_NOT_NULL(t, top = take(&s, 2, PAGE_SIZE));
+	ASSERT_NOT_NULL(t, y = take(&s, 2, 8 * PAGE_SIZE));
+	EXPECT_EQ(t, y->va_start, TEST_BASE + 8 * PAGE_SIZE);  /* one higher: found */
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	give_all_back(&s, v, PAGES / 2);
+	GIVE_BACK_ALL(&s, a, top, x, y);
 	space_done(t, &s);
 }
 
@@ -556,11 +660,7 @@ static void pools_hold_at_most_pool_max(struct ktest *t)
 	struct vmap_stats st;
 	struct vmap_space s;
 
-	space_init(t, &s, 256);
-	s.pool_max = 4 * PAGE_SIZE;
-	s.lazy_max = 7 * PAGE_SIZE;
-	for (int i = 0; i < 4; i++)
-		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));
+	two_page_areas(t, &s, 256, 4, 7, v, 4);
 	free_lazily(&s, v, 4);                                  /* 8 pages > 7: one purge */
 	vmap_get_stats(&s, &st);
 	EXPECT_EQ(t, st.nr_purges, 1);
@@ -947,6 +1047,8 @@ static const struct ktest_case vmap_area_cases[] = {
 	KTEST_CASE(full_space_purges_and_retries),
 	KTEST_CASE(lazy_threshold_triggers_a_purge),
 	KTEST_CASE(pool_serves_purged_ranges_of_its_size),
+	KTEST_CASE(an_aligned_request_finds_any_pooled_range_that_has_it),
+	KTEST_CASE(an_aligned_request_looks_at_most_pool_scan_ranges_deep),
 	KTEST_CASE(pools_hold_at_most_pool_max),
 	KTEST_CASE(a_purge_gives_back_pools_nobody_used),
 	KTEST_CASE(large_ranges_and_unpooled_spaces_skip_the_pools),
