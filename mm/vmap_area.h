@@ -286,11 +286,12 @@ void free_vmap_area(struct vmap_space *s, struct vmap_area *va);
  * Gives back an area taken out of its busy zone whose pages were unmapped
  * without a TLB flush (the *_noflush unmaps). It goes on this CPU's lazy
  * list; once that list holds more than s->lazy_max bytes, this CPU purges
- * it: one TLB flush over the span of the list (if s->flush_tlb), then
- * each range goes to this CPU's pool for its size while the pools hold
- * less than s->pool_max bytes; the rest, sorted by address and touching
- * ranges joined, goes to the free tree (one hold of the space's lock per
- * 32 ranges left).
+ * it, with the lists of the other CPUs whose lock is free at that moment:
+ * one TLB flush over the span of them all (if s->flush_tlb), then each
+ * range goes to the pool for its size of the CPU that freed it while that
+ * CPU's pools hold less than s->pool_max bytes; the rest, sorted by address
+ * and touching ranges joined, goes to the free tree (one hold of the
+ * space's lock per 32 ranges left).
  */
 void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va);
 

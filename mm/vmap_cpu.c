@@ -1,11 +1,15 @@
 /*
  * The per-CPU part of a vmap space (mm/vmap_area.h, docs/percpu.md): each
  * CPU's lazy list and its pools, under that CPU's lock, which only the
- * owner takes but to purge everything or to check.
+ * owner takes but for a purge (another CPU's, by trylock, or one of
+ * everything) or a check.
  *
  *   vfree ... free_vmap_area_noflush()  --push-->  lazy list (unflushed)
  *                                                    | above lazy_max:
  *                                                    | one flush of its span
+ *                                                    | (and of the other
+ *                                                    | CPUs' lists it can
+ *                                                    | lock at once)
  *                                                    v
  *   alloc_vmap_area() <--pop-- pool[size - 1] <-- while under pool_max,
  *                                  ^              else the free tree (sorted,
@@ -280,35 +284,37 @@ static void pool_out_locked(struct vmap_cpu *c, unsigned i, struct vmap_area **t
 	}
 }
 
-/* One TLB flush over the span of every range in `list`. */
-static void flush_span(struct vmap_space *s, const struct vmap_area *list)
+/* Widens [*lo, *hi) to take in every range of `list`. */
+static void widen_to(const struct vmap_area *list, unsigned long *lo, unsigned long *hi)
 {
-	unsigned long lo = ~0ul, hi = 0;
-
 	for (const struct vmap_area *va = list; va; va = va->next) {
-		lo = MIN(lo, va->va_start);
-		hi = MAX(hi, va->va_end);
+		*lo = MIN(*lo, va->va_start);
+		*hi = MAX(*hi, va->va_end);
 	}
+}
+
+/* A purge's one TLB flush, over [lo, hi) (nothing if lo > hi: no range). */
+static void flush_span(struct vmap_space *s, unsigned long lo, unsigned long hi)
+{
+	if (lo > hi)
+		return;
 	if (s->flush_tlb)
 		arch_flush_tlb_kernel_range(lo, hi);
 	__atomic_fetch_add(&s->nr_purges, 1, __ATOMIC_RELAXED);
 }
 
 /*
- * Purges CPU c's lazy list (c->lock held): one flush; then the pools of
- * sizes nobody took since the last purge go back to the free tree (ranges
- * of sizes no longer asked for would stay out of it, cutting its free
- * space into holes that aligned searches must walk past); then each
- * purged range goes to its pool while the pools have room, the rest to
- * the free tree.
+ * After the flush that covered CPU c's lazy list (c->lock held): the pools
+ * of sizes nobody took since c's last purge go back to the free tree
+ * (ranges of sizes no longer asked for would stay out of it, cutting its
+ * free space into holes that aligned searches must walk past); then each
+ * purged range goes to its pool while the pools have room, the rest to the
+ * free tree.
  */
-static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
+static void settle_purged_locked(struct vmap_space *s, struct vmap_cpu *c)
 {
 	struct vmap_area *list = c->lazy, *rest = NULL;
 
-	if (!list)
-		return;
-	flush_span(s, list);
 	c->lazy = NULL;
 	c->nr_lazy = 0;
 	c->lazy_bytes = 0;
@@ -331,6 +337,57 @@ static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 		}
 	}
 	give_to_tree(s, rest);
+}
+
+/*
+ * Takes the lock of every other CPU whose lazy list has ranges and whose
+ * lock is free right now, and widens [*lo, *hi) to their lists; returns
+ * them in others[] (a trylock: CPU c's lock is held, and the lists are
+ * a bonus, so a busy one is left for its owner).
+ */
+static unsigned take_other_lists(struct vmap_space *s, const struct vmap_cpu *c,
+				 struct vmap_cpu **others, unsigned long *lo, unsigned long *hi)
+{
+	unsigned n = 0;
+
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++) {
+		struct vmap_cpu *o = &s->cpu[cpu];
+
+		if (o == c || !spin_trylock(&o->lock))
+			continue;
+		if (!o->lazy) {
+			spin_unlock_nest(&o->lock, true);
+			continue;
+		}
+		widen_to(o->lazy, lo, hi);
+		others[n++] = o;
+	}
+	return n;
+}
+
+/*
+ * Purges CPU c's lazy list (c->lock held), and with it the lists of the
+ * other CPUs take_other_lists() could lock: one flush covers them all, as
+ * Linux's one purge list does, so two CPUs freeing at the same rate purge
+ * half as often as they would each on its own. Each list's ranges then go
+ * to the pools of the CPU that freed them, or to the free tree.
+ */
+static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
+{
+	struct vmap_cpu *others[SMP_MAX_CPUS];
+	unsigned long lo = ~0ul, hi = 0;
+	unsigned n;
+
+	if (!c->lazy)
+		return;
+	widen_to(c->lazy, &lo, &hi);
+	n = take_other_lists(s, c, others, &lo, &hi);
+	flush_span(s, lo, hi);
+	settle_purged_locked(s, c);
+	while (n--) {
+		settle_purged_locked(s, others[n]);
+		spin_unlock_nest(&others[n]->lock, true);
+	}
 }
 
 void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va)
@@ -368,14 +425,14 @@ static void empty_cpu_locked(struct vmap_cpu *c, struct vmap_area **lazy,
 void purge_vmap_area_lazy(struct vmap_space *s)
 {
 	struct vmap_area *lazy = NULL, *pooled = NULL;
-	unsigned long irq = irq_save();
+	unsigned long irq = irq_save(), lo = ~0ul, hi = 0;
 
 	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++) {
 		spin_lock_nest(&s->cpu[cpu].lock, cpu > 0);
 		empty_cpu_locked(&s->cpu[cpu], &lazy, &pooled);
 	}
-	if (lazy)
-		flush_span(s, lazy);
+	widen_to(lazy, &lo, &hi);
+	flush_span(s, lo, hi);
 	give_to_tree(s, lazy);
 	give_to_tree(s, pooled);
 	for (unsigned cpu = SMP_MAX_CPUS; cpu-- > 0;)

@@ -4,7 +4,8 @@
 # that a deliberately failing, faulting and hanging test is caught and
 # named. The last line is the summary `N passed, M failed[, K skipped]`.
 #
-#   run-tests.sh --build DIR --kernel ELF [--only NAME] [--update-expected]
+#   run-tests.sh --build DIR --kernel ELF [--release-kernel ELF] [--only NAME]
+#                [--update-expected]
 #
 # The boots and the host stage run TEST_JOBS at a time (default: the
 # number of CPUs); each one's output is printed whole when it ends, so
@@ -14,15 +15,18 @@
 # tests/expected/<name>.txt; --update-expected rewrites those lists from
 # the kernel's own `ktest.list` (make test-update-expected). KTEST_SILENCE
 # (default 60) is how many seconds a running case may print nothing.
-# JUnit XML: DIR/junit/<name>.xml.
+# JUnit XML: DIR/junit/<name>.xml. --release-kernel: the DEBUG=0 build
+# `make bench` measures (the debug checkers off, link-time optimised); the
+# configurations marked `release` boot it, and are left out without it.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"     # `wait -n` below
 set -u
 
-build=build kernel= only= update=0
+build=build kernel= release_kernel= only= update=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
+	--release-kernel) release_kernel=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
 	--update-expected) update=1; shift ;;
 	*) echo "run-tests.sh: unknown option $1" >&2; exit 2 ;;
@@ -34,9 +38,10 @@ rm -rf "$results"
 mkdir -p "$results" "$logs"
 PYTHON=${PYTHON:-python3}
 
-# name | timeout (s) | qemu.sh options | kernel command line
+# name | timeout (s) | qemu.sh options | kernel command line [| release]
 configs="
 bios|300|--mem 512M|ktest
+bios-release|300|--mem 512M|ktest|release
 uefi|300|--uefi --mem 512M|ktest
 bios-6g|300|--mem 6G|ktest ktest.filter=boot*,probe*,traps*,memmap*,pfa*,paging*,pgtable*
 uefi-6g|300|--uefi --mem 6G|ktest ktest.filter=boot*,memmap*,pfa*,paging*
@@ -46,27 +51,33 @@ uefi-smp2|400|--uefi --mem 512M --smp 2|ktest
 bios-8m|120|--mem 8M|ktest ktest.filter=boot.kernel_image*,boot.command_line*,printk*,probe*,pfa.alloc_*
 "
 
+# The kernel a configuration boots: $kernel, or $release_kernel if marked so.
+kernel_of() {
+	if [ "$1" = release ]; then echo "$release_kernel"; else echo "$kernel"; fi
+}
+
 boot_config() {
-	name=$1 timeout=$2 opts=$3 cmdline=$4
+	name=$1 timeout=$2 opts=$3 cmdline=$4 elf=$(kernel_of "$5")
 	# shellcheck disable=SC2086
 	$PYTHON scripts/ktest.py boot --name "$name" --timeout "$timeout" \
 		--silence "${KTEST_SILENCE:-60}" --expected "tests/expected/$name.txt" \
 		--junit "$build/junit/$name.xml" \
 		--log "$logs/$name.log" --result "$results/$name.json" -- \
-		sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name "$name" \
+		sh scripts/qemu.sh --kernel "$elf" --build "$build" --name "$name" \
 		$opts --cmdline "$cmdline"
 }
 
+# selected NAME [release]: the stage is to run (a release one needs its kernel).
 selected() {
-	[ -z "$only" ] || [ "$only" = "$1" ]
+	{ [ -z "$only" ] || [ "$only" = "$1" ]; } && { [ "${2:-}" != release ] || [ -n "$release_kernel" ]; }
 }
 
 # tests/expected/<name>.txt: the cases the kernel lists for each configuration.
 if [ "$update" = 1 ]; then
-	echo "$configs" | while IFS='|' read -r name timeout opts cmdline; do
-		[ -n "$name" ] && selected "$name" || continue
+	echo "$configs" | while IFS='|' read -r name timeout opts cmdline which; do
+		[ -n "$name" ] && selected "$name" "$which" || continue
 		# shellcheck disable=SC2086
-		sh scripts/qemu.sh --kernel "$kernel" --build "$build" --name "$name-list" \
+		sh scripts/qemu.sh --kernel "$(kernel_of "$which")" --build "$build" --name "$name-list" \
 			$opts --cmdline "$cmdline ktest.list" < /dev/null 2> /dev/null |
 			tr -d '\r' | sed -n 's/^ktest: \([a-z0-9_]*\.[a-z0-9_]*\)$/\1/p' > "$logs/$name.list"
 		[ -s "$logs/$name.list" ] || { echo "run-tests.sh: $name listed no case"; exit 1; }
@@ -133,7 +144,7 @@ start_stage() {
 }
 
 boot_stage() {
-	echo "== $1: $3, command line \"$4\""
+	echo "== $1: $3, command line \"$4\"${5:+, the release kernel (DEBUG=0, as make bench builds it)}"
 	boot_config "$@"
 }
 
@@ -218,10 +229,10 @@ host_stage() {
 
 # The host stage first (the longest), then the boots in the table's order.
 selected host && start_stage host host_stage
-while IFS='|' read -r name timeout opts cmdline; do
+while IFS='|' read -r name timeout opts cmdline which; do
 	[ -n "$name" ] || continue
-	selected "$name" || continue
-	start_stage "$name" boot_stage "$name" "$timeout" "$opts" "$cmdline"
+	selected "$name" "$which" || continue
+	start_stage "$name" boot_stage "$name" "$timeout" "$opts" "$cmdline" "$which"
 done <<EOF_CONFIGS
 $configs
 EOF_CONFIGS
@@ -242,8 +253,8 @@ if selected tools; then
 		"$@" --result "$results/docs-samples.json" README.md docs/walkthrough.md docs/shell.md
 fi
 
-green_logs=$(echo "$configs" | while IFS='|' read -r name rest; do
-	[ -n "$name" ] && selected "$name" && echo "$logs/$name.log"; done)
+green_logs=$(echo "$configs" | while IFS='|' read -r name timeout opts cmdline which; do
+	[ -n "$name" ] && selected "$name" "$which" && echo "$logs/$name.log"; done)
 if [ -n "$green_logs" ]; then
 	echo "== ci-grep: grep -E 'BUG:|WARNING:|Oops:' <log> | grep -v expected finds nothing"
 	# shellcheck disable=SC2086

@@ -327,6 +327,43 @@ static void a_purge_of_every_cpus_list_is_one_shootdown(struct ktest *t)
 	EXPECT_EQ(t, st.nr_lazy + st.nr_pooled, 0);
 }
 
+static void vfree_here(struct ktest *t, void *p)
+{
+	(void)t;
+	vfree(p);
+}
+
+/*
+ * A CPU's purge takes the other CPU's lazy list along: CPU 1 frees p (onto
+ * its list), then CPU 0 frees q and purges at once. The one shootdown
+ * covers both lists, so nothing stays lazy; each range went to the pool of
+ * the CPU that freed it, so each CPU's next vmalloc gets its own back.
+ */
+static void a_purge_takes_the_other_cpus_lazy_list_along(struct ktest *t)
+{
+	struct pool_probe again = { 0 };
+	unsigned long before;
+	struct vmap_stats st;
+	void *p, *q, *here;
+
+	vm_unmap_aliases();
+	ASSERT_NOT_NULL(t, p = vmalloc(PAGE_SIZE));
+	ASSERT_NOT_NULL(t, q = vmalloc(PAGE_SIZE));
+	ASSERT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, vfree_here, p), 0);
+	before = smp_shootdown_count();
+	vfree_into_this_cpus_pool(q);
+	EXPECT_EQ(t, smp_shootdown_count() - before, 1);
+	vmap_get_stats(&kernel_vmap_space, &st);
+	EXPECT_EQ(t, st.nr_lazy, 0);
+	ASSERT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, vmalloc_on_this_cpu, &again), 0);
+	EXPECT_PTR_EQ(t, again.addr, p);
+	here = vmalloc(PAGE_SIZE);
+	EXPECT_PTR_EQ(t, here, q);
+	vfree(again.addr);
+	vfree(here);
+	vm_unmap_aliases();
+}
+
 /* --- the protocol --------------------------------------------------------------- */
 
 static void lazy_purge_is_one_shootdown_per_batch(struct ktest *t)
@@ -501,6 +538,7 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(a_pooled_range_was_flushed_on_every_cpu),
 	KTEST_CASE(a_pool_serves_only_its_own_cpu),
 	KTEST_CASE(a_purge_of_every_cpus_list_is_one_shootdown),
+	KTEST_CASE(a_purge_takes_the_other_cpus_lazy_list_along),
 	KTEST_CASE(cpus_flushing_at_the_same_time_do_not_deadlock),
 	KTEST_CASE(a_fault_on_another_cpu_is_reported_with_its_number),
 	KTEST_CASE(a_hang_on_another_cpu_is_stopped_by_its_watchdog),
