@@ -11,6 +11,7 @@
 # CMDLINE="..." (kernel command line for run/debug), UEFI=1 (run/debug
 # under OVMF), MEM=512M, SMP=1 (CPUs), BUILD=build, OPT=2 (-O level; any
 # other, e.g. `make debug OPT=0` for stepping, builds in build/O$(OPT)).
+# LTO=1/0: link-time optimisation (default: on for DEBUG=0 with gcc).
 
 CROSS   ?=
 ifeq ($(origin CC),default)
