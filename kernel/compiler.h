@@ -34,7 +34,12 @@
 #define WRITE_ONCE(x, v)    (*(volatile __typeof__(x) *)&(x) = (v))
 #define barrier()           __asm__ __volatile__("" ::: "memory")
 
-/* The address a function was called from (for "caller" fields). */
+/*
+ * The address a function was called from (for "caller" fields). A
+ * function that reads it is __noinline: inlined into its caller (the
+ * DEBUG=0 build's link-time optimisation inlines across files), it would
+ * read its caller's return address instead.
+ */
 #define RET_IP ((unsigned long)__builtin_return_address(0))
 #define THIS_IP ({ __label__ __here; __here: (unsigned long)&&__here; })
 

@@ -313,6 +313,7 @@ out_arena:
 	return NULL;
 }
 
+__noinline
 struct arena *arena_create(unsigned long size, unsigned flags)
 {
 	unsigned long caller = RET_IP, irq;
@@ -349,6 +350,7 @@ static bool unlink_arena(struct arena *a)
 	return found;
 }
 
+__noinline
 void arena_destroy(struct arena *arena)
 {
 	struct page_list frames;
@@ -370,6 +372,7 @@ void arena_destroy(struct arena *arena)
 	kfree(arena);
 }
 
+__noinline
 void *arena_alloc_pages(struct arena *arena, unsigned long addr, unsigned long count, int *err)
 {
 	unsigned long caller = RET_IP, first = 0, irq;
@@ -398,6 +401,7 @@ out:
 	return ret ? NULL : (void *)(arena->start + first * PAGE_SIZE);
 }
 
+__noinline
 int arena_free_pages(struct arena *arena, unsigned long addr, unsigned long count)
 {
 	unsigned long caller = RET_IP, irq;

@@ -12,6 +12,7 @@
 /* The boot page tables map the first 4 GiB at DIRECT_MAP_BASE. */
 #define BOOTMEM_LIMIT (4ull << 30)
 
+__noinline
 void *bootmem_alloc(size_t size, size_t align)
 {
 	const struct mem_ranges *u = memmap_usable();

@@ -166,6 +166,7 @@ static int set_site(enum fault_site site, const struct fault_attr *attr, bool an
 	return 0;
 }
 
+__noinline
 int fault_inject_set(enum fault_site site, const struct fault_attr *attr)
 {
 	return set_site(site, attr, attr && attr->mode == FAULT_MODE_PROB, RET_IP);
@@ -233,6 +234,7 @@ void fault_inject_begin(void)
 	spin_unlock_irqrestore(&fi.lock, irq);
 }
 
+__noinline
 void fault_inject_end(void)
 {
 	unsigned long irq = spin_lock_irqsave(&fi.lock);
@@ -327,6 +329,7 @@ int fault_inject_parse(const char *value, struct fault_attr *attr)
 	return 0;
 }
 
+__noinline
 int fault_inject_setup(enum fault_site site, const char *value)
 {
 	struct fault_attr a;

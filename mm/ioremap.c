@@ -5,6 +5,7 @@
 #include "mm/pgtable.h"
 #include "mm/vmalloc.h"
 
+__noinline
 void *ioremap_uc(phys_addr_t phys, unsigned long size)
 {
 	phys_addr_t base = phys & PAGE_MASK;

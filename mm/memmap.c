@@ -238,6 +238,7 @@ static void ram_build(void)
 
 /* --- reservations ------------------------------------------------------- */
 
+__noinline
 int memmap_reserve(phys_addr_t start, phys_addr_t end, const char *name)
 {
 	phys_addr_t s = ALIGN_DOWN(start, PAGE_SIZE);

@@ -140,11 +140,13 @@ static struct page *alloc_pages_ip(unsigned order, unsigned flags, unsigned long
 	return page;
 }
 
+__noinline
 struct page *alloc_pages(unsigned order, unsigned flags)
 {
 	return alloc_pages_ip(order, flags, RET_IP);
 }
 
+__noinline
 struct page *alloc_page(unsigned flags)
 {
 	return alloc_pages_ip(0, flags, RET_IP);
@@ -190,6 +192,7 @@ static unsigned long bulk_take(struct page **pages, unsigned long want, unsigned
 	return got;
 }
 
+__noinline
 int alloc_pages_bulk(struct page **pages, unsigned long nr, unsigned flags,
 		     enum page_state state, unsigned long private)
 {
@@ -373,16 +376,19 @@ static void free_pages_ip(struct page *page, unsigned order, unsigned long calle
 	spin_unlock_irqrestore(&pfa.lock, irq);
 }
 
+__noinline
 void free_pages(struct page *page, unsigned order)
 {
 	free_pages_ip(page, order, RET_IP);
 }
 
+__noinline
 void free_page(struct page *page)
 {
 	free_pages_ip(page, 0, RET_IP);
 }
 
+__noinline
 void free_pages_bulk(struct page *const *pages, unsigned long nr)
 {
 	unsigned long caller = RET_IP;
@@ -401,6 +407,7 @@ void free_pages_bulk(struct page *const *pages, unsigned long nr)
 
 /* --- owner states ------------------------------------------------------- */
 
+__noinline
 int page_set_state(struct page *page, enum page_state state)
 {
 	if (WARN_CALL(!page || !page_is_allocated(page), "page_set_state", RET_IP,

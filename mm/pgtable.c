@@ -128,6 +128,7 @@ static void destroy_level(struct pgtable *pt, pte_t *table, int level)
 	pt_tables_free(&list);
 }
 
+__noinline
 void pgtable_destroy(struct pgtable *pt)
 {
 	struct page *root = phys_to_page(pt->root_phys);
@@ -268,6 +269,7 @@ static int walk_level(struct walk_ctx *w, pte_t *table, int level, unsigned long
 	return 0;
 }
 
+__noinline
 int pgtable_walk(struct pgtable *pt, unsigned long start, unsigned long end,
 		 pgtable_walk_fn fn, void *arg)
 {

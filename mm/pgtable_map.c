@@ -250,6 +250,7 @@ static __always_inline int map_pages_call(struct map_ctx *c, const struct pt_cal
 	return err ? err : map_range(c, call, nr << PAGE_SHIFT, prot);
 }
 
+__noinline
 int pgtable_map_pages(struct pgtable *pt, unsigned long va, struct page *const *pages,
 		      unsigned long nr, unsigned prot)
 {
@@ -259,6 +260,7 @@ int pgtable_map_pages(struct pgtable *pt, unsigned long va, struct page *const *
 	return map_pages_call(&c, &call, nr, prot);
 }
 
+__noinline
 int pgtable_map_pages_checked(struct pgtable *pt, unsigned long va, struct page *const *pages,
 			      unsigned long nr, unsigned prot, unsigned long *stop)
 {
@@ -270,6 +272,7 @@ int pgtable_map_pages_checked(struct pgtable *pt, unsigned long va, struct page 
 	return err;
 }
 
+__noinline
 int pgtable_map_phys(struct pgtable *pt, unsigned long va, phys_addr_t pa,
 		     unsigned long size, unsigned prot, unsigned flags)
 {
@@ -293,6 +296,7 @@ int pgtable_map_phys(struct pgtable *pt, unsigned long va, phys_addr_t pa,
 	return err ? err : map_range(&c, &call, size, prot);
 }
 
+__noinline
 int pgtable_populate(struct pgtable *pt, unsigned long va, unsigned long size)
 {
 	struct pt_call call = PT_CALL("pgtable_populate");

@@ -200,6 +200,7 @@ static __always_inline int unmap_range(struct pgtable *pt, const struct pt_call 
 	return err;
 }
 
+__noinline
 int pgtable_unmap(struct pgtable *pt, unsigned long va, unsigned long size,
 		  struct page **pages, unsigned flags)
 {
@@ -214,6 +215,7 @@ int pgtable_unmap(struct pgtable *pt, unsigned long va, unsigned long size,
 	return unmap_range(pt, &call, &c, size, true);
 }
 
+__noinline
 int pgtable_unmap_noflush(struct pgtable *pt, unsigned long va, unsigned long size,
 			  struct page **pages)
 {
@@ -250,6 +252,7 @@ static bool protect_level(pte_t *table, int level, unsigned long addr, unsigned 
 	return changed;
 }
 
+__noinline
 int pgtable_protect(struct pgtable *pt, unsigned long va, unsigned long size, unsigned prot)
 {
 	struct pt_call call = PT_CALL("pgtable_protect");

@@ -311,11 +311,13 @@ static __always_inline void slab_free(const char *fn, struct kmem_cache *want, c
 		slab_warn(fn, obj, c->name, why, caller);
 }
 
+__noinline
 void *kmem_cache_alloc(struct kmem_cache *cache)
 {
 	return slab_alloc(cache, RET_IP);
 }
 
+__noinline
 void *kmem_cache_zalloc(struct kmem_cache *cache)
 {
 	void *obj = slab_alloc(cache, RET_IP);
@@ -325,6 +327,7 @@ void *kmem_cache_zalloc(struct kmem_cache *cache)
 	return obj;
 }
 
+__noinline
 void kmem_cache_free(struct kmem_cache *cache, void *obj)
 {
 	if (obj)
@@ -357,16 +360,19 @@ static struct kmem_cache *cache_create(const char *name, size_t size, size_t ali
 	return c;
 }
 
+__noinline
 struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align)
 {
 	return cache_create(name, size, align, false, RET_IP);
 }
 
+__noinline
 struct kmem_cache *kmem_cache_create_percpu(const char *name, size_t size, size_t align)
 {
 	return cache_create(name, size, align, true, RET_IP);
 }
 
+__noinline
 void kmem_cache_destroy(struct kmem_cache *cache)
 {
 	unsigned long active;
@@ -527,11 +533,13 @@ static void *kmalloc_caller(size_t size, unsigned long caller)
 	return c ? slab_alloc(c, caller) : large_alloc(size, caller);
 }
 
+__noinline
 void *kmalloc(size_t size)
 {
 	return kmalloc_caller(size, RET_IP);
 }
 
+__noinline
 void *kzalloc(size_t size)
 {
 	void *p = kmalloc_caller(size, RET_IP);
@@ -541,6 +549,7 @@ void *kzalloc(size_t size)
 	return p;
 }
 
+__noinline
 void kfree(const void *ptr)
 {
 	if (ptr)

@@ -138,6 +138,7 @@ static int map_checked(const struct sparse_call *c, struct page **pages)
 	return err;
 }
 
+__noinline
 int vm_area_map_pages(struct vm_struct *area, unsigned long start, unsigned long end,
 		      struct page **pages)
 {
@@ -154,6 +155,7 @@ int vm_area_map_pages(struct vm_struct *area, unsigned long start, unsigned long
 	return err;
 }
 
+__noinline
 void vm_area_unmap_pages(struct vm_struct *area, unsigned long start, unsigned long end)
 {
 	struct sparse_call c = SPARSE_CALL("vm_area_unmap_pages", area, start, end);

@@ -332,6 +332,7 @@ static void discard_area(struct vm_struct *vm)
 
 /* --- reserving areas ----------------------------------------------------- */
 
+__noinline
 struct vm_struct *__get_vm_area_node(unsigned long size, unsigned long align,
 				     unsigned long flags, unsigned long start,
 				     unsigned long end, const void *caller)
@@ -343,6 +344,7 @@ struct vm_struct *__get_vm_area_node(unsigned long size, unsigned long align,
 	return vm;
 }
 
+__noinline
 struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags,
 				     const void *caller)
 {
@@ -354,6 +356,7 @@ struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags,
 	return vm;
 }
 
+__noinline
 struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
 {
 	struct vm_call c = VM_CALL("get_vm_area", RET_IP);
@@ -375,6 +378,7 @@ struct vm_struct *find_vm_area(const void *addr)
 	return vm;
 }
 
+__noinline
 struct vm_struct *remove_vm_area(const void *addr)
 {
 	static const struct take_rule rule = { .refuse = VM_ALLOC, .use_instead = "vfree" };
@@ -390,6 +394,7 @@ struct vm_struct *remove_vm_area(const void *addr)
 	return vm;
 }
 
+__noinline
 void free_vm_area(struct vm_struct *area)
 {
 	static const struct take_rule rule = { .refuse = VM_ALLOC, .use_instead = "vfree" };
@@ -455,6 +460,7 @@ static void *vmap_call(const struct vm_call *c, struct page **pages, unsigned in
 	return area->addr;
 }
 
+__noinline
 void *vmap(struct page **pages, unsigned int count, unsigned long flags, unsigned prot)
 {
 	struct vm_call c = VM_CALL("vmap", RET_IP);
@@ -464,6 +470,7 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags, unsigne
 	return addr;
 }
 
+__noinline
 void vunmap(const void *addr)
 {
 	static const struct take_rule rule = {
@@ -612,6 +619,7 @@ static void *vmalloc_call(const struct vm_call *c, unsigned long size, unsigned 
 	return p;
 }
 
+__noinline
 void *__vmalloc_node_range(unsigned long size, unsigned long align, unsigned long start,
 			   unsigned long end, unsigned alloc_flags, unsigned prot,
 			   unsigned long vm_flags, const void *caller)
@@ -623,6 +631,7 @@ void *__vmalloc_node_range(unsigned long size, unsigned long align, unsigned lon
 	return p;
 }
 
+__noinline
 void *__vmalloc_node(unsigned long size, unsigned long align, unsigned alloc_flags,
 		     const void *caller)
 {
@@ -634,6 +643,7 @@ void *__vmalloc_node(unsigned long size, unsigned long align, unsigned alloc_fla
 	return p;
 }
 
+__noinline
 void *vmalloc(unsigned long size)
 {
 	struct vm_call c = VM_CALL("vmalloc", RET_IP);
@@ -644,6 +654,7 @@ void *vmalloc(unsigned long size)
 	return p;
 }
 
+__noinline
 void *vzalloc(unsigned long size)
 {
 	struct vm_call c = VM_CALL("vzalloc", RET_IP);
@@ -680,6 +691,7 @@ static void vfree_call(const struct vm_call *c, const void *addr, bool now)
 		irq_restore(irq);
 }
 
+__noinline
 void vfree(const void *addr)
 {
 	struct vm_call c = VM_CALL("vfree", RET_IP);
@@ -692,6 +704,7 @@ void vfree(const void *addr)
 
 /* --- lookups --------------------------------------------------------------- */
 
+__noinline
 struct page *vmalloc_to_page(const void *addr)
 {
 	struct vm_call c = VM_CALL("vmalloc_to_page", RET_IP);

@@ -518,6 +518,7 @@ unsigned long vmap_lowest_fit_brute(struct vmap_space *s, unsigned long size,
 
 /* --- spaces -------------------------------------------------------------- */
 
+__noinline
 int vmap_space_init(struct vmap_space *s, const char *name, unsigned long start,
 		    unsigned long end, bool flush_tlb)
 {

@@ -43,6 +43,7 @@ static void copy_range(char *buf, unsigned long base, unsigned long from, unsign
 	}
 }
 
+__noinline
 long vread(void *buf, const void *addr, unsigned long len)
 {
 	struct vmap_space *s = &kernel_vmap_space;

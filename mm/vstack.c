@@ -13,6 +13,7 @@ static void free_pages_of(struct page **pages, unsigned long n)
 			free_page(pages[i]);
 }
 
+__noinline
 int vstack_alloc(struct vstack *s, unsigned long size)
 {
 	struct page *pages[VSTACK_MAX_PAGES] = { 0 };

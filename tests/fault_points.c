@@ -123,6 +123,7 @@ static void print_points(const struct fault_op *op, unsigned sites,
 	printk("%s%s\n", line, sep[0] == ',' ? ")" : "");
 }
 
+__noinline
 int fault_inject_each_point(const struct fault_op *op, void *ctx, struct fault_points *out)
 {
 	unsigned sites = op && op->sites ? op->sites : FAULT_SITES_ALL;
