@@ -83,7 +83,7 @@ endif
 KERNEL   := $(BUILD)/kernel.elf
 ISO      := $(BUILD)/kernel.iso
 
-.PHONY: all kernel iso run debug test test-update-expected bench bench-linux-params stress clean deps ktap-compat \
+.PHONY: all kernel iso run debug test test-update-expected release-kernel both-kernels bench bench-linux-params stress clean deps ktap-compat \
 	picture readme-example
 all: iso
 kernel: $(KERNEL)
@@ -159,8 +159,18 @@ debug: deps kernel
 
 # --- tests ---------------------------------------------------------------
 
-test: deps kernel
-	@sh scripts/run-tests.sh --build $(BUILD) --kernel $(KERNEL)
+# Both kernels: this build's (DEBUG=1, the debug checkers on) for every
+# configuration, and the release build `make bench` measures (DEBUG=0, LTO)
+# for the bios-release one, built side by side.
+RELEASE_BUILD  := $(BUILD)/bench
+RELEASE_KERNEL := $(RELEASE_BUILD)/kernel.elf
+release-kernel:
+	@$(MAKE) -s --no-print-directory BUILD=$(RELEASE_BUILD) DEBUG=0 kernel
+both-kernels:
+	@$(MAKE) -s --no-print-directory -j2 kernel release-kernel
+
+test: deps both-kernels
+	@sh scripts/run-tests.sh --build $(BUILD) --kernel $(KERNEL) --release-kernel $(RELEASE_KERNEL)
 
 # Pictures of memory (docs/pictures/*.svg, scripts/mm-picture.py) and the
 # sample outputs in the docs (the <!-- sample: --> blocks, scripts/gen-docs.py),
@@ -183,8 +193,9 @@ readme-example:
 # After adding, renaming or removing test cases: rewrites the lists of cases
 # each configuration must report (tests/expected/<config>.txt) from the
 # kernel's own `ktest.list`. Commit the result with the tests.
-test-update-expected: deps kernel
-	@sh scripts/run-tests.sh --build $(BUILD) --kernel $(KERNEL) --update-expected
+test-update-expected: deps both-kernels
+	@sh scripts/run-tests.sh --build $(BUILD) --kernel $(KERNEL) --release-kernel $(RELEASE_KERNEL) \
+		--update-expected
 
 # The logs of the last `make test`, read by Linux's kunit.py and a TAP14 parser.
 ktap-compat:
@@ -207,9 +218,9 @@ BENCH_SMP     ?= 2
 BENCH_VMALLOC ?= test_loop_count=2000 test_repeat_count=3 sequential_test_order=1
 BENCH_ARGS    ?=
 bench: deps
-	@$(MAKE) -s BUILD=$(BUILD)/bench DEBUG=0 kernel
+	@$(MAKE) -s --no-print-directory release-kernel
 	@mkdir -p $(BUILD)/logs
-	@sh scripts/qemu.sh --kernel $(BUILD)/bench/kernel.elf --build $(BUILD)/bench \
+	@sh scripts/qemu.sh --kernel $(RELEASE_KERNEL) --build $(RELEASE_BUILD) \
 		--name bench --mem $(BENCH_MEM) --smp $(BENCH_SMP) \
 		--cmdline "bench $(if $(BENCH_FILTER),bench.filter=$(BENCH_FILTER)) $(BENCH_VMALLOC) $(BENCH_ARGS)" \
 		< /dev/null 2>&1 | tee $(BUILD)/logs/bench.log
