@@ -284,16 +284,16 @@ static void op_sparse_map(struct model *m)
 	model_call_end(m);
 	if (!want && err == -ENOMEM && model_may_fail(m, 8))
 		want = -ENOMEM;
-	if (err)
-		free_frames(pages, n);
 	MCHECK(m, err == want, "vm_area_map_pages(pages %lu..%lu) = %d, the model says %d",
 	       first, first + n, err, want);
-	if (err == -ENOMEM)
+	if (err == -ENOMEM)     /* before our pages go back: `before` counts them as taken */
 		model_check_no_trace(m, &before, "vm_area_map_pages");
-	if (err)
+	if (err) {
+		free_frames(pages, n);
 		model_verify(m, o);             /* nothing changed */
-	else
+	} else {
 		sparse_mapped(m, o, first, n, pages);
+	}
 }
 
 /*
