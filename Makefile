@@ -5,6 +5,8 @@
 #   make test       every test configuration, then the summary line
 #   make debug      boot halted with a GDB stub and attach GDB
 #   make bench      benchmarks (see docs/bench.md)
+#   make release-kernel  the DEBUG=0, link-time optimised kernel that make
+#                   bench measures and make test also boots (build/bench)
 #   make clean
 #
 # Variables: CC=clang, CROSS=x86_64-elf- (a cross toolchain prefix),
