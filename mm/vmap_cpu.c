@@ -50,6 +50,32 @@ static void push(struct vmap_area **list, struct vmap_area *va)
 	*list = va;
 }
 
+/* True if CPU c's pools have room for `va` under s->pool_max (c->lock held). */
+static bool pool_has_room(const struct vmap_space *s, const struct vmap_cpu *c,
+			  const struct vmap_area *va)
+{
+	return c->pooled_bytes + va_size(va) <= s->pool_max;
+}
+
+/* Puts `va` in CPU c's pool `cls`, with its counts (c->lock held). */
+static void pool_push_locked(struct vmap_cpu *c, int cls, struct vmap_area *va)
+{
+	push(&c->pool[cls], va);
+	c->nr_pooled++;
+	c->pooled_bytes += va_size(va);
+}
+
+/* Takes the pooled range at *link out of CPU c's pools, with its counts (c->lock held). */
+static struct vmap_area *pool_unlink_locked(struct vmap_cpu *c, struct vmap_area **link)
+{
+	struct vmap_area *va = *link;
+
+	*link = va->next;
+	c->nr_pooled--;
+	c->pooled_bytes -= va_size(va);
+	return va;
+}
+
 /*
  * The link to the first of VMAP_POOL_SCAN ranges of CPU c's pool `cls`
  * that starts at a multiple of `align` (counted as an aligned hit), or
@@ -102,11 +128,8 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsig
 	c = &s->cpu[arch_cpu_id()];
 	spin_lock(&c->lock);
 	link = align == PAGE_SIZE ? &c->pool[cls] : aligned_link(c, cls, align);
-	va = link ? *link : NULL;
+	va = link && *link ? pool_unlink_locked(c, link) : NULL;
 	if (va) {
-		*link = va->next;
-		c->nr_pooled--;
-		c->pooled_bytes -= size;
 		c->pool_hits++;
 		c->pool_used[cls] = 1;
 	} else if (align == PAGE_SIZE && cls < VMAP_BATCH_PAGES) {
@@ -254,13 +277,11 @@ void vmap_pool_fill(struct vmap_space *s, struct vmap_area *list)
 	int cls = list ? vmap_pool_class(s, va_size(list)) : -1;
 
 	spin_lock(&c->lock);
-	while (list && cls >= 0 && c->pooled_bytes + va_size(list) <= s->pool_max) {
+	while (list && cls >= 0 && pool_has_room(s, c, list)) {
 		struct vmap_area *va = list;
 
 		list = va->next;
-		push(&c->pool[cls], va);
-		c->nr_pooled++;
-		c->pooled_bytes += va_size(va);
+		pool_push_locked(c, cls, va);
 	}
 	if (cls >= 0) {
 		c->pool_used[cls] = 1;
@@ -274,14 +295,8 @@ void vmap_pool_fill(struct vmap_space *s, struct vmap_area *list)
 /* Moves CPU c's pool i onto list *to, with its counts (c->lock held). */
 static void pool_out_locked(struct vmap_cpu *c, unsigned i, struct vmap_area **to)
 {
-	while (c->pool[i]) {
-		struct vmap_area *va = c->pool[i];
-
-		c->pool[i] = va->next;
-		c->nr_pooled--;
-		c->pooled_bytes -= va_size(va);
-		push(to, va);
-	}
+	while (c->pool[i])
+		push(to, pool_unlink_locked(c, &c->pool[i]));
 }
 
 /* Widens [*lo, *hi) to take in every range of `list`. */
@@ -328,13 +343,10 @@ static void settle_purged_locked(struct vmap_space *s, struct vmap_cpu *c)
 		int cls = vmap_pool_class(s, va_size(va));
 
 		list = va->next;
-		if (cls >= 0 && c->pooled_bytes + va_size(va) <= s->pool_max) {
-			push(&c->pool[cls], va);
-			c->nr_pooled++;
-			c->pooled_bytes += va_size(va);
-		} else {
+		if (cls >= 0 && pool_has_room(s, c, va))
+			pool_push_locked(c, cls, va);
+		else
 			push(&rest, va);
-		}
 	}
 	give_to_tree(s, rest);
 }
