@@ -30,6 +30,7 @@ typedef struct spinlock {
 	unsigned long holder_ip;        /* where it was taken; 0 when free */
 	unsigned order;                 /* enum lock_order; 0: not checked */
 	unsigned long contended;        /* acquisitions that had to spin (under the lock) */
+	unsigned long spun_cycles;      /* TSC cycles those spins took, summed (under the lock) */
 	unsigned long taken;            /* debug builds: acquisitions (one holding from the next) */
 } spinlock_t;
 
@@ -72,6 +73,8 @@ static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 	if (KCONFIG_DEBUG && lock->order && lock_order_held[me - 1] >> lock->order)
 		spin_lock_out_of_order(lock, lock_order_held[me - 1], ip);
 	if (unlikely(__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))) {
+		u64 spin_start = rdtsc();
+
 		do {
 			struct irq_off_wait wait = { 0 };
 
@@ -82,7 +85,8 @@ static inline void spin_lock_at(spinlock_t *lock, unsigned long ip)
 					spin_lock_waited_too_long(lock, ip);
 			}
 		} while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE));
-		lock->contended++;      /* held now: a plain add; the fast path pays nothing */
+		lock->contended++;      /* held now: plain adds; the fast path pays nothing */
+		lock->spun_cycles += rdtsc() - spin_start;
 	}
 	__atomic_store_n(&lock->owner, me, __ATOMIC_RELAXED);
 	lock->holder_ip = ip;

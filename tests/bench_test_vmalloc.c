@@ -477,6 +477,7 @@ static void tv_lock_reset(spinlock_t *lock, void *arg)
 {
 	(void)arg;
 	lock->contended = 0;
+	lock->spun_cycles = 0;
 }
 
 /* Locks summed by family: a name's trailing number (the CPU, the zone) dropped. */
@@ -484,7 +485,7 @@ static void tv_lock_reset(spinlock_t *lock, void *arg)
 
 static struct tv_lock_family {
 	char name[24];
-	unsigned long contended;
+	unsigned long contended, spun_cycles;
 	unsigned locks;
 } tv_families[TV_LOCK_FAMILIES];
 
@@ -506,6 +507,7 @@ static void tv_lock_add(spinlock_t *lock, void *arg)
 		memcpy(tv_families[i].name, lock->name, len);
 	tv_families[i].locks++;
 	tv_families[i].contended += lock->contended;
+	tv_families[i].spun_cycles += lock->spun_cycles;
 }
 
 /* One line per lock family that had to spin ("vmap_busy (16 locks)"). */
@@ -517,6 +519,7 @@ static void tv_lock_print(unsigned n)
 	mm_for_each_lock(tv_lock_add, NULL);
 	for (unsigned i = 0; i < TV_LOCK_FAMILIES && tv_families[i].locks; i++) {
 		const struct tv_lock_family *f = &tv_families[i];
+		u64 us = bench_cycles_to_ns(f->spun_cycles) / 1000;
 
 		if (!f->contended)
 			continue;
@@ -524,10 +527,11 @@ static void tv_lock_print(unsigned n)
 			snprintf(label, sizeof(label), "%s (%u locks)", f->name, f->locks);
 		else
 			snprintf(label, sizeof(label), "%s", f->name);
-		printk("test_vmalloc: %u worker%s: lock %-24s contended %lu times\n", n,
-		       n == 1 ? "" : "s", label, f->contended);
+		printk("test_vmalloc: %u worker%s: lock %-24s contended %lu times, spun %llu usec\n", n,
+		       n == 1 ? "" : "s", label, f->contended, (unsigned long long)us);
 		snprintf(name, sizeof(name), "tv%u_lock_%s", n, f->name);
 		bench_report(name, "contended", f->contended, 0, NULL);
+		bench_report(name, "spun_usec", us, 0, "usec");
 	}
 }
 
