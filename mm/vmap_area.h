@@ -54,8 +54,10 @@ struct vm_struct;
 
 /* Lazily freed bytes of one CPU that trigger its purge (Linux: 32 MiB per CPU group). */
 #define VMAP_LAZY_MAX   (32ul << 20)
-/* Busy trees; an area's is a hash of its start (a power of two). */
+/* Busy trees; an area's is a hash of the block its start is in (a power of two). */
 #define VMAP_BUSY_ZONES 16
+/* Pages of one block of that hash: one full batch refill of two-page ranges. */
+#define VMAP_BUSY_BLOCK_PAGES 32
 /* Sizes the per-CPU pools keep: 1 .. VMAP_POOL_PAGES pages, guard page included. */
 #define VMAP_POOL_PAGES 128
 /* Sizes a dry pool is also refilled for in batches (mm/vmap_cpu.c): 1 .. this many pages. */
@@ -93,7 +95,7 @@ struct vmap_busy_zone {
 	struct rb_root root;
 	unsigned long nr;
 	char name[16];
-};
+} __aligned(64);        /* two CPUs in two zones share no line */
 
 /* One CPU's part of a space: its lazy list and its pools. */
 struct vmap_cpu {

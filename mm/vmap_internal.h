@@ -93,10 +93,17 @@ void vmap_cpus_destroy(struct vmap_space *s);
 /* Frees every busy area of a private space (destroy). */
 void vmap_busy_destroy(struct vmap_space *s);
 
-/* The zone an area starting at `start` lives in. */
+/*
+ * The zone an area starting at `start` lives in: a hash of the block of
+ * VMAP_BUSY_BLOCK_PAGES pages it starts in. A CPU's areas come in runs
+ * (a batch refill's lowest fits lie end to end), so its next areas mostly
+ * share a zone, and two CPUs at work mostly keep to two zones, each
+ * zone's lock and tree nodes staying in that CPU's cache. Hashed page by
+ * page, every area of both went to every zone in turn.
+ */
 static inline struct vmap_busy_zone *vmap_zone_of(struct vmap_space *s, unsigned long start)
 {
-	unsigned long h = (start >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ul;
+	unsigned long h = (start / (VMAP_BUSY_BLOCK_PAGES << PAGE_SHIFT)) * 0x9e3779b97f4a7c15ul;
 
 	return &s->busy[h >> (64 - __builtin_ctz(VMAP_BUSY_ZONES))];
 }
