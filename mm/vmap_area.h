@@ -110,9 +110,16 @@ struct vmap_cpu {
 	u8 pool_missed[VMAP_BATCH_PAGES]; /* page-aligned requests pool[i] missed since then */
 	char name[16];
 	unsigned long pool_aligned_hits; /* pool_hits aligned to more than a page */
+	/*
+	 * Ranges of this CPU's lazy list that another CPU's purge took along
+	 * and flushed: this CPU sorts them into its pools (or the free tree)
+	 * at its next allocation or purge. Counted as pooled in vmap_stats.
+	 */
+	struct vmap_area *flushed;
+	unsigned long nr_flushed, flushed_bytes;
 	/* Allocations one search of the free tree served (not batch refills), aligned ones; atomic. */
 	unsigned long tree_allocs, tree_aligned_allocs;
-};
+} __aligned(64);        /* CPUs' structs side by side in one array: no line shared */
 
 struct vmap_space {
 	spinlock_t lock;                /* covers free, nr_free */

@@ -19,8 +19,8 @@ static void add_cpu_stats(const struct vmap_cpu *c, struct vmap_stats *st)
 {
 	st->nr_lazy += c->nr_lazy;
 	st->lazy_bytes += c->lazy_bytes;
-	st->nr_pooled += c->nr_pooled;
-	st->pooled_bytes += c->pooled_bytes;
+	st->nr_pooled += c->nr_pooled + c->nr_flushed;
+	st->pooled_bytes += c->pooled_bytes + c->flushed_bytes;
 	st->pool_hits += c->pool_hits;
 	st->pool_aligned_hits += c->pool_aligned_hits;
 	st->pool_refills += c->pool_refills;
@@ -113,15 +113,19 @@ static const char *add_list(struct vmap_space *s, struct rb_root *root,
 static const char *check_cpu(struct vmap_space *s, struct vmap_cpu *c, struct rb_root *root,
 			     unsigned long *where)
 {
-	unsigned long n = 0, bytes = 0, pn = 0, pbytes = 0;
+	unsigned long n = 0, bytes = 0, pn = 0, pbytes = 0, fn = 0, fbytes = 0;
 	const char *why = add_list(s, root, c->lazy, -1, &n, &bytes, where);
 
+	if (!why)
+		why = add_list(s, root, c->flushed, -1, &fn, &fbytes, where);
 	for (int i = 0; !why && i < VMAP_POOL_PAGES; i++)
 		why = add_list(s, root, c->pool[i], i, &pn, &pbytes, where);
 	if (why)
 		return why;
 	if (n != c->nr_lazy || bytes != c->lazy_bytes)
 		return "lazy count or bytes wrong";
+	if (fn != c->nr_flushed || fbytes != c->flushed_bytes)
+		return "handed-back count or bytes wrong";
 	if (pn != c->nr_pooled || pbytes != c->pooled_bytes || pbytes > s->pool_max)
 		return "pooled count or bytes wrong, or above pool_max";
 	return NULL;

@@ -113,6 +113,8 @@ static unsigned batch_for(const struct vmap_space *s, const struct vmap_cpu *c, 
 	return (unsigned)k;
 }
 
+static void settle_flushed_locked(struct vmap_space *s, struct vmap_cpu *c);
+
 struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsigned long align,
 				 unsigned *batch)
 {
@@ -127,6 +129,8 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsig
 	irq = irq_save();
 	c = &s->cpu[arch_cpu_id()];
 	spin_lock(&c->lock);
+	if (unlikely(c->flushed))
+		settle_flushed_locked(s, c);
 	link = align == PAGE_SIZE ? &c->pool[cls] : aligned_link(c, cls, align);
 	va = link && *link ? pool_unlink_locked(c, link) : NULL;
 	if (va) {
@@ -319,20 +323,17 @@ static void flush_span(struct vmap_space *s, unsigned long lo, unsigned long hi)
 }
 
 /*
- * After the flush that covered CPU c's lazy list (c->lock held): the pools
- * of sizes nobody took since c's last purge go back to the free tree
- * (ranges of sizes no longer asked for would stay out of it, cutting its
- * free space into holes that aligned searches must walk past); then each
- * purged range goes to its pool while the pools have room, the rest to the
- * free tree.
+ * After the flush that covered `list` (CPU c's lazy ranges; c->lock held):
+ * the pools of sizes nobody took since c's last purge go back to the free
+ * tree (ranges of sizes no longer asked for would stay out of it, cutting
+ * its free space into holes that aligned searches must walk past); then
+ * each purged range goes to its pool while the pools have room, the rest
+ * to the free tree.
  */
-static void settle_purged_locked(struct vmap_space *s, struct vmap_cpu *c)
+static void settle_purged_locked(struct vmap_space *s, struct vmap_cpu *c, struct vmap_area *list)
 {
-	struct vmap_area *list = c->lazy, *rest = NULL;
+	struct vmap_area *rest = NULL;
 
-	c->lazy = NULL;
-	c->nr_lazy = 0;
-	c->lazy_bytes = 0;
 	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
 		if (!c->pool_used[i])
 			pool_out_locked(c, i, &rest);
@@ -352,54 +353,106 @@ static void settle_purged_locked(struct vmap_space *s, struct vmap_cpu *c)
 }
 
 /*
- * Takes the lock of every other CPU whose lazy list has ranges and whose
- * lock is free right now, and widens [*lo, *hi) to their lists; returns
- * them in others[] (a trylock: CPU c's lock is held, and the lists are
- * a bonus, so a busy one is left for its owner).
+ * Pools the ranges other CPUs' purges took from CPU c's lazy list, flushed
+ * and handed back (c->lock held): as c's own purge would have.
+ */
+static void settle_flushed_locked(struct vmap_space *s, struct vmap_cpu *c)
+{
+	struct vmap_area *list = c->flushed;
+
+	c->flushed = NULL;
+	c->nr_flushed = c->flushed_bytes = 0;
+	settle_purged_locked(s, c, list);
+}
+
+/* Another CPU's lazy list, taken along by a purge. */
+struct taken_list {
+	struct vmap_cpu *from;
+	struct vmap_area *head, *tail;
+	unsigned long nr, bytes;
+};
+
+/*
+ * Unhooks the lazy list of every other CPU that has one and whose lock is
+ * free right now, widening [*lo, *hi) to it; returns them in taken[]. Each
+ * lock is held only for the unhooking (a trylock: CPU c's lock is held,
+ * and the lists are a bonus, so a busy one is left for its owner). The
+ * ranges stay out of every list until hand_back(): c's lock, held
+ * throughout the purge, keeps whole-space readers (every lock) out.
  */
 static unsigned take_other_lists(struct vmap_space *s, const struct vmap_cpu *c,
-				 struct vmap_cpu **others, unsigned long *lo, unsigned long *hi)
+				 struct taken_list *taken, unsigned long *lo, unsigned long *hi)
 {
 	unsigned n = 0;
 
 	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++) {
 		struct vmap_cpu *o = &s->cpu[cpu];
+		struct taken_list *t = &taken[n];
 
 		if (o == c || !spin_trylock(&o->lock))
 			continue;
-		if (!o->lazy) {
-			spin_unlock_nest(&o->lock, true);
+		*t = (struct taken_list){ .from = o, .head = o->lazy, .nr = o->nr_lazy,
+					  .bytes = o->lazy_bytes };
+		o->lazy = NULL;
+		o->nr_lazy = o->lazy_bytes = 0;
+		spin_unlock_nest(&o->lock, true);
+		if (!t->head)
 			continue;
-		}
-		widen_to(o->lazy, lo, hi);
-		others[n++] = o;
+		for (t->tail = t->head; t->tail->next; t->tail = t->tail->next)
+			;
+		widen_to(t->head, lo, hi);
+		n++;
 	}
 	return n;
 }
 
 /*
+ * After the flush: puts a taken list on its CPU's flushed list, for that
+ * CPU to pool (its pools are where its next allocations look), or, if its
+ * lock is busy right now, into the free tree.
+ */
+static void hand_back(struct vmap_space *s, struct taken_list *t)
+{
+	struct vmap_cpu *o = t->from;
+
+	if (!spin_trylock(&o->lock)) {
+		give_to_tree(s, t->head);
+		return;
+	}
+	t->tail->next = o->flushed;
+	o->flushed = t->head;
+	o->nr_flushed += t->nr;
+	o->flushed_bytes += t->bytes;
+	spin_unlock_nest(&o->lock, true);
+}
+
+/*
  * Purges CPU c's lazy list (c->lock held), and with it the lists of the
- * other CPUs take_other_lists() could lock: one flush covers them all, as
+ * other CPUs take_other_lists() could take: one flush covers them all, as
  * Linux's one purge list does, so two CPUs freeing at the same rate purge
- * half as often as they would each on its own. Each list's ranges then go
- * to the pools of the CPU that freed them, or to the free tree.
+ * half as often as they would each on its own. c's ranges go to its pools
+ * or the free tree; the others' go back to their CPUs, flushed.
  */
 static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 {
-	struct vmap_cpu *others[SMP_MAX_CPUS];
+	struct taken_list taken[SMP_MAX_CPUS];
 	unsigned long lo = ~0ul, hi = 0;
+	struct vmap_area *list;
 	unsigned n;
 
 	if (!c->lazy)
 		return;
 	widen_to(c->lazy, &lo, &hi);
-	n = take_other_lists(s, c, others, &lo, &hi);
+	n = take_other_lists(s, c, taken, &lo, &hi);
 	flush_span(s, lo, hi);
-	settle_purged_locked(s, c);
-	while (n--) {
-		settle_purged_locked(s, others[n]);
-		spin_unlock_nest(&others[n]->lock, true);
-	}
+	list = c->lazy;
+	move_all(&list, &c->flushed);
+	c->lazy = NULL;
+	c->nr_lazy = c->lazy_bytes = 0;
+	c->nr_flushed = c->flushed_bytes = 0;
+	settle_purged_locked(s, c, list);
+	while (n--)
+		hand_back(s, &taken[n]);
 }
 
 void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va)
@@ -418,12 +471,14 @@ void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va)
 	irq_restore(irq);
 }
 
-/* Takes CPU c's lazy ranges and pooled ranges onto two lists (c->lock held). */
+/* Takes CPU c's lazy ranges and its flushed ones (pooled or handed back) onto two lists (c->lock held). */
 static void empty_cpu_locked(struct vmap_cpu *c, struct vmap_area **lazy,
 			     struct vmap_area **pooled)
 {
 	move_all(lazy, &c->lazy);
 	c->nr_lazy = c->lazy_bytes = 0;
+	move_all(pooled, &c->flushed);
+	c->nr_flushed = c->flushed_bytes = 0;
 	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
 		pool_out_locked(c, i, pooled);
 	memset(c->pool_missed, 0, sizeof(c->pool_missed));
@@ -470,6 +525,7 @@ void vmap_cpus_destroy(struct vmap_space *s)
 		struct vmap_cpu *c = &s->cpu[cpu];
 
 		free_list(c->lazy);
+		free_list(c->flushed);
 		for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
 			free_list(c->pool[i]);
 	}
