@@ -7,16 +7,23 @@
  * free. So it never waits: the busy zones' locks are only tried, and the
  * history is a ring written and read without a lock.
  *
- * The history ring: each free claims the next slot with an atomic
- * increment, then the slot itself by moving its sequence number from even
- * to odd with a compare-and-exchange (if a writer a whole ring behind
- * still holds it, this free goes unrecorded), fills it with atomic stores
- * and bumps the number to even again. A reader copies a slot and keeps the
- * copy only if the sequence number was even and did not move meanwhile,
- * so a torn entry is skipped, never reported.
+ * The history: one ring per CPU, so that CPUs freeing at once write no
+ * line in common. Each free claims the next slot of its CPU's ring with an
+ * atomic increment (an interrupt's free may come in between), then the
+ * slot itself by moving its sequence number from even to odd with a
+ * compare-and-exchange (if a writer a whole ring behind still holds it,
+ * this free goes unrecorded), fills it with atomic stores and bumps the
+ * number to even again. A reader copies a slot and keeps the copy only if
+ * the sequence number was even and did not move meanwhile, so a torn
+ * entry is skipped, never reported.
  *
- *   next = 70       slots: [6] [7] ... [63] [0] ... [5]
- *                           ^ newest (69 % 64 = 5) is searched first
+ *   CPU 0: next = 70   slots: [6] [7] ... [63] [0] ... [5]
+ *                                  newest (69 % 64 = 5) ^ is searched first
+ *   CPU 1: next = 12   ...
+ *
+ * Each slot also keeps the space's reuse epoch at the free: a range is
+ * not handed out again in the epoch it was freed in, so of two frees of
+ * one address (on two CPUs) the later has the higher epoch.
  */
 #include "mm/vmalloc_fault.h"
 #include "kernel/errno.h"
@@ -32,22 +39,29 @@ struct freed_range {
 	unsigned long start, end;       /* the whole range, guard page included */
 	unsigned long caller;           /* who called fn */
 	const char *fn;                 /* the public function that freed it */
+	unsigned long epoch;            /* kernel_vmap_space.reuse_epoch at the free */
 };
 
-static struct freed_range history[VMALLOC_FREE_HISTORY];
-static unsigned long history_next;      /* frees recorded since boot; atomic */
+/* One CPU's ring. */
+struct free_history {
+	struct freed_range slot[VMALLOC_FREE_HISTORY];
+	unsigned long next;             /* frees this CPU recorded since boot; atomic */
+} __aligned(64);
+
+static struct free_history history[SMP_MAX_CPUS];
 
 void vmalloc_fault_note_free(const char *fn, unsigned long start, unsigned long end,
 			     unsigned long caller)
 {
-	unsigned long n = __atomic_fetch_add(&history_next, 1, __ATOMIC_RELAXED);
-	struct freed_range *r = &history[n % VMALLOC_FREE_HISTORY];
+	struct free_history *h = &history[arch_cpu_id()];
+	unsigned long n = __atomic_fetch_add(&h->next, 1, __ATOMIC_RELAXED);
+	struct freed_range *r = &h->slot[n % VMALLOC_FREE_HISTORY];
 	unsigned long seq = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
 
 	/*
 	 * Claim the slot: even -> odd. A writer VMALLOC_FREE_HISTORY frees
-	 * behind may still hold it (another CPU): then this free goes
-	 * unrecorded rather than mixing two ranges in one slot.
+	 * behind may still hold it (an interrupted free on this CPU): then
+	 * this free goes unrecorded rather than mixing two ranges in one slot.
 	 */
 	if ((seq & 1) || !__atomic_compare_exchange_n(&r->seq, &seq, seq | 1, false,
 						     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
@@ -56,13 +70,15 @@ void vmalloc_fault_note_free(const char *fn, unsigned long start, unsigned long 
 	__atomic_store_n(&r->end, end, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->caller, caller, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->fn, fn, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->epoch, __atomic_load_n(&kernel_vmap_space.reuse_epoch,
+						    __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 	__atomic_store_n(&r->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
-/* Copies slot `i` into *out; false if it is being written (or was meanwhile). */
-static bool read_slot(unsigned long i, struct freed_range *out)
+/* Copies slot `i` of ring `h` into *out; false if it is being written (or was meanwhile). */
+static bool read_slot(const struct free_history *h, unsigned long i, struct freed_range *out)
 {
-	const struct freed_range *r = &history[i % VMALLOC_FREE_HISTORY];
+	const struct freed_range *r = &h->slot[i % VMALLOC_FREE_HISTORY];
 	unsigned long seq = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
 
 	if (seq & 1)
@@ -71,20 +87,36 @@ static bool read_slot(unsigned long i, struct freed_range *out)
 	out->end = __atomic_load_n(&r->end, __ATOMIC_RELAXED);
 	out->caller = __atomic_load_n(&r->caller, __ATOMIC_RELAXED);
 	out->fn = __atomic_load_n(&r->fn, __ATOMIC_RELAXED);
+	out->epoch = __atomic_load_n(&r->epoch, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return __atomic_load_n(&r->seq, __ATOMIC_RELAXED) == seq && seq != 0;
 }
 
-/* The most recent recorded free of a range containing `addr`; false if none. */
-static bool find_freed(unsigned long addr, struct freed_range *out)
+/* The most recent free of a range containing `addr` in ring `h`; false if none. */
+static bool find_freed_in(const struct free_history *h, unsigned long addr,
+			  struct freed_range *out)
 {
-	unsigned long n = __atomic_load_n(&history_next, __ATOMIC_ACQUIRE);
+	unsigned long n = __atomic_load_n(&h->next, __ATOMIC_ACQUIRE);
 	unsigned long oldest = n > VMALLOC_FREE_HISTORY ? n - VMALLOC_FREE_HISTORY : 0;
 
 	for (unsigned long i = n; i-- > oldest;)
-		if (read_slot(i, out) && addr >= out->start && addr < out->end)
+		if (read_slot(h, i, out) && addr >= out->start && addr < out->end)
 			return true;
 	return false;
+}
+
+/* The most recent recorded free of a range containing `addr`, of all CPUs; false if none. */
+static bool find_freed(unsigned long addr, struct freed_range *out)
+{
+	struct freed_range r;
+	bool found = false;
+
+	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		if (find_freed_in(&history[cpu], addr, &r) && (!found || r.epoch > out->epoch)) {
+			*out = r;
+			found = true;
+		}
+	return found;
 }
 
 /* What the explainer needs of a live area, copied under its zone's lock. */

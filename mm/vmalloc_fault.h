@@ -13,7 +13,8 @@
  * <kind> is vmalloc, vmap, ioremap, sparse or reserved (get_vm_area);
  * the range and size include the guard page, as in /proc/vmallocinfo.
  * "Freed" comes from a history of the last VMALLOC_FREE_HISTORY ranges
- * taken out of use, with the function and the caller that freed each.
+ * each CPU took out of use, with the function and the caller that freed
+ * each (of two frees of one address on two CPUs, the later is reported).
  * See docs/reliability.md.
  */
 #ifndef MM_VMALLOC_FAULT_H
@@ -21,7 +22,7 @@
 
 #include "kernel/types.h"
 
-/* Freed ranges remembered for the "freed area" report (newest wins). */
+/* Freed ranges remembered per CPU for the "freed area" report (newest wins). */
 #define VMALLOC_FREE_HISTORY    64
 
 /*

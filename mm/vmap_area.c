@@ -310,6 +310,7 @@ void free_vmap_area(struct vmap_space *s, struct vmap_area *va)
 	unsigned long irq = spin_lock_irqsave(&s->lock);
 
 	vmap_insert_free_locked(s, va);
+	__atomic_fetch_add(&s->reuse_epoch, 1, __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&s->lock, irq);
 }
 

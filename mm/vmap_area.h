@@ -126,6 +126,12 @@ struct vmap_space {
 	struct rb_root free;            /* free ranges, augmented by subtree_max_size */
 	unsigned long nr_free;
 	unsigned long nr_purges;        /* purges done (each is one TLB flush); atomic */
+	/*
+	 * A range freed in one epoch is not handed out again before the next:
+	 * each purge and each free straight into the free tree starts one
+	 * (atomic). The free history orders frees of one address by it.
+	 */
+	unsigned long reuse_epoch;
 	struct vmap_busy_zone busy[VMAP_BUSY_ZONES];
 	struct vmap_cpu *cpu;           /* SMP_MAX_CPUS of them */
 	unsigned long lazy_max;         /* a CPU purges once its lazy bytes are above this */

@@ -320,6 +320,7 @@ static void flush_span(struct vmap_space *s, unsigned long lo, unsigned long hi)
 	if (s->flush_tlb)
 		arch_flush_tlb_kernel_range(lo, hi);
 	__atomic_fetch_add(&s->nr_purges, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->reuse_epoch, 1, __ATOMIC_RELAXED);
 }
 
 /*

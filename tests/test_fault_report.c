@@ -11,6 +11,7 @@
 #include "tests/ktest.h"
 #include "tests/mm_state.h"
 #include "tests/ktest_leak.h"
+#include "tests/ktest_smp.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/string.h"
 #include "mm/mm_check.h"
@@ -320,6 +321,48 @@ static void history_forgets_the_oldest(struct ktest *t)
 	kfree(more);
 }
 
+struct refree {
+	void *want, *got;
+};
+
+/* On another CPU: a one-page vmalloc, freed again at once (this function is the caller named). */
+static void vmalloc_and_vfree_on_other_cpu(struct ktest *t, void *arg)
+{
+	struct refree *r = arg;
+
+	(void)t;
+	r->got = vmalloc(PAGE_SIZE);
+	vfree(r->got);
+	barrier();                      /* not a tail call: the caller is this function */
+}
+
+/*
+ * Of two frees of one range on two CPUs, the later is named: each CPU has
+ * its own history, and the reuse epoch orders frees across them.
+ */
+static void later_free_on_another_cpu_is_named(struct ktest *t)
+{
+	struct refree r = { 0 };
+	char want[192];
+	unsigned long a;
+
+	if (smp_num_online() < 2)
+		ktest_skip(t, "one CPU online (boot with --smp 2 or more)");
+	vm_unmap_aliases();
+	r.want = vmalloc(PAGE_SIZE);
+	ASSERT_NOT_NULL(t, r.want);
+	vfree(r.want);
+	vm_unmap_aliases();             /* back in the free tree: the lowest fit again */
+	ASSERT_EQ(t, ktest_run_on_cpu(t, 1, vmalloc_and_vfree_on_other_cpu, &r), 0);
+	vm_unmap_aliases();
+	if (r.got != r.want)
+		ktest_skip(t, "CPU 1 was not handed the range again");
+	a = (unsigned long)r.want;
+	snprintf(want, sizeof(want), "vmalloc: 0x%lx is in a freed area 0x%lx-0x%lx, freed by "
+		 "vmalloc_and_vfree_on_other_cpu+0x", a, a, a + 2 * PAGE_SIZE);
+	expect_report(t, read_at, a, want);
+}
+
 /* --- nothing there, and when it cannot look ------------------------------------- */
 
 static void address_in_no_area_says_so(struct ktest *t)
@@ -369,6 +412,7 @@ static const struct ktest_case fault_report_cases[] = {
 	KTEST_PARAM_CASE(freed_area_names_who_freed_it, freed_params),
 	KTEST_CASE(reused_range_names_the_new_area),
 	KTEST_CASE(history_forgets_the_oldest),
+	KTEST_CASE(later_free_on_another_cpu_is_named),
 	KTEST_CASE(address_in_no_area_says_so),
 	KTEST_CASE(busy_vmap_lock_is_not_waited_for),
 	KTEST_CASE(fault_outside_the_range_has_no_vmalloc_line),
