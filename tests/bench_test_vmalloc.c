@@ -535,12 +535,27 @@ static void tv_lock_print(unsigned n)
 	}
 }
 
+/*
+ * Puts the allocators back as a boot leaves them: every lazy and pooled
+ * range in the free tree (one range again), every slab magazine and per-CPU
+ * frame list emptied. Each run starts from this, so the 2-worker run
+ * does not inherit CPU 0's warm caches and the tree the 1-worker run cut
+ * up, as Linux's figures come from one boot per nr_threads.
+ */
+static void tv_settle(void)
+{
+	vm_unmap_aliases();
+	slab_flush_all_caches();
+	pfa_drain_all();
+}
+
 /* Runs every selected scenario on n workers (n >= 1 CPUs online); w[0..n) keep the figures. */
 static unsigned tv_run(struct tv_worker *w, unsigned n)
 {
 	unsigned cpu[SMP_MAX_CPUS] = { 0 };
 	struct vmap_stats before, after;
 
+	tv_settle();
 	for (unsigned k = 0; k < n; k++)
 		w[k] = (struct tv_worker){ .id = k, .rng = 0x9e3779b97f4a7c15ull * (k + 1) };
 	mm_for_each_lock(tv_lock_reset, NULL);
