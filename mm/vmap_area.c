@@ -430,6 +430,18 @@ static int alloc_batch(struct vmap_space *s, const struct fit_req *r, unsigned k
 	return 0;
 }
 
+/* A range cut off a larger one of this CPU's pools (vmap_pool_split()), or NULL. */
+static struct vmap_area *alloc_by_split(struct vmap_space *s, const struct fit_req *r)
+{
+	struct vmap_area *va = vmap_new_area();
+
+	if (va && !vmap_pool_split(s, r->size, va)) {
+		vmap_free_area(va);     /* an interrupt's allocation took it meanwhile */
+		va = NULL;
+	}
+	return va;
+}
+
 /* Counts an allocation the free tree served on this CPU (no lock: atomic adds). */
 static void count_tree_alloc(struct vmap_space *s, unsigned long align)
 {
@@ -470,8 +482,11 @@ struct vmap_area *alloc_vmap_area_setup(struct vmap_space *s, unsigned long size
 {
 	struct fit_req r = { size, align, MAX(vstart, s->start), MIN(vend, s->end) };
 	unsigned batch = 0;
-	struct vmap_area *va = poolable(s, &r) ? vmap_pool_take(s, size, align, &batch) : NULL;
+	bool split = false;
+	struct vmap_area *va = poolable(s, &r) ? vmap_pool_take(s, size, align, &batch, &split) : NULL;
 
+	if (!va && split)
+		va = alloc_by_split(s, &r);
 	if (!va && batch > 1 && alloc_batch(s, &r, batch, &va) == -ENOMEM)
 		return NULL;
 	if (!va)

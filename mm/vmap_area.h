@@ -103,6 +103,8 @@ struct vmap_cpu {
 	struct vmap_area *lazy;         /* newest first */
 	unsigned long nr_lazy, lazy_bytes;
 	struct vmap_area *pool[VMAP_POOL_PAGES];        /* pool[i]: ranges of i + 1 pages */
+	unsigned long pool_nonempty[VMAP_POOL_PAGES / 64]; /* bit i: pool[i] has a range */
+	unsigned long pool_splits;      /* of pool_hits: a larger pooled range cut */
 	unsigned long nr_pooled, pooled_bytes;
 	unsigned long pool_hits;        /* allocations served from the pools */
 	unsigned long pool_refills;     /* batch refills done */
@@ -154,6 +156,7 @@ struct vmap_stats {
 	unsigned long largest_free;
 	unsigned long nr_purges;
 	unsigned long pool_hits, pool_aligned_hits;     /* aligned: to more than a page */
+	unsigned long pool_splits;      /* pool hits that cut a larger pooled range */
 	unsigned long pool_refills;
 	unsigned long tree_allocs, tree_aligned_allocs;
 };

@@ -23,6 +23,7 @@ static void add_cpu_stats(const struct vmap_cpu *c, struct vmap_stats *st)
 	st->pooled_bytes += c->pooled_bytes + c->flushed_bytes;
 	st->pool_hits += c->pool_hits;
 	st->pool_aligned_hits += c->pool_aligned_hits;
+	st->pool_splits += c->pool_splits;
 	st->pool_refills += c->pool_refills;
 	st->tree_allocs += __atomic_load_n(&c->tree_allocs, __ATOMIC_RELAXED);
 	st->tree_aligned_allocs += __atomic_load_n(&c->tree_aligned_allocs, __ATOMIC_RELAXED);
@@ -118,8 +119,11 @@ static const char *check_cpu(struct vmap_space *s, struct vmap_cpu *c, struct rb
 
 	if (!why)
 		why = add_list(s, root, c->flushed, -1, &fn, &fbytes, where);
-	for (int i = 0; !why && i < VMAP_POOL_PAGES; i++)
+	for (int i = 0; !why && i < VMAP_POOL_PAGES; i++) {
 		why = add_list(s, root, c->pool[i], i, &pn, &pbytes, where);
+		if (!why && !c->pool[i] != !(c->pool_nonempty[i / 64] & (1ul << (i % 64))))
+			why = "a pool's bit in pool_nonempty is wrong";
+	}
 	if (why)
 		return why;
 	if (n != c->nr_lazy || bytes != c->lazy_bytes)

@@ -63,17 +63,34 @@ static void pool_push_locked(struct vmap_cpu *c, int cls, struct vmap_area *va)
 	push(&c->pool[cls], va);
 	c->nr_pooled++;
 	c->pooled_bytes += va_size(va);
+	c->pool_nonempty[cls / 64] |= 1ul << (cls % 64);
 }
 
-/* Takes the pooled range at *link out of CPU c's pools, with its counts (c->lock held). */
-static struct vmap_area *pool_unlink_locked(struct vmap_cpu *c, struct vmap_area **link)
+/* Takes the range at *link out of CPU c's pool `cls`, with its counts (c->lock held). */
+static struct vmap_area *pool_unlink_locked(struct vmap_cpu *c, int cls, struct vmap_area **link)
 {
 	struct vmap_area *va = *link;
 
 	*link = va->next;
 	c->nr_pooled--;
 	c->pooled_bytes -= va_size(va);
+	if (!c->pool[cls])
+		c->pool_nonempty[cls / 64] &= ~(1ul << (cls % 64));
 	return va;
+}
+
+/* The smallest pool above `cls` with a range in it, or -1 (c->lock held). */
+static int larger_pool(const struct vmap_cpu *c, int cls)
+{
+	for (unsigned w = (unsigned)(cls + 1) / 64; w < ARRAY_SIZE(c->pool_nonempty); w++) {
+		unsigned long bits = c->pool_nonempty[w];
+
+		if (w == (unsigned)(cls + 1) / 64)
+			bits &= ~0ul << ((cls + 1) % 64);
+		if (bits)
+			return (int)(w * 64 + (unsigned)__builtin_ctzl(bits));
+	}
+	return -1;
 }
 
 /*
@@ -116,7 +133,7 @@ static unsigned batch_for(const struct vmap_space *s, const struct vmap_cpu *c, 
 static void settle_flushed_locked(struct vmap_space *s, struct vmap_cpu *c);
 
 struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsigned long align,
-				 unsigned *batch)
+				 unsigned *batch, bool *split)
 {
 	int cls = vmap_pool_class(s, size);
 	unsigned long irq;
@@ -124,6 +141,7 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsig
 	struct vmap_cpu *c;
 
 	*batch = 0;
+	*split = false;
 	if (cls < 0)
 		return NULL;
 	irq = irq_save();
@@ -132,10 +150,12 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsig
 	if (unlikely(c->flushed))
 		settle_flushed_locked(s, c);
 	link = align == PAGE_SIZE ? &c->pool[cls] : aligned_link(c, cls, align);
-	va = link && *link ? pool_unlink_locked(c, link) : NULL;
+	va = link && *link ? pool_unlink_locked(c, cls, link) : NULL;
 	if (va) {
 		c->pool_hits++;
 		c->pool_used[cls] = 1;
+	} else if (align == PAGE_SIZE && larger_pool(c, cls) >= 0) {
+		*split = true;
 	} else if (align == PAGE_SIZE && cls < VMAP_BATCH_PAGES) {
 		if (c->pool_missed[cls] < 255)
 			c->pool_missed[cls]++;
@@ -144,6 +164,30 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsig
 	spin_unlock(&c->lock);
 	irq_restore(irq);
 	return va;
+}
+
+bool vmap_pool_split(struct vmap_space *s, unsigned long size, struct vmap_area *va)
+{
+	int cls = vmap_pool_class(s, size), big;
+	unsigned long irq = irq_save();
+	struct vmap_cpu *c = &s->cpu[arch_cpu_id()];
+	struct vmap_area *from;
+
+	spin_lock(&c->lock);
+	big = cls < 0 ? -1 : larger_pool(c, cls);
+	if (big >= 0) {
+		from = pool_unlink_locked(c, big, &c->pool[big]);
+		va->va_start = from->va_start;
+		va->va_end = from->va_start + size;
+		from->va_start = va->va_end;
+		pool_push_locked(c, big - cls - 1, from);
+		c->pool_hits++;
+		c->pool_splits++;
+		c->pool_used[cls] = c->pool_used[big] = 1;
+	}
+	spin_unlock(&c->lock);
+	irq_restore(irq);
+	return big >= 0;
 }
 
 /* Moves every range of list *from onto list *to. */
@@ -300,7 +344,7 @@ void vmap_pool_fill(struct vmap_space *s, struct vmap_area *list)
 static void pool_out_locked(struct vmap_cpu *c, unsigned i, struct vmap_area **to)
 {
 	while (c->pool[i])
-		push(to, pool_unlink_locked(c, &c->pool[i]));
+		push(to, pool_unlink_locked(c, (int)i, &c->pool[i]));
 }
 
 /* Widens [*lo, *hi) to take in every range of `list`. */

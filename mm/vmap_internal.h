@@ -63,13 +63,22 @@ void vmap_busy_insert(struct vmap_space *s, struct vmap_area *va);
 /*
  * A range of `size` bytes starting at a multiple of `align` from this
  * CPU's pool (one of its first VMAP_POOL_SCAN ranges), or NULL if the size
- * is not pooled or no such range is there. On a page-aligned miss of a
- * size whose pool already missed since this CPU's last purge, *batch is
- * the number of ranges a batch refill should take (vmap_pool_fill()),
- * else 0. Takes the CPU's lock.
+ * is not pooled or no such range is there. On a page-aligned miss, *split
+ * is true if a pool of a larger size has a range (vmap_pool_split());
+ * else, for a size whose pool already missed since this CPU's last purge,
+ * *batch is the number of ranges a batch refill should take
+ * (vmap_pool_fill()), else 0. Takes the CPU's lock.
  */
 struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsigned long align,
-				 unsigned *batch);
+				 unsigned *batch, bool *split);
+
+/*
+ * Cuts the first `size` bytes (a pooled size) off a range of the smallest
+ * larger size this CPU's pools hold, into the free object `va`; the rest
+ * stays pooled, in the pool of its own size. True, or false (va untouched)
+ * if no larger pool has a range now. Takes the CPU's lock.
+ */
+bool vmap_pool_split(struct vmap_space *s, unsigned long size, struct vmap_area *va);
 
 /*
  * Puts `list`, free ranges of one pooled size taken from the free tree by

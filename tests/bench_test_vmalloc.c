@@ -568,10 +568,11 @@ static unsigned tv_run(struct tv_worker *w, unsigned n)
 		w[k].rc = smp_call_wait(cpu[k], TV_WORKER_TIMEOUT_MS);
 	tv_report(w, n);
 	vmap_get_stats(&kernel_vmap_space, &after);
-	printk("test_vmalloc: %u worker%s: vmap areas from the per-CPU pools %lu (aligned %lu), "
-	       "from the free tree %lu (aligned %lu), batch refills %lu, purges %lu\n", n,
-	       n == 1 ? "" : "s", after.pool_hits - before.pool_hits,
+	printk("test_vmalloc: %u worker%s: vmap areas from the per-CPU pools %lu (aligned %lu, "
+	       "cut from a larger range %lu), from the free tree %lu (aligned %lu), batch refills "
+	       "%lu, purges %lu\n", n, n == 1 ? "" : "s", after.pool_hits - before.pool_hits,
 	       after.pool_aligned_hits - before.pool_aligned_hits,
+	       after.pool_splits - before.pool_splits,
 	       after.tree_allocs - before.tree_allocs,
 	       after.tree_aligned_allocs - before.tree_aligned_allocs,
 	       after.pool_refills - before.pool_refills, after.nr_purges - before.nr_purges);

@@ -603,16 +603,65 @@ static void an_aligned_request_finds_any_pooled_range_that_has_it(struct ktest *
 	EXPECT_EQ(t, want, TEST_BASE + 32 * PAGE_SIZE);
 	ASSERT_NOT_NULL(t, w = take(&s, 2, 16 * PAGE_SIZE));   /* none has it: the free tree */
 	EXPECT_EQ(t, w->va_start, want);
-	ASSERT_NOT_NULL(t, one = take(&s, 1, PAGE_SIZE));      /* another size: the free tree */
-	EXPECT_EQ(t, one->va_start, TEST_BASE + 17 * PAGE_SIZE);
+	ASSERT_NOT_NULL(t, one = take(&s, 1, PAGE_SIZE));      /* smaller: cut off the last pooled */
+	EXPECT_EQ(t, one->va_start, TEST_BASE + 6 * PAGE_SIZE);
 	vmap_get_stats(&s, &st);
-	EXPECT_EQ(t, st.pool_hits, 3);
+	EXPECT_EQ(t, st.pool_hits, 4);
+	EXPECT_EQ(t, st.pool_splits, 1);
 	EXPECT_EQ(t, st.pool_aligned_hits, 2);
-	EXPECT_EQ(t, st.tree_allocs, 11);                       /* v[], a, w, one */
+	EXPECT_EQ(t, st.tree_allocs, 10);                       /* v[], a, w */
 	EXPECT_EQ(t, st.tree_aligned_allocs, 1);
 	EXPECT_EQ(t, st.nr_pooled, 4);
 	EXPECT_EQ(t, vmap_check(&s), 0);
 	GIVE_BACK_ALL(&s, v[0], a, x, y, z, w, one);
+	space_done(t, &s);
+}
+
+/*
+ * A page-aligned request whose pool is empty cuts its range off the last
+ * pooled range of the smallest larger pooled size, and the rest stays
+ * pooled, in the pool of its own size: pages 1-5 and 7-9 pooled here, a
+ * 2-page request gets 7-8 and page 9 is pooled on its own. An aligned
+ * request is not served by a cut: the free tree's lowest fit.
+ */
+static void a_smaller_request_cuts_the_smallest_larger_pooled_range(struct ktest *t)
+{
+	struct vmap_area *pad, *five, *gap, *three, *end, *x, *y, *z;
+	struct vmap_stats st;
+	struct vmap_space s;
+	unsigned long want;
+
+	space_init(t, &s, 256);
+	s.pool_max = 64 * PAGE_SIZE;
+	s.lazy_max = 7 * PAGE_SIZE;
+	ASSERT_NOT_NULL(t, pad = take(&s, 1, PAGE_SIZE));      /* page 0 */
+	ASSERT_NOT_NULL(t, five = take(&s, 5, PAGE_SIZE));     /* pages 1-5 */
+	ASSERT_NOT_NULL(t, gap = take(&s, 1, PAGE_SIZE));      /* page 6 */
+	ASSERT_NOT_NULL(t, three = take(&s, 3, PAGE_SIZE));    /* pages 7-9 */
+	ASSERT_NOT_NULL(t, end = take(&s, 1, PAGE_SIZE));      /* page 10 */
+	give_back(&s, five, true);
+	give_back(&s, three, true);                             /* 8 pages > 7: one purge */
+	vmap_get_stats(&s, &st);
+	ASSERT_EQ(t, st.nr_pooled, 2);
+	ASSERT_NOT_NULL(t, x = take(&s, 2, PAGE_SIZE));
+	EXPECT_EQ(t, x->va_start, TEST_BASE + 7 * PAGE_SIZE);
+	EXPECT_EQ(t, x->va_end, TEST_BASE + 9 * PAGE_SIZE);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.pool_splits, 1);
+	EXPECT_EQ(t, st.nr_pooled, 2);                          /* pages 1-5, page 9 */
+	EXPECT_EQ(t, st.pooled_bytes, 6 * PAGE_SIZE);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	ASSERT_NOT_NULL(t, y = take(&s, 1, PAGE_SIZE));        /* its own size's pool now */
+	EXPECT_EQ(t, y->va_start, TEST_BASE + 9 * PAGE_SIZE);
+	want = vmap_lowest_fit(&s, 2 * PAGE_SIZE, 2 * PAGE_SIZE, s.start, s.end);
+	ASSERT_NOT_NULL(t, z = take(&s, 2, 2 * PAGE_SIZE));
+	EXPECT_EQ(t, z->va_start, want);
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.pool_hits, 2);
+	EXPECT_EQ(t, st.pool_splits, 1);
+	EXPECT_EQ(t, st.tree_aligned_allocs, 1);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	GIVE_BACK_ALL(&s, pad, gap, end, x, y, z);
 	space_done(t, &s);
 }
 
@@ -1048,6 +1097,7 @@ static const struct ktest_case vmap_area_cases[] = {
 	KTEST_CASE(lazy_threshold_triggers_a_purge),
 	KTEST_CASE(pool_serves_purged_ranges_of_its_size),
 	KTEST_CASE(an_aligned_request_finds_any_pooled_range_that_has_it),
+	KTEST_CASE(a_smaller_request_cuts_the_smallest_larger_pooled_range),
 	KTEST_CASE(an_aligned_request_looks_at_most_pool_scan_ranges_deep),
 	KTEST_CASE(pools_hold_at_most_pool_max),
 	KTEST_CASE(a_purge_gives_back_pools_nobody_used),
