@@ -351,11 +351,12 @@ static struct vmap_area *new_areas(unsigned k)
 }
 
 /*
- * Cuts up to k ranges of r->size (page-aligned, the whole space) out of
- * the free tree, each the lowest fit once the ones before it are cut: what
- * k requests in a row would get. A free range with room for several gives
- * them with one search. Their bounds go into the objects of `list` in
- * address order; returns how many (s->lock held).
+ * Cuts up to k ranges of r->size (the whole space) out of the free tree,
+ * each the lowest fit of r once the ones before it are cut: what k
+ * requests in a row would get. A free range with room for several
+ * page-aligned ones gives them with one search (aligned ones leave holes
+ * between them: one search each). Their bounds go into the objects of
+ * `list` in address order; returns how many (s->lock held).
  */
 static unsigned take_ranges_locked(struct vmap_space *s, const struct fit_req *r,
 				   struct vmap_area *list, unsigned k)
@@ -363,12 +364,13 @@ static unsigned take_ranges_locked(struct vmap_space *s, const struct fit_req *r
 	unsigned got = 0;
 
 	while (got < k) {
-		unsigned long addr, n;
+		unsigned long addr, n = 1;
 		struct vmap_area *free = lowest_fit_locked(s, r, &addr);
 
 		if (!free)
 			break;
-		n = MIN((unsigned long)(k - got), (free->va_end - addr) / r->size);
+		if (r->align == PAGE_SIZE)
+			n = MIN((unsigned long)(k - got), (free->va_end - addr) / r->size);
 		if (carve_locked(s, free, addr, n * r->size))
 			break;
 		for (got += n; n--; list = list->next, addr += r->size) {
@@ -395,9 +397,9 @@ static struct vmap_area *reversed(struct vmap_area *list)
 }
 
 /*
- * A batch refill of this CPU's pool for page-aligned request `r`: k
- * successive lowest fits of its size (take_ranges_locked()), in one hold
- * of the free tree's lock. The lowest goes to the caller (*out), the
+ * A batch refill of this CPU's pool for request `r`: k successive lowest
+ * fits of its size and alignment (take_ranges_locked()), in one hold of
+ * the free tree's lock. The lowest goes to the caller (*out), the
  * others to the pool, which hands them out in address order: the same
  * ranges, in the same order, as k requests to the free tree would have
  * given this CPU. 0; -ENOMEM (an object could not be had: nothing

@@ -875,6 +875,52 @@ static void a_dry_pool_is_refilled_with_the_next_lowest_fits(struct ktest *t)
 }
 
 /*
+ * An aligned request whose pool has no range with its alignment is
+ * refilled in batches as well: the next lowest fits with that alignment
+ * (2-page ranges at every 4th page here), the holes between them left in
+ * the free tree, where a page-aligned request of the size then finds them;
+ * but not when the alignment would make each hole larger than its range.
+ */
+static void an_aligned_pool_miss_is_refilled_with_aligned_lowest_fits(struct ktest *t)
+{
+	static const unsigned long want[] = { 0, 4, 8, 12, 16, 20, 24 };      /* pages */
+	static const unsigned long pooled[] = { 0, 1, 0, 3, 2, 1, 0 };        /* after each */
+	struct vmap_area *v[ARRAY_SIZE(want)], *far[3], *hole;
+	struct vmap_stats st;
+	struct vmap_space s;
+
+	space_init(t, &s, 256);
+	s.pool_max = 64 * PAGE_SIZE;
+	s.pool_batch = 4;
+	for (unsigned i = 0; i < ARRAY_SIZE(want); i++) {
+		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, 4 * PAGE_SIZE));
+		EXPECT_EQ(t, v[i]->va_start, TEST_BASE + want[i] * PAGE_SIZE);
+		vmap_get_stats(&s, &st);
+		EXPECT_EQ(t, st.nr_pooled, pooled[i]);
+		EXPECT_EQ(t, vmap_check(&s), 0);
+	}
+	EXPECT_EQ(t, st.pool_refills, 2);
+	EXPECT_EQ(t, st.pool_aligned_hits, 4);
+	EXPECT_EQ(t, st.tree_aligned_allocs, 1);                /* the first miss */
+	/* Aligned to more than twice their size: never batched, the free tree's lowest fits. */
+	for (unsigned i = 0; i < ARRAY_SIZE(far); i++) {
+		unsigned long want_far = vmap_lowest_fit(&s, 2 * PAGE_SIZE, 8 * PAGE_SIZE, s.start, s.end);
+
+		ASSERT_NOT_NULL(t, far[i] = take(&s, 2, 8 * PAGE_SIZE));
+		EXPECT_EQ(t, far[i]->va_start, want_far);
+	}
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.pool_refills, 2);
+	EXPECT_EQ(t, st.tree_aligned_allocs, 1 + ARRAY_SIZE(far));
+	ASSERT_NOT_NULL(t, hole = take(&s, 2, PAGE_SIZE));
+	EXPECT_EQ(t, hole->va_start, TEST_BASE + 2 * PAGE_SIZE);
+	give_back(&s, hole, false);
+	give_all_back(&s, v, (int)ARRAY_SIZE(v));
+	give_all_back(&s, far, (int)ARRAY_SIZE(far));
+	space_done(t, &s);
+}
+
+/*
  * A batch refill allocates its area objects before it takes the free
  * tree's lock; each of them may fail (FAULT_SLAB): the call returns NULL,
  * one injected failure is counted, and nothing moved (no range taken, no
@@ -1103,6 +1149,7 @@ static const struct ktest_case vmap_area_cases[] = {
 	KTEST_CASE(a_purge_gives_back_pools_nobody_used),
 	KTEST_CASE(large_ranges_and_unpooled_spaces_skip_the_pools),
 	KTEST_CASE(a_dry_pool_is_refilled_with_the_next_lowest_fits),
+	KTEST_CASE(an_aligned_pool_miss_is_refilled_with_aligned_lowest_fits),
 	KTEST_CASE(a_failed_batch_refill_takes_nothing),
 	KTEST_CASE(a_purge_of_scrambled_ranges_leaves_them_joined),
 	KTEST_CASE(checker_catches_broken_lists),
