@@ -834,6 +834,23 @@ static void two_holes(struct ktest *t, struct vmap_space *s, struct vmap_area **
 }
 
 /*
+ * Takes n 2-page areas aligned to `align` into v[], each expected at page
+ * want[i] with pooled[i] ranges pooled after it; *st: the stats after the last.
+ */
+static void take_in_turn(struct ktest *t, struct vmap_space *s, unsigned long align,
+			 const unsigned long *want, const unsigned long *pooled,
+			 struct vmap_area **v, unsigned n, struct vmap_stats *st)
+{
+	for (unsigned i = 0; i < n; i++) {
+		ASSERT_NOT_NULL(t, v[i] = take(s, 2, align));
+		EXPECT_EQ(t, v[i]->va_start, TEST_BASE + want[i] * PAGE_SIZE);
+		vmap_get_stats(s, st);
+		EXPECT_EQ(t, st->nr_pooled, pooled[i]);
+		EXPECT_EQ(t, vmap_check(s), 0);
+	}
+}
+
+/*
  * A pool that runs dry again is refilled in a batch, in one hold of the
  * free tree's lock: the ranges the free tree would have given the next
  * requests of that size one by one (holes first, in address order), 2 at
@@ -850,13 +867,7 @@ static void a_dry_pool_is_refilled_with_the_next_lowest_fits(struct ktest *t)
 	struct vmap_space s;
 
 	two_holes(t, &s, h);
-	for (unsigned i = 0; i < ARRAY_SIZE(want); i++) {
-		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, PAGE_SIZE));
-		EXPECT_EQ(t, v[i]->va_start, TEST_BASE + want[i] * PAGE_SIZE);
-		vmap_get_stats(&s, &st);
-		EXPECT_EQ(t, st.nr_pooled, pooled[i]);
-		EXPECT_EQ(t, vmap_check(&s), 0);
-	}
+	take_in_turn(t, &s, PAGE_SIZE, want, pooled, v, ARRAY_SIZE(want), &st);
 	EXPECT_EQ(t, st.pool_refills, 2);
 	EXPECT_EQ(t, st.pool_hits, 4);
 	/* The free tree: everything below page 18 is taken; 3 pages, 8 aligned, lowest fits. */
@@ -892,13 +903,7 @@ static void an_aligned_pool_miss_is_refilled_with_aligned_lowest_fits(struct kte
 	space_init(t, &s, 256);
 	s.pool_max = 64 * PAGE_SIZE;
 	s.pool_batch = 4;
-	for (unsigned i = 0; i < ARRAY_SIZE(want); i++) {
-		ASSERT_NOT_NULL(t, v[i] = take(&s, 2, 4 * PAGE_SIZE));
-		EXPECT_EQ(t, v[i]->va_start, TEST_BASE + want[i] * PAGE_SIZE);
-		vmap_get_stats(&s, &st);
-		EXPECT_EQ(t, st.nr_pooled, pooled[i]);
-		EXPECT_EQ(t, vmap_check(&s), 0);
-	}
+	take_in_turn(t, &s, 4 * PAGE_SIZE, want, pooled, v, ARRAY_SIZE(want), &st);
 	EXPECT_EQ(t, st.pool_refills, 2);
 	EXPECT_EQ(t, st.pool_aligned_hits, 4);
 	EXPECT_EQ(t, st.tree_aligned_allocs, 1);                /* the first miss */
