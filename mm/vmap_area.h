@@ -109,7 +109,7 @@ struct vmap_cpu {
 	unsigned long pool_hits;        /* allocations served from the pools */
 	unsigned long pool_refills;     /* batch refills done */
 	u8 pool_used[VMAP_POOL_PAGES];  /* pool[i] served one since the last purge */
-	u8 pool_missed[VMAP_BATCH_PAGES]; /* page-aligned requests pool[i] missed since then */
+	u8 pool_missed[VMAP_BATCH_PAGES]; /* batchable requests pool[i] missed since then */
 	char name[16];
 	unsigned long pool_aligned_hits; /* pool_hits aligned to more than a page */
 	/*

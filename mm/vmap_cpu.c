@@ -112,9 +112,9 @@ static struct vmap_area **aligned_link(struct vmap_cpu *c, int cls, unsigned lon
 
 /*
  * The ranges a batch refill of pool `cls` (< VMAP_BATCH_PAGES; for a
- * request of any alignment, whose alignment they then all have) may take
- * for CPU c at its `missed`-th miss since c's last purge: none at the
- * first, then 2, 4, 8 ... up to s->pool_batch, so a size asked for now
+ * request batchable_alignment() allows, whose alignment they then all
+ * have) may take for CPU c at its `missed`-th miss since c's last purge:
+ * none at the first, then 2, 4, 8 ... up to s->pool_batch, so a size asked for now
  * and then takes little out of the free tree; never more than the room
  * left in c's pools, plus one for the request itself (c->lock held).
  * Larger sizes are pooled by purges only: their batches cost more than
