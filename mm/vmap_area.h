@@ -108,7 +108,7 @@ struct vmap_cpu {
 	unsigned long nr_pooled, pooled_bytes;
 	unsigned long pool_hits;        /* allocations served from the pools */
 	unsigned long pool_refills;     /* batch refills done */
-	u8 pool_used[VMAP_POOL_PAGES];  /* pool[i] served one since the last purge */
+	u16 pool_used[VMAP_POOL_PAGES]; /* ranges pool[i] served since the last purge (saturating) */
 	u8 pool_missed[VMAP_BATCH_PAGES]; /* batchable requests pool[i] missed since then */
 	char name[16];
 	unsigned long pool_aligned_hits; /* pool_hits aligned to more than a page */

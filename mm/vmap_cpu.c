@@ -79,6 +79,13 @@ static struct vmap_area *pool_unlink_locked(struct vmap_cpu *c, int cls, struct 
 	return va;
 }
 
+/* Counts a range pool `cls` served (c->lock held). */
+static void note_used(struct vmap_cpu *c, int cls)
+{
+	if (c->pool_used[cls] < 0xffff)
+		c->pool_used[cls]++;
+}
+
 /* The smallest pool above `cls` with a range in it, or -1 (c->lock held). */
 static int larger_pool(const struct vmap_cpu *c, int cls)
 {
@@ -166,7 +173,7 @@ struct vmap_area *vmap_pool_take(struct vmap_space *s, unsigned long size, unsig
 	va = link && *link ? pool_unlink_locked(c, cls, link) : NULL;
 	if (va) {
 		c->pool_hits++;
-		c->pool_used[cls] = 1;
+		note_used(c, cls);
 	} else if (align == PAGE_SIZE && larger_pool(c, cls) >= 0) {
 		*split = true;
 	} else if (cls < VMAP_BATCH_PAGES && batchable_alignment(size, align)) {
@@ -196,7 +203,8 @@ bool vmap_pool_split(struct vmap_space *s, unsigned long size, struct vmap_area 
 		pool_push_locked(c, big - cls - 1, from);
 		c->pool_hits++;
 		c->pool_splits++;
-		c->pool_used[cls] = c->pool_used[big] = 1;
+		note_used(c, cls);
+		note_used(c, big);
 	}
 	spin_unlock(&c->lock);
 	irq_restore(irq);
@@ -345,7 +353,7 @@ void vmap_pool_fill(struct vmap_space *s, struct vmap_area *list)
 		pool_push_locked(c, cls, va);
 	}
 	if (cls >= 0) {
-		c->pool_used[cls] = 1;
+		note_used(c, cls);
 		c->pool_refills++;
 	}
 	give_to_tree(s, list);  /* no room: an interrupt's purge pooled since the room was counted */
@@ -353,11 +361,19 @@ void vmap_pool_fill(struct vmap_space *s, struct vmap_area *list)
 	irq_restore(irq);
 }
 
-/* Moves CPU c's pool i onto list *to, with its counts (c->lock held). */
-static void pool_out_locked(struct vmap_cpu *c, unsigned i, struct vmap_area **to)
+/*
+ * Moves all but the newest `keep` ranges of CPU c's pool i onto list *to,
+ * with their counts (c->lock held).
+ */
+static void pool_trim_locked(struct vmap_cpu *c, unsigned i, unsigned long keep,
+			     struct vmap_area **to)
 {
-	while (c->pool[i])
-		push(to, pool_unlink_locked(c, (int)i, &c->pool[i]));
+	struct vmap_area **link = &c->pool[i];
+
+	for (; *link && keep; keep--)
+		link = &(*link)->next;
+	while (*link)
+		push(to, pool_unlink_locked(c, (int)i, link));
 }
 
 /* Widens [*lo, *hi) to take in every range of `list`. */
@@ -382,19 +398,20 @@ static void flush_span(struct vmap_space *s, unsigned long lo, unsigned long hi)
 
 /*
  * After the flush that covered `list` (CPU c's lazy ranges; c->lock held):
- * the pools of sizes nobody took since c's last purge go back to the free
- * tree (ranges of sizes no longer asked for would stay out of it, cutting
- * its free space into holes that aligned searches must walk past); then
- * each purged range goes to its pool while the pools have room, the rest
- * to the free tree.
+ * each pool keeps at most its newest max(VMAP_POOL_BATCH, 2 x the ranges
+ * it served since c's last purge), none if it served none, and the rest
+ * go back to the free tree (ranges a CPU no longer asks for would stay out
+ * of it, cutting its free space into holes that aligned searches must
+ * walk past); then each purged range goes to its pool while the pools
+ * have room, the rest to the free tree.
  */
 static void settle_purged_locked(struct vmap_space *s, struct vmap_cpu *c, struct vmap_area *list)
 {
 	struct vmap_area *rest = NULL;
 
 	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
-		if (!c->pool_used[i])
-			pool_out_locked(c, i, &rest);
+		pool_trim_locked(c, i, c->pool_used[i] ? MAX(VMAP_POOL_BATCH, 2ul * c->pool_used[i]) : 0,
+				 &rest);
 	memset(c->pool_used, 0, sizeof(c->pool_used));
 	memset(c->pool_missed, 0, sizeof(c->pool_missed));
 	while (list) {
@@ -538,7 +555,7 @@ static void empty_cpu_locked(struct vmap_cpu *c, struct vmap_area **lazy,
 	move_all(pooled, &c->flushed);
 	c->nr_flushed = c->flushed_bytes = 0;
 	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
-		pool_out_locked(c, i, pooled);
+		pool_trim_locked(c, i, 0, pooled);
 	memset(c->pool_missed, 0, sizeof(c->pool_missed));
 }
 

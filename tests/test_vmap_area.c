@@ -666,6 +666,38 @@ static void a_smaller_request_cuts_the_smallest_larger_pooled_range(struct ktest
 }
 
 /*
+ * A purge trims each pool to twice what it served since the last purge
+ * (at least VMAP_POOL_BATCH = 16 ranges): 40 two-page ranges pooled, one
+ * taken, and at the next purge the pool keeps its newest 16 and gives the
+ * other 23 back to the free tree, before the purged ranges join the pools.
+ */
+static void a_purge_trims_a_pool_to_twice_what_it_served(struct ktest *t)
+{
+	struct vmap_area *v[40], *x, *big, *more;
+	struct vmap_stats st;
+	struct vmap_space s;
+
+	two_page_areas(t, &s, 512, 256, 80, v, 40);
+	ASSERT_NOT_NULL(t, big = take(&s, 40, PAGE_SIZE));     /* not pooled: 40 > lazy room */
+	for (int i = 0; i < 40; i++)
+		give_back(&s, v[i], true);                      /* 80 pages: no purge yet */
+	give_back(&s, big, true);                               /* 120 pages > 80: purge */
+	vmap_get_stats(&s, &st);
+	ASSERT_EQ(t, st.nr_pooled, 41);                         /* 40 two-page, the 40-page one */
+	ASSERT_NOT_NULL(t, x = take(&s, 2, PAGE_SIZE));         /* the pool serves one */
+	ASSERT_NOT_NULL(t, big = take(&s, 40, PAGE_SIZE));      /* and the 40-page pool its one */
+	ASSERT_NOT_NULL(t, more = take(&s, 50, PAGE_SIZE));     /* the free tree */
+	give_back(&s, x, true);
+	give_back(&s, big, true);                               /* 42 pages: no purge */
+	give_back(&s, more, true);                              /* 92 pages > 80: purge */
+	vmap_get_stats(&s, &st);
+	EXPECT_EQ(t, st.nr_purges, 2);
+	EXPECT_EQ(t, st.nr_pooled, 16 + 3);                    /* 16 kept; x, big, more */
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	space_done(t, &s);
+}
+
+/*
  * The bound: a range with the alignment under VMAP_POOL_SCAN others that
  * lack it is not found (the free tree's lowest fit serves), one place
  * higher it is.
@@ -1149,6 +1181,7 @@ static const struct ktest_case vmap_area_cases[] = {
 	KTEST_CASE(pool_serves_purged_ranges_of_its_size),
 	KTEST_CASE(an_aligned_request_finds_any_pooled_range_that_has_it),
 	KTEST_CASE(a_smaller_request_cuts_the_smallest_larger_pooled_range),
+	KTEST_CASE(a_purge_trims_a_pool_to_twice_what_it_served),
 	KTEST_CASE(an_aligned_request_looks_at_most_pool_scan_ranges_deep),
 	KTEST_CASE(pools_hold_at_most_pool_max),
 	KTEST_CASE(a_purge_gives_back_pools_nobody_used),
