@@ -17,14 +17,14 @@ struct vmap_space kernel_vmap_space;
 
 static struct kmem_cache *vmap_area_cachep;
 
-/* --- the free tree's augmentation: largest free range in each subtree -- */
+/* --- the free tree's augmentation: largest free range and alignment in each subtree -- */
 
 static unsigned long compute_subtree_max(const struct vmap_area *va)
 {
-	unsigned long max = va_size(va);
+	const struct rb_node *l = va->rb_node.left, *r = va->rb_node.right;
 
-	max = MAX(max, subtree_max(va->rb_node.left));
-	return MAX(max, subtree_max(va->rb_node.right));
+	return vmap_subtree_word(va, l ? va_of(l)->subtree_max_size : 0,
+				 r ? va_of(r)->subtree_max_size : 0);
 }
 
 bool vmap_free_augment(struct rb_node *n)
@@ -205,32 +205,40 @@ static unsigned long fit_in(const struct vmap_area *va, const struct fit_req *r)
 	return addr;
 }
 
+/* Could subtree `n` hold a fit for `r`, by the size and the alignment of its ranges? */
+static bool may_fit(const struct rb_node *n, const struct fit_req *r)
+{
+	return subtree_max(n) >= r->size &&
+	       subtree_align_shift(n) >= (unsigned)__builtin_ctzl(r->align);
+}
+
 /* Could the left subtree of `n` hold the answer? The right one? */
 static bool worth_left(const struct rb_node *n, const struct fit_req *r)
 {
-	return subtree_max(n->left) >= r->size && va_of(n)->va_start > r->vstart;
+	return may_fit(n->left, r) && va_of(n)->va_start > r->vstart;
 }
 
 static bool worth_right(const struct rb_node *n, const struct fit_req *r)
 {
-	return subtree_max(n->right) >= r->size && va_of(n)->va_end < r->vend;
+	return may_fit(n->right, r) && va_of(n)->va_end < r->vend;
 }
 
 /*
  * An in-order walk of the free tree that skips every subtree whose
- * largest range is smaller than `size` or that lies outside the window,
- * and stops at the first range the request fits in. Any range of at least
- * size + align - 1 bytes inside the window fits, so the walk stops at the
- * first of those; before it, it may visit ranges that are big enough but
- * fail on alignment (see docs/vmalloc.md). Returns the range and the
- * address in *addr, or NULL.
+ * largest range is smaller than `size`, none of whose ranges can start a
+ * page at `align`, or that lies outside the window, and stops at the first
+ * range the request fits in. Any range of at least size + align - 1 bytes
+ * inside the window fits, so the walk stops at the first of those; before
+ * it, it may visit ranges that are big enough and can start a page at the
+ * alignment but not hold the size there (see docs/vmalloc.md). Returns the
+ * range and the address in *addr, or NULL.
  */
 static struct vmap_area *lowest_fit_locked(struct vmap_space *s, const struct fit_req *r,
 					   unsigned long *addr)
 {
 	struct rb_node *n = s->free.node;
 
-	if (!n || subtree_max(n) < r->size)
+	if (!n || !may_fit(n, r))
 		return NULL;
 	for (;;) {
 		while (worth_left(n, r))                /* down to the lowest candidate */

@@ -84,7 +84,8 @@ struct vmap_area {
 	unsigned long va_start;         /* first byte */
 	unsigned long va_end;           /* one past the last byte */
 	struct rb_node rb_node;         /* in the free tree or a busy zone */
-	unsigned long subtree_max_size; /* free tree: largest range in the subtree */
+	unsigned long subtree_max_size; /* free tree: largest range in the subtree, and the
+					   largest alignment shift (mm/vmap_internal.h) */
 	struct vm_struct *vm;           /* busy: the area's owner, or NULL */
 	struct vmap_area *next;         /* in a CPU's lazy list or pool */
 };

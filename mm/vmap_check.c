@@ -52,16 +52,16 @@ void vmap_get_stats(struct vmap_space *s, struct vmap_stats *st)
 /* Recomputes the maxima bottom-up; counts mismatches. Depth O(log n). */
 static unsigned long check_maxima(const struct rb_node *n, unsigned long *bad)
 {
-	unsigned long max, l, r;
+	unsigned long word, l, r;
 
 	if (!n)
 		return 0;
 	l = check_maxima(n->left, bad);
 	r = check_maxima(n->right, bad);
-	max = MAX(va_size(va_of(n)), MAX(l, r));
-	if (max != va_of(n)->subtree_max_size)
+	word = vmap_subtree_word(va_of(n), l, r);
+	if (word != va_of(n)->subtree_max_size)
 		(*bad)++;
-	return max;
+	return word;
 }
 
 /* The trees walked together: free, the busy zones, then the lazy and pooled ranges. */

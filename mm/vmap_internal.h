@@ -21,10 +21,53 @@ static inline unsigned long va_size(const struct vmap_area *va)
 	return va->va_end - va->va_start;
 }
 
-/* The free tree's augmentation: largest free range in the subtree of n. */
+/*
+ * The free tree's augmentation, one word per node (subtree_max_size): the
+ * largest free range in the node's subtree, a multiple of PAGE_SIZE, and
+ * in its low bits (VMAP_SHIFT_MASK) the largest alignment shift at which
+ * some range of the subtree can start a page (vmap_align_shift_of()). An
+ * aligned search skips a subtree whose ranges are big enough but cannot
+ * start a page at its alignment, which keeps the lowest fit exact.
+ */
+#define VMAP_SHIFT_MASK 63ul
+
+/* The largest free range in the subtree of n. */
 static inline unsigned long subtree_max(const struct rb_node *n)
 {
-	return n ? va_of(n)->subtree_max_size : 0;
+	return n ? va_of(n)->subtree_max_size & ~(PAGE_SIZE - 1) : 0;
+}
+
+/* The largest alignment shift at which a range of the subtree of n can start a page. */
+static inline unsigned subtree_align_shift(const struct rb_node *n)
+{
+	return n ? (unsigned)(va_of(n)->subtree_max_size & VMAP_SHIFT_MASK) : 0;
+}
+
+/*
+ * The largest k such that free range `va` holds a multiple of 2^k with a
+ * whole page after it: of [lo, hi] = [start, end - PAGE_SIZE], either lo
+ * itself or, d being the highest bit where lo and hi differ, hi with the
+ * bits below d cleared (a multiple of 2^d).
+ */
+static inline unsigned vmap_align_shift_of(const struct vmap_area *va)
+{
+	unsigned long lo = va->va_start, hi = va->va_end - PAGE_SIZE;
+	unsigned shift = lo ? (unsigned)__builtin_ctzl(lo) : 63;
+
+	if (lo != hi)
+		shift = MAX(shift, 63u - (unsigned)__builtin_clzl(lo ^ hi));
+	return shift;
+}
+
+/* The augmentation word of `va` from its children's words `l` and `r` (0: none). */
+static inline unsigned long vmap_subtree_word(const struct vmap_area *va, unsigned long l,
+					      unsigned long r)
+{
+	unsigned long size = MAX(va_size(va), MAX(l, r) & ~(PAGE_SIZE - 1));
+	unsigned long shift = MAX(vmap_align_shift_of(va), MAX(l & VMAP_SHIFT_MASK,
+							    r & VMAP_SHIFT_MASK));
+
+	return size | shift;
 }
 
 /*

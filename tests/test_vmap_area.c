@@ -22,6 +22,7 @@
 #include "mm/pfa.h"
 #include "mm/slab.h"
 #include "mm/vmap_area.h"
+#include "mm/vmap_internal.h"
 
 /* Private spaces live in an unused part of the higher half (never mapped). */
 #define TEST_BASE       0xffff900000000000ul
@@ -666,6 +667,31 @@ static void a_smaller_request_cuts_the_smallest_larger_pooled_range(struct ktest
 }
 
 /*
+ * The free tree's alignment summary (mm/vmap_internal.h): the largest
+ * alignment at which a free range can start a page. A subtree whose best
+ * is below a request's alignment is skipped; lowest_fit_equals_brute_force
+ * checks that this never skips the answer, this that the summary is right.
+ */
+static void a_free_ranges_alignment_is_its_best_page_start(struct ktest *t)
+{
+	static const struct { unsigned long start, end; unsigned shift; } c[] = {
+		{ 0x6000, 0x8000, 13 },         /* a hole after 24 KiB of 32: 0x6000 */
+		{ 0x1000, 0x3000, 13 },         /* 0x2000 has its page: 8 KiB */
+		{ 0x1000, 0x2000, 12 },         /* one page at 0x1000 */
+		{ 0x3000, 0x105000, 20 },       /* 0x100000 (1 MiB) has its page */
+		{ 0x3000, 0x100000, 19 },       /* 0x100000 has no page after it: 0x80000 */
+		{ 0, 0x1000, 44 },              /* TEST_BASE itself: 2^44 */
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(c); i++) {
+		struct vmap_area va = { .va_start = TEST_BASE + c[i].start,
+					.va_end = TEST_BASE + c[i].end };
+
+		EXPECT_EQ(t, vmap_align_shift_of(&va), c[i].shift);
+	}
+}
+
+/*
  * A purge trims each pool to twice what it served since the last purge
  * (at least VMAP_POOL_BATCH = 16 ranges): 40 two-page ranges pooled, one
  * taken, and at the next purge the pool keeps its newest 16 and gives the
@@ -1182,6 +1208,7 @@ static const struct ktest_case vmap_area_cases[] = {
 	KTEST_CASE(an_aligned_request_finds_any_pooled_range_that_has_it),
 	KTEST_CASE(a_smaller_request_cuts_the_smallest_larger_pooled_range),
 	KTEST_CASE(a_purge_trims_a_pool_to_twice_what_it_served),
+	KTEST_CASE(a_free_ranges_alignment_is_its_best_page_start),
 	KTEST_CASE(an_aligned_request_looks_at_most_pool_scan_ranges_deep),
 	KTEST_CASE(pools_hold_at_most_pool_max),
 	KTEST_CASE(a_purge_gives_back_pools_nobody_used),
