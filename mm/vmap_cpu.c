@@ -121,9 +121,10 @@ static struct vmap_area **aligned_link(struct vmap_cpu *c, int cls, unsigned lon
  * The ranges a batch refill of pool `cls` (< VMAP_BATCH_PAGES; for a
  * request batchable_alignment() allows, whose alignment they then all
  * have) may take for CPU c at its `missed`-th miss since c's last purge:
- * none at the first, then 2, 4, 8 ... up to s->pool_batch, so a size asked for now
- * and then takes little out of the free tree; never more than the room
- * left in c's pools, plus one for the request itself (c->lock held).
+ * none at the first, then 2, 4, 8 ... up to s->pool_batch, so a size
+ * asked for now and then takes little out of the free tree; never more
+ * than the room left in c's pools, plus one for the request itself
+ * (c->lock held).
  * Larger sizes are pooled by purges only: their batches cost more than
  * they saved (docs/vmalloc.md §2).
  */
@@ -427,16 +428,22 @@ static void settle_purged_locked(struct vmap_space *s, struct vmap_cpu *c, struc
 	give_to_tree(s, rest);
 }
 
+/* Moves CPU c's flushed list onto list *to, with its counts (c->lock held). */
+static void unhook_flushed_locked(struct vmap_cpu *c, struct vmap_area **to)
+{
+	move_all(to, &c->flushed);
+	c->nr_flushed = c->flushed_bytes = 0;
+}
+
 /*
  * Pools the ranges other CPUs' purges took from CPU c's lazy list, flushed
  * and handed back (c->lock held): as c's own purge would have.
  */
 static void settle_flushed_locked(struct vmap_space *s, struct vmap_cpu *c)
 {
-	struct vmap_area *list = c->flushed;
+	struct vmap_area *list = NULL;
 
-	c->flushed = NULL;
-	c->nr_flushed = c->flushed_bytes = 0;
+	unhook_flushed_locked(c, &list);
 	settle_purged_locked(s, c, list);
 }
 
@@ -521,10 +528,9 @@ static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 	n = take_other_lists(s, c, taken, &lo, &hi);
 	flush_span(s, lo, hi);
 	list = c->lazy;
-	move_all(&list, &c->flushed);
 	c->lazy = NULL;
 	c->nr_lazy = c->lazy_bytes = 0;
-	c->nr_flushed = c->flushed_bytes = 0;
+	unhook_flushed_locked(c, &list);
 	settle_purged_locked(s, c, list);
 	while (n--)
 		hand_back(s, &taken[n]);
@@ -546,14 +552,16 @@ void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va)
 	irq_restore(irq);
 }
 
-/* Takes CPU c's lazy ranges and its flushed ones (pooled or handed back) onto two lists (c->lock held). */
+/*
+ * Takes CPU c's lazy ranges and its flushed ones (pooled or handed back)
+ * onto two lists (c->lock held).
+ */
 static void empty_cpu_locked(struct vmap_cpu *c, struct vmap_area **lazy,
 			     struct vmap_area **pooled)
 {
 	move_all(lazy, &c->lazy);
 	c->nr_lazy = c->lazy_bytes = 0;
-	move_all(pooled, &c->flushed);
-	c->nr_flushed = c->flushed_bytes = 0;
+	unhook_flushed_locked(c, pooled);
 	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
 		pool_trim_locked(c, i, 0, pooled);
 	memset(c->pool_missed, 0, sizeof(c->pool_missed));
