@@ -135,6 +135,16 @@ void vmap_free_area(struct vmap_area *va)
 	kmem_cache_free(vmap_area_cachep, va);
 }
 
+void vmap_free_areas(struct vmap_area *list)
+{
+	while (list) {
+		struct vmap_area *va = list;
+
+		list = va->next;
+		vmap_free_area(va);
+	}
+}
+
 /* --- giving ranges back: merge with neighbours ------------------------- */
 
 /*
@@ -143,18 +153,21 @@ void vmap_free_area(struct vmap_area *va)
  *
  *   1. no neighbour touches it: va becomes a node of its own
  *        |prev|    |  va  |    |next|
- *   2. it touches prev only: prev grows to the right, va is freed
+ *   2. it touches prev only: prev grows to the right, va is unused
  *        |prev|  va  |         |next|   ->   |prev......|   |next|
- *   3. it touches next only: next grows to the left, va is freed
+ *   3. it touches next only: next grows to the left, va is unused
  *        |prev|      |  va  |next|      ->   |prev|   |.....next|
  *   4. it fills the hole between them: prev takes next's end, next and
- *      va are freed
+ *      va are unused
  *        |prev|  va  |next|             ->   |prev.............|
  *
  * A node that grows keeps its place (nothing free lies between), only the
- * cached maxima above it change.
+ * cached maxima above it change. Unused objects go onto *unused, for the
+ * caller to free once it has dropped s->lock (a cache free may take the
+ * cache's lock: not in the free tree's hold).
  */
-void vmap_insert_free_locked(struct vmap_space *s, struct vmap_area *va)
+void vmap_insert_free_locked(struct vmap_space *s, struct vmap_area *va,
+			     struct vmap_area **unused)
 {
 	struct vmap_area *prev = last_before(&s->free, va->va_start);
 	struct vmap_area *next = va_of(prev ? rb_next(&prev->rb_node) : rb_first(&s->free));
@@ -166,7 +179,8 @@ void vmap_insert_free_locked(struct vmap_space *s, struct vmap_area *va)
 
 		rb_erase(&next->rb_node, &s->free, vmap_free_augment);
 		s->nr_free--;
-		vmap_free_area(next);
+		next->next = *unused;
+		*unused = next;
 		prev->va_end = end;
 		rb_propagate(&prev->rb_node, vmap_free_augment);
 	} else if (join_prev) {
@@ -181,7 +195,8 @@ void vmap_insert_free_locked(struct vmap_space *s, struct vmap_area *va)
 		s->nr_free++;
 		return;
 	}
-	vmap_free_area(va);
+	va->next = *unused;
+	*unused = va;
 }
 
 /* --- the lowest-fit search --------------------------------------------- */
@@ -315,11 +330,13 @@ static int take_range(struct vmap_space *s, const struct fit_req *r, unsigned lo
 
 void free_vmap_area(struct vmap_space *s, struct vmap_area *va)
 {
+	struct vmap_area *unused = NULL;
 	unsigned long irq = spin_lock_irqsave(&s->lock);
 
-	vmap_insert_free_locked(s, va);
+	vmap_insert_free_locked(s, va, &unused);
 	__atomic_fetch_add(&s->reuse_epoch, 1, __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&s->lock, irq);
+	vmap_free_areas(unused);
 }
 
 /* --- allocation ----------------------------------------------------------- */
@@ -328,16 +345,6 @@ void free_vmap_area(struct vmap_space *s, struct vmap_area *va)
 static bool poolable(const struct vmap_space *s, const struct fit_req *r)
 {
 	return r->vstart == s->start && r->vend == s->end && vmap_pool_class(s, r->size) >= 0;
-}
-
-static void free_list(struct vmap_area *list)
-{
-	while (list) {
-		struct vmap_area *va = list;
-
-		list = va->next;
-		vmap_free_area(va);
-	}
 }
 
 /* `k` new area objects on a list, or NULL with none kept. */
@@ -349,7 +356,7 @@ static struct vmap_area *new_areas(unsigned k)
 		struct vmap_area *va = vmap_new_area();
 
 		if (!va) {
-			free_list(list);
+			vmap_free_areas(list);
 			return NULL;
 		}
 		va->next = list;
@@ -426,13 +433,13 @@ static int alloc_batch(struct vmap_space *s, const struct fit_req *r, unsigned k
 	got = take_ranges_locked(s, r, list, k);
 	spin_unlock_irqrestore(&s->lock, irq);
 	if (!got) {
-		free_list(list);
+		vmap_free_areas(list);
 		return -ENOSPC;
 	}
 	last = list;                    /* the got-th object; those after it were not used */
 	for (unsigned i = 1; i < got; i++)
 		last = last->next;
-	free_list(last->next);
+	vmap_free_areas(last->next);
 	last->next = NULL;
 	vmap_pool_fill(s, reversed(list->next));        /* highest first: the lowest ends on top */
 	list->next = NULL;
@@ -548,7 +555,7 @@ __noinline
 int vmap_space_init(struct vmap_space *s, const char *name, unsigned long start,
 		    unsigned long end, bool flush_tlb)
 {
-	struct vmap_area *va;
+	struct vmap_area *va, *unused = NULL;
 
 	if (WARN_CALL(!IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(end, PAGE_SIZE) ||
 		      start >= end || !end, "vmap_space_init", RET_IP, "bad range %lx-%lx",
@@ -568,7 +575,7 @@ int vmap_space_init(struct vmap_space *s, const char *name, unsigned long start,
 	}
 	va->va_start = start;
 	va->va_end = end;
-	vmap_insert_free_locked(s, va);
+	vmap_insert_free_locked(s, va, &unused);        /* an empty tree: va is its node */
 	return 0;
 }
 

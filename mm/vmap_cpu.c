@@ -318,9 +318,10 @@ static void join_touching(struct vmap_area *list)
  * one CPU often lie end to end: lazy ranges are not reused before the
  * purge, so its lowest fits follow each other), then TREE_BATCH per hold
  * of the lock, so that a purge of thousands does not keep the other CPUs
- * out of the tree all that time. The caller holds its CPU's lock
- * throughout: no whole-space reader can look between two holds and miss
- * the ranges still on the list.
+ * out of the tree all that time; the objects the merges leave unused are
+ * freed after each hold. The caller holds its CPU's lock throughout: no
+ * whole-space reader can look between two holds and miss the ranges
+ * still on the list.
  */
 static void give_to_tree(struct vmap_space *s, struct vmap_area *list)
 {
@@ -329,14 +330,17 @@ static void give_to_tree(struct vmap_space *s, struct vmap_area *list)
 	list = sort_by_addr(list);
 	join_touching(list);
 	while (list) {
+		struct vmap_area *unused = NULL;
+
 		spin_lock(&s->lock);
 		for (unsigned n = 0; list && n < TREE_BATCH; n++) {
 			struct vmap_area *va = list;
 
 			list = va->next;
-			vmap_insert_free_locked(s, va);
+			vmap_insert_free_locked(s, va, &unused);
 		}
 		spin_unlock(&s->lock);
+		vmap_free_areas(unused);
 	}
 }
 
@@ -590,16 +594,6 @@ void purge_vmap_area_lazy(struct vmap_space *s)
 	irq_restore(irq);
 }
 
-static void free_list(struct vmap_area *list)
-{
-	while (list) {
-		struct vmap_area *va = list;
-
-		list = va->next;
-		vmap_free_area(va);
-	}
-}
-
 void vmap_cpus_destroy(struct vmap_space *s)
 {
 	if (!s->cpu)
@@ -607,10 +601,10 @@ void vmap_cpus_destroy(struct vmap_space *s)
 	for (unsigned cpu = 0; cpu < SMP_MAX_CPUS; cpu++) {
 		struct vmap_cpu *c = &s->cpu[cpu];
 
-		free_list(c->lazy);
-		free_list(c->flushed);
+		vmap_free_areas(c->lazy);
+		vmap_free_areas(c->flushed);
 		for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
-			free_list(c->pool[i]);
+			vmap_free_areas(c->pool[i]);
 	}
 	kfree(s->cpu);
 	s->cpu = NULL;

@@ -86,12 +86,17 @@ struct vmap_area *vmap_lookup_by_addr(const struct rb_root *root, unsigned long 
 /* The first node of `root` ending after `addr`, or NULL. */
 struct vmap_area *vmap_first_ending_after(const struct rb_root *root, unsigned long addr);
 
-/* An area object from the cache, or NULL; back to the cache. */
+/* An area object from the cache, or NULL; back to the cache; a list of them back. */
 struct vmap_area *vmap_new_area(void);
 void vmap_free_area(struct vmap_area *va);
+void vmap_free_areas(struct vmap_area *list);
 
-/* Gives `va` to the free tree, merged with its neighbours (s->lock held; va may go). */
-void vmap_insert_free_locked(struct vmap_space *s, struct vmap_area *va);
+/*
+ * Gives `va` to the free tree, merged with its neighbours (s->lock held);
+ * the objects the merge leaves unused (va, a neighbour) go onto *unused.
+ */
+void vmap_insert_free_locked(struct vmap_space *s, struct vmap_area *va,
+			     struct vmap_area **unused);
 
 /* The free tree's augment callback (for rb_erase and rb_propagate on it). */
 bool vmap_free_augment(struct rb_node *n);
