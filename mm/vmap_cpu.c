@@ -321,7 +321,9 @@ static void join_touching(struct vmap_area *list)
  * out of the tree all that time; the objects the merges leave unused are
  * freed after each hold. The caller holds its CPU's lock throughout: no
  * whole-space reader can look between two holds and miss the ranges
- * still on the list.
+ * still on the list. Between holds it serves the shootdowns sent to this
+ * CPU: a purge runs with interrupts off, and another CPU's purge would
+ * otherwise wait for its flush until this one is done.
  */
 static void give_to_tree(struct vmap_space *s, struct vmap_area *list)
 {
@@ -341,6 +343,7 @@ static void give_to_tree(struct vmap_space *s, struct vmap_area *list)
 		}
 		spin_unlock(&s->lock);
 		vmap_free_areas(unused);
+		arch_spin_poll();
 	}
 }
 
