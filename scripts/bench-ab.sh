@@ -1,0 +1,85 @@
+#!/bin/bash
+# bench-ab.sh: the scaling table of `make bench` (test_vmalloc with 1
+# worker, then 2) for one or more revisions, in interleaved rounds, and
+# the median of each figure per revision (docs/bench.md, "Comparing
+# revisions").
+#
+#   scripts/bench-ab.sh [--rounds N] [--loops N] [--mask N] REV...
+#
+# REV: a git revision, built once in a worktree of its own under
+# build/bench-ab/ (kept for the next call), or "." for this tree as it is,
+# uncommitted changes included. Each round runs one `make bench` of every
+# REV in the order given, so a slow spell of the host falls on all of them
+# alike. Defaults: 10 rounds, test_loop_count=5000, run_test_mask=63 (the
+# six scenarios the ratio table compares), sequential order, one repeat:
+# about 13 s a run. Every run's figures go to build/logs/bench-ab.txt.
+set -u
+rounds=10 loops=5000 mask=63
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rounds) rounds=$2; shift 2 ;;
+	--loops) loops=$2; shift 2 ;;
+	--mask) mask=$2; shift 2 ;;
+	-*) echo "bench-ab.sh: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 1 ] || { echo "usage: scripts/bench-ab.sh [--rounds N] [--loops N] [--mask N] REV..." >&2; exit 2; }
+top=$(git rev-parse --show-toplevel) || exit 2
+cd "$top" || exit 2
+
+# The tree each REV runs in: this one for ".", else a worktree at its commit.
+dirs=() names=()
+git worktree prune
+for rev in "$@"; do
+	if [ "$rev" = . ]; then
+		dirs+=("$top"); names+=(.)
+		continue
+	fi
+	sha=$(git rev-parse --verify --quiet "$rev^{commit}") ||
+		{ echo "bench-ab.sh: $rev is not a revision" >&2; exit 2; }
+	dir=$top/build/bench-ab/${sha:0:12}
+	if [ ! -d "$dir" ]; then
+		mkdir -p "$top/build/bench-ab"
+		git worktree add --detach --quiet "$dir" "$sha" || exit 2
+	fi
+	dirs+=("$dir"); names+=("$rev")
+done
+
+mkdir -p build/logs
+out=build/logs/bench-ab.txt
+: > "$out"
+params="test_loop_count=$loops test_repeat_count=1 sequential_test_order=1 run_test_mask=$mask"
+for round in $(seq "$rounds"); do
+	for i in "${!dirs[@]}"; do
+		log=$top/build/logs/bench-ab-last.log
+		if ! make -s -C "${dirs[$i]}" bench BENCH_FILTER=vmalloc BENCH_SMP=2 \
+			BENCH_VMALLOC="$params" > "$log" 2>&1; then
+			echo "bench-ab.sh: make bench failed for ${names[$i]} (round $round):" >&2
+			tail -n 20 "$log" >&2
+			exit 1
+		fi
+		# The ratio table's rows: scenario, 1w usec, 2w w0 usec, 2w w1 usec, ratio.
+		grep -a '^test_vmalloc: [a-z_]*_test  *[0-9]' "$log" |
+			sed "s|^test_vmalloc: |${names[$i]} $round |" >> "$out"
+	done
+	echo "bench-ab.sh: round $round of $rounds done" >&2
+done
+
+python3 - "$out" "$@" <<'PY'
+import collections, statistics, sys
+
+path, revs = sys.argv[1], sys.argv[2:]
+runs = collections.defaultdict(lambda: collections.defaultdict(list))
+for line in open(path):
+    rev, _, scenario, t1, w0, w1, ratio = line.split()
+    runs[rev][scenario].append((float(ratio), int(t1), (int(w0) + int(w1)) / 2))
+print("medians over the rounds; ratio = 2 x t1 / mean(t2), each round's ratios in []")
+for rev in dict.fromkeys(revs):
+    print(rev)
+    for scenario, v in runs[rev].items():
+        ratios = sorted(r for r, _, _ in v)
+        print("  %-28s ratio %.2f [%s]  1w %7d usec  2w mean %7d usec" % (
+            scenario, statistics.median(ratios), " ".join("%.2f" % r for r in ratios),
+            statistics.median(t for _, t, _ in v), statistics.median(m for _, _, m in v)))
+PY
