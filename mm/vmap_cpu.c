@@ -435,6 +435,16 @@ static void settle_purged_locked(struct vmap_space *s, struct vmap_cpu *c, struc
 	give_to_tree(s, rest);
 }
 
+/* CPU c's lazy list, in its order, taken off c with its counts (c->lock held). */
+static struct vmap_area *unhook_lazy_locked(struct vmap_cpu *c)
+{
+	struct vmap_area *list = c->lazy;
+
+	c->lazy = NULL;
+	c->nr_lazy = c->lazy_bytes = 0;
+	return list;
+}
+
 /* Moves CPU c's flushed list onto list *to, with its counts (c->lock held). */
 static void unhook_flushed_locked(struct vmap_cpu *c, struct vmap_area **to)
 {
@@ -480,10 +490,8 @@ static unsigned take_other_lists(struct vmap_space *s, const struct vmap_cpu *c,
 
 		if (o == c || !spin_trylock(&o->lock))
 			continue;
-		*t = (struct taken_list){ .from = o, .head = o->lazy, .nr = o->nr_lazy,
-					  .bytes = o->lazy_bytes };
-		o->lazy = NULL;
-		o->nr_lazy = o->lazy_bytes = 0;
+		*t = (struct taken_list){ .from = o, .nr = o->nr_lazy, .bytes = o->lazy_bytes };
+		t->head = unhook_lazy_locked(o);
 		spin_unlock_nest(&o->lock, true);
 		if (!t->head)
 			continue;
@@ -534,9 +542,7 @@ static void purge_cpu_locked(struct vmap_space *s, struct vmap_cpu *c)
 	widen_to(c->lazy, &lo, &hi);
 	n = take_other_lists(s, c, taken, &lo, &hi);
 	flush_span(s, lo, hi);
-	list = c->lazy;
-	c->lazy = NULL;
-	c->nr_lazy = c->lazy_bytes = 0;
+	list = unhook_lazy_locked(c);
 	unhook_flushed_locked(c, &list);
 	settle_purged_locked(s, c, list);
 	while (n--)
@@ -566,8 +572,9 @@ void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va)
 static void empty_cpu_locked(struct vmap_cpu *c, struct vmap_area **lazy,
 			     struct vmap_area **pooled)
 {
-	move_all(lazy, &c->lazy);
-	c->nr_lazy = c->lazy_bytes = 0;
+	struct vmap_area *list = unhook_lazy_locked(c);
+
+	move_all(lazy, &list);
 	unhook_flushed_locked(c, pooled);
 	for (unsigned i = 0; i < VMAP_POOL_PAGES; i++)
 		pool_trim_locked(c, i, 0, pooled);
