@@ -12,7 +12,7 @@
 # REV in the order given, so a slow spell of the host falls on all of them
 # alike. Defaults: 10 rounds, test_loop_count=5000, run_test_mask=63 (the
 # six scenarios the ratio table compares), sequential order, one repeat:
-# about 13 s a run. Every run's figures go to build/logs/bench-ab.txt.
+# 8-13 s a run. Every run's figures go to build/logs/bench-ab.txt.
 set -u
 rounds=10 loops=5000 mask=63
 while [ $# -gt 0 ]; do
@@ -47,12 +47,11 @@ for rev in "$@"; do
 done
 
 mkdir -p build/logs
-out=build/logs/bench-ab.txt
+out=build/logs/bench-ab.txt log=build/logs/bench-ab-last.log
 : > "$out"
 params="test_loop_count=$loops test_repeat_count=1 sequential_test_order=1 run_test_mask=$mask"
 for round in $(seq "$rounds"); do
 	for i in "${!dirs[@]}"; do
-		log=$top/build/logs/bench-ab-last.log
 		if ! make -s -C "${dirs[$i]}" bench BENCH_FILTER=vmalloc BENCH_SMP=2 \
 			BENCH_VMALLOC="$params" > "$log" 2>&1; then
 			echo "bench-ab.sh: make bench failed for ${names[$i]} (round $round):" >&2
