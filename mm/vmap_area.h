@@ -310,7 +310,9 @@ void free_vmap_area(struct vmap_space *s, struct vmap_area *va);
  * range goes to the pool for its size of the CPU that freed it while that
  * CPU's pools hold less than s->pool_max bytes; the rest, sorted by address
  * and touching ranges joined, goes to the free tree (one hold of the
- * space's lock per 32 ranges left).
+ * space's lock per 32 ranges left). The other CPUs' ranges go back to
+ * them flushed; a CPU sorts those into its pools at its next allocation
+ * or purge, or at a free that finds more than s->lazy_max bytes of them.
  */
 void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va);
 

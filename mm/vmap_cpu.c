@@ -559,8 +559,16 @@ void free_vmap_area_noflush(struct vmap_space *s, struct vmap_area *va)
 	push(&c->lazy, va);
 	c->nr_lazy++;
 	c->lazy_bytes += va_size(va);
+	/*
+	 * A CPU that only frees while another purges has its list taken
+	 * along and handed back again and again, and never purges itself:
+	 * what came back is settled here once it passes lazy_max, paid by
+	 * the frees that made it, not kept for its next allocation.
+	 */
 	if (c->lazy_bytes > s->lazy_max)
 		purge_cpu_locked(s, c);
+	else if (unlikely(c->flushed_bytes > s->lazy_max))
+		settle_flushed_locked(s, c);
 	spin_unlock(&c->lock);
 	irq_restore(irq);
 }

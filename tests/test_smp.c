@@ -364,6 +364,42 @@ static void a_purge_takes_the_other_cpus_lazy_list_along(struct ktest *t)
 	vm_unmap_aliases();
 }
 
+/*
+ * A CPU that only frees while the other purges: CPU 1 frees one 8 KiB range
+ * a round, CPU 0 frees a 16 KiB one past the 12 KiB lazy limit, purges and
+ * hands CPU 1's list back flushed. CPU 1 never allocates, so only its frees
+ * can settle what came back: its flushed list must stay within the limit
+ * plus the one list handed back since (24 KiB); left for its next
+ * allocation, it grew by 8 KiB a round. Nothing is lost on the way.
+ */
+static void lists_handed_back_to_a_cpu_that_only_frees_stay_within_lazy_max(struct ktest *t)
+{
+	struct vmap_space *s = &kernel_vmap_space;
+	const struct vmap_cpu *other = &s->cpu[OTHER_CPU];
+	unsigned long saved = s->lazy_max;
+	void *p[6], *q[6];
+
+	vm_unmap_aliases();
+	for (unsigned i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = vmalloc(PAGE_SIZE);
+		q[i] = vmalloc(3 * PAGE_SIZE);
+		ASSERT_TRUE(t, p[i] && q[i]);
+	}
+	s->lazy_max = 12 * 1024;
+	for (unsigned i = 0; i < ARRAY_SIZE(p); i++) {
+		ASSERT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, vfree_here, p[i]), 0);
+		vfree(q[i]);
+		unsigned long lazy = READ_ONCE(other->nr_lazy);
+		unsigned long flushed_bytes = READ_ONCE(other->flushed_bytes);
+
+		EXPECT_EQ(t, lazy, 0);                          /* taken along */
+		EXPECT_LE(t, flushed_bytes, 2 * s->lazy_max);
+	}
+	s->lazy_max = saved;
+	EXPECT_EQ(t, vmap_check(s), 0);
+	vm_unmap_aliases();
+}
+
 /* --- the protocol --------------------------------------------------------------- */
 
 static void lazy_purge_is_one_shootdown_per_batch(struct ktest *t)
@@ -539,6 +575,7 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(a_pool_serves_only_its_own_cpu),
 	KTEST_CASE(a_purge_of_every_cpus_list_is_one_shootdown),
 	KTEST_CASE(a_purge_takes_the_other_cpus_lazy_list_along),
+	KTEST_CASE(lists_handed_back_to_a_cpu_that_only_frees_stay_within_lazy_max),
 	KTEST_CASE(cpus_flushing_at_the_same_time_do_not_deadlock),
 	KTEST_CASE(a_fault_on_another_cpu_is_reported_with_its_number),
 	KTEST_CASE(a_hang_on_another_cpu_is_stopped_by_its_watchdog),
