@@ -387,11 +387,15 @@ static void lists_handed_back_to_a_cpu_that_only_frees_stay_within_lazy_max(stru
 	}
 	s->lazy_max = 12 * 1024;
 	for (unsigned i = 0; i < ARRAY_SIZE(p); i++) {
-		ASSERT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, vfree_here, p[i]), 0);
-		vfree(q[i]);
-		unsigned long lazy = READ_ONCE(other->nr_lazy);
-		unsigned long flushed_bytes = READ_ONCE(other->flushed_bytes);
+		unsigned long lazy, flushed_bytes;
 
+		if (ktest_run_on_cpu(t, OTHER_CPU, vfree_here, p[i])) {
+			KTEST_FAIL(t, "CPU %u did not run its vfree", OTHER_CPU);
+			vfree(p[i]);                            /* not leaked */
+		}
+		vfree(q[i]);
+		lazy = READ_ONCE(other->nr_lazy);
+		flushed_bytes = READ_ONCE(other->flushed_bytes);
 		EXPECT_EQ(t, lazy, 0);                          /* taken along */
 		EXPECT_LE(t, flushed_bytes, 2 * s->lazy_max);
 	}
