@@ -12,7 +12,9 @@
 # REV in the order given, so a slow spell of the host falls on all of them
 # alike. Defaults: 10 rounds, test_loop_count=5000, run_test_mask=63 (the
 # six scenarios the ratio table compares), sequential order, one repeat:
-# 8-13 s a run. Every run's figures go to build/logs/bench-ab.txt.
+# 8-13 s a run. Every run's figures go to build/logs/bench-ab.txt. With
+# several REVs it also prints each later REV's times over the first's,
+# round by round, and the median of those quotients.
 set -u
 rounds=10 loops=5000 mask=63
 while [ $# -gt 0 ]; do
@@ -68,17 +70,36 @@ done
 python3 - "$out" "$@" <<'PY'
 import collections, statistics, sys
 
-path, revs = sys.argv[1], sys.argv[2:]
+path, revs = sys.argv[1], list(dict.fromkeys(sys.argv[2:]))
 runs = collections.defaultdict(lambda: collections.defaultdict(list))
+by_round = {}                   # (rev, scenario, round) -> (1w usec, 2w mean usec)
 for line in open(path):
-    rev, _, scenario, t1, w0, w1, ratio = line.split()
-    runs[rev][scenario].append((float(ratio), int(t1), (int(w0) + int(w1)) / 2))
+    rev, rnd, scenario, t1, w0, w1, ratio = line.split()
+    mean = (int(w0) + int(w1)) / 2
+    runs[rev][scenario].append((float(ratio), int(t1), mean))
+    by_round[rev, scenario, rnd] = (int(t1), mean)
 print("medians over the rounds; ratio = 2 x t1 / mean(t2), each round's ratios in []")
-for rev in dict.fromkeys(revs):
+for rev in revs:
     print(rev)
     for scenario, v in runs[rev].items():
         ratios = sorted(r for r, _, _ in v)
         print("  %-28s ratio %.2f [%s]  1w %7d usec  2w mean %7d usec" % (
             scenario, statistics.median(ratios), " ".join("%.2f" % r for r in ratios),
             statistics.median(t for _, t, _ in v), statistics.median(m for _, _, m in v)))
+# Paired: each round's time over the first REV's in the same round, then the
+# median of those quotients (a slow spell of the host falls on both).
+for rev in revs[1:]:
+    print("%s / %s, paired by round: median of the quotients, 2w mean's in []" % (rev, revs[0]))
+    for scenario in runs[rev]:
+        q1, q2 = [], []
+        for (r, s, rnd), (t1, mean) in by_round.items():
+            base = by_round.get((revs[0], s, rnd))
+            if r == rev and s == scenario and base:
+                q1.append(t1 / base[0])
+                q2.append(mean / base[1])
+        if q1:
+            q2.sort()
+            print("  %-28s 1w x%.2f  2w mean x%.2f [%s]" % (
+                scenario, statistics.median(q1), statistics.median(q2),
+                " ".join("%.2f" % q for q in q2)))
 PY
