@@ -58,9 +58,17 @@ int smp_call_wait(unsigned cpu, unsigned timeout_ms);
  */
 void smp_flush_tlb_others(unsigned long start, unsigned long pages);
 
-/* Shootdowns sent (one per flush while other CPUs are online) and their IPIs. */
+/*
+ * Shootdowns sent (one per flush while other CPUs are online), their IPIs,
+ * and the targets that were idle and got a note to flush on waking instead
+ * of an IPI: per shootdown, IPIs + notes = the other online CPUs.
+ */
 unsigned long smp_shootdown_count(void);
 unsigned long smp_shootdown_ipi_count(void);
+unsigned long smp_shootdown_deferred_count(void);
+
+/* True if `cpu` is halted in its idle loop, where shootdowns leave it a note. */
+bool smp_cpu_is_idle(unsigned cpu);
 
 /* True if `smp_skip_shootdown` (debug builds only) turned shootdowns off. */
 bool smp_shootdown_skipped(void);

@@ -121,6 +121,29 @@ static void expect_other_read_faults(struct ktest *t, const void *p)
 	EXPECT_NE(t, other_cpu_access(t, p, false, &v), 0);
 }
 
+/* Each shootdown reaches each other online CPU by an IPI or, if it is idle, a note. */
+static unsigned long ipis_and_notes(void)
+{
+	return smp_shootdown_ipi_count() + smp_shootdown_deferred_count();
+}
+
+/* Waits (at most a second) until every other online CPU is back in its idle loop. */
+static bool others_idle(void)
+{
+	u64 end = rdtsc() + tsc_hz();
+
+	while (rdtsc() < end) {
+		bool all = true;
+
+		for (unsigned c = 1; c < SMP_MAX_CPUS; c++)
+			all &= !smp_cpu_online(c) || smp_cpu_is_idle(c);
+		if (all)
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
 static void vunmap_then_purge_faults_on_the_other_cpu(struct ktest *t)
 {
 	struct page *page = alloc_page(0);
@@ -319,10 +342,10 @@ static void a_purge_of_every_cpus_list_is_one_shootdown(struct ktest *t)
 	vmap_get_stats(&kernel_vmap_space, &st);
 	EXPECT_EQ(t, st.nr_lazy, 2);
 	before = smp_shootdown_count();
-	ipis = smp_shootdown_ipi_count();
+	ipis = ipis_and_notes();
 	vm_unmap_aliases();
 	EXPECT_EQ(t, smp_shootdown_count() - before, 1);
-	EXPECT_EQ(t, smp_shootdown_ipi_count() - ipis, smp_num_online() - 1);
+	EXPECT_EQ(t, ipis_and_notes() - ipis, smp_num_online() - 1);
 	vmap_get_stats(&kernel_vmap_space, &st);
 	EXPECT_EQ(t, st.nr_lazy + st.nr_pooled, 0);
 }
@@ -406,6 +429,101 @@ static void lists_handed_back_to_a_cpu_that_only_frees_stay_within_lazy_max(stru
 
 /* --- the protocol --------------------------------------------------------------- */
 
+/*
+ * CPU 1 holds p's translation and is idle when CPU 0 frees p and purges:
+ * the shootdown sends no IPI to an idle CPU, it leaves each a note, and
+ * nothing waits for them. CPU 1 flushes its whole TLB when it wakes for
+ * its next call, before the call runs: its read of p faults.
+ */
+static void an_idle_cpu_gets_a_note_and_flushes_when_it_wakes(struct ktest *t)
+{
+	unsigned long before, ipis, notes;
+	u64 *p = vmalloc(PAGE_SIZE);
+
+	ASSERT_NOT_NULL(t, p);
+	*p = MAGIC;
+	vm_unmap_aliases();
+	warm_other_tlb(t, p);
+	ASSERT_TRUE(t, others_idle());
+	before = smp_shootdown_count();
+	ipis = smp_shootdown_ipi_count();
+	notes = smp_shootdown_deferred_count();
+	vfree(p);
+	vm_unmap_aliases();
+	EXPECT_EQ(t, smp_shootdown_count() - before, 1);
+	EXPECT_EQ(t, smp_shootdown_ipi_count() - ipis, 0);
+	EXPECT_EQ(t, smp_shootdown_deferred_count() - notes, smp_num_online() - 1);
+	expect_other_read_faults(t, p);
+}
+
+struct busy_readers {
+	u64 *p;
+	volatile unsigned warmed;       /* other CPUs holding p's translation */
+	volatile bool freed;            /* CPU 0 has freed p and purged */
+	unsigned long shootdowns, ipis, notes;  /* CPU 0's purge sent these */
+	int rc[SMP_MAX_CPUS];           /* each other CPU's read of p after the purge */
+};
+
+/* CPU 0 frees p and purges once every other CPU holds p's translation. */
+static void free_when_all_warmed(struct busy_readers *b)
+{
+	unsigned long before, ipis, notes;
+
+	while (__atomic_load_n(&b->warmed, __ATOMIC_ACQUIRE) < smp_num_online() - 1)
+		cpu_relax();
+	before = smp_shootdown_count();
+	ipis = smp_shootdown_ipi_count();
+	notes = smp_shootdown_deferred_count();
+	vfree(b->p);
+	vm_unmap_aliases();
+	b->shootdowns = smp_shootdown_count() - before;
+	b->ipis = smp_shootdown_ipi_count() - ipis;
+	b->notes = smp_shootdown_deferred_count() - notes;
+	__atomic_store_n(&b->freed, true, __ATOMIC_RELEASE);
+}
+
+/* Every other CPU: reads p, then spins (interrupts on) until p is gone and reads again. */
+static void read_spin_read(struct ktest *t, void *arg)
+{
+	struct busy_readers *b = arg;
+	unsigned me = smp_processor_id();
+	u64 v = 0;
+
+	if (me == 0) {
+		free_when_all_warmed(b);
+		return;
+	}
+	EXPECT_EQ(t, probe_read_u64((unsigned long)b->p, &v), 0);
+	EXPECT_EQ(t, v, MAGIC);
+	__atomic_fetch_add(&b->warmed, 1, __ATOMIC_ACQ_REL);
+	while (!__atomic_load_n(&b->freed, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	b->rc[me] = probe_read_u64((unsigned long)b->p, &v);
+}
+
+/*
+ * The other CPUs are running (each spins in a call, holding p's
+ * translation) when CPU 0 frees p and purges: each gets an IPI and no
+ * note, and each one's next read of p faults before its call ends.
+ */
+static void a_running_cpu_gets_an_ipi_and_flushes_at_once(struct ktest *t)
+{
+	static struct busy_readers b;
+	unsigned n = smp_num_online();
+
+	b = (struct busy_readers){ .p = vmalloc(PAGE_SIZE) };
+	ASSERT_NOT_NULL(t, b.p);
+	*b.p = MAGIC;
+	vm_unmap_aliases();
+	ASSERT_EQ(t, ktest_on_each_cpu(t, read_spin_read, &b), 0);
+	EXPECT_EQ(t, b.shootdowns, 1);
+	EXPECT_EQ(t, b.ipis, n - 1);
+	EXPECT_EQ(t, b.notes, 0);
+	for (unsigned c = 1; c < SMP_MAX_CPUS; c++)
+		if (smp_cpu_online(c) && !b.rc[c])
+			KTEST_FAIL(t, "CPU %u still read through p after the purge", c);
+}
+
 static void lazy_purge_is_one_shootdown_per_batch(struct ktest *t)
 {
 	void *p[16];
@@ -415,15 +533,15 @@ static void lazy_purge_is_one_shootdown_per_batch(struct ktest *t)
 	for (unsigned i = 0; i < ARRAY_SIZE(p); i++)
 		ASSERT_NOT_NULL(t, p[i] = vmalloc(PAGE_SIZE));
 	before = smp_shootdown_count();
-	ipis = smp_shootdown_ipi_count();
+	ipis = ipis_and_notes();
 	for (unsigned i = 0; i < ARRAY_SIZE(p); i++)
 		vfree(p[i]);
 	EXPECT_EQ(t, smp_shootdown_count() - before, 0);
 	vm_unmap_aliases();
 	EXPECT_EQ(t, smp_shootdown_count() - before, 1);
-	EXPECT_EQ(t, smp_shootdown_ipi_count() - ipis, smp_num_online() - 1);
-	ktest_log(t, "16 vfree + purge: %lu shootdown, %lu IPIs",
-		  smp_shootdown_count() - before, smp_shootdown_ipi_count() - ipis);
+	EXPECT_EQ(t, ipis_and_notes() - ipis, smp_num_online() - 1);
+	ktest_log(t, "16 vfree + purge: %lu shootdown, %lu IPIs or notes to idle CPUs",
+		  smp_shootdown_count() - before, ipis_and_notes() - ipis);
 }
 
 #define FLUSHES_PER_CPU 200
@@ -447,7 +565,7 @@ static void flush_with_interrupts_off(struct ktest *t, void *arg)
 
 static void cpus_flushing_at_the_same_time_do_not_deadlock(struct ktest *t)
 {
-	unsigned long before = smp_shootdown_count(), ipis = smp_shootdown_ipi_count();
+	unsigned long before = smp_shootdown_count(), ipis = ipis_and_notes();
 	unsigned n = smp_num_online();
 	u64 *p = vmalloc(PAGE_SIZE);
 
@@ -456,10 +574,9 @@ static void cpus_flushing_at_the_same_time_do_not_deadlock(struct ktest *t)
 	EXPECT_EQ(t, ktest_on_each_cpu(t, flush_with_interrupts_off, p), 0);
 	EXPECT_EQ(t, smp_num_online(), n);      /* nobody timed out */
 	EXPECT_EQ(t, smp_shootdown_count() - before, (unsigned long)n * FLUSHES_PER_CPU);
-	EXPECT_EQ(t, smp_shootdown_ipi_count() - ipis,
-		  (unsigned long)n * FLUSHES_PER_CPU * (n - 1));
-	ktest_log(t, "%u CPUs x %u flushes: %lu shootdowns, %lu IPIs", n, FLUSHES_PER_CPU,
-		  smp_shootdown_count() - before, smp_shootdown_ipi_count() - ipis);
+	EXPECT_EQ(t, ipis_and_notes() - ipis, (unsigned long)n * FLUSHES_PER_CPU * (n - 1));
+	ktest_log(t, "%u CPUs x %u flushes: %lu shootdowns, %lu IPIs or notes to idle CPUs", n,
+		  FLUSHES_PER_CPU, smp_shootdown_count() - before, ipis_and_notes() - ipis);
 	vfree(p);
 }
 
@@ -575,6 +692,8 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(free_vm_area_of_a_sparse_area_faults_on_the_other_cpu),
 	KTEST_CASE(protect_read_only_stops_writes_on_the_other_cpu),
 	KTEST_CASE(lazy_purge_is_one_shootdown_per_batch),
+	KTEST_CASE(an_idle_cpu_gets_a_note_and_flushes_when_it_wakes),
+	KTEST_CASE(a_running_cpu_gets_an_ipi_and_flushes_at_once),
 	KTEST_CASE(a_pooled_range_was_flushed_on_every_cpu),
 	KTEST_CASE(a_pool_serves_only_its_own_cpu),
 	KTEST_CASE(a_purge_of_every_cpus_list_is_one_shootdown),

@@ -33,6 +33,7 @@ struct percpu {
 	unsigned long df_stack_bottom, df_stack_top;    /* #DF IST stack (guard below) */
 	volatile unsigned long flush_pending;   /* bit s: CPU s asks for a flush */
 	unsigned long flushes_served;   /* shootdown requests this CPU carried out */
+	volatile int tlb_state;         /* enum tlb_cpu_state (arch/x86_64/tlb_smp.c) */
 	struct smp_call call;           /* the cross-call posted to this CPU */
 	struct kjmp_buf *call_abort;    /* where a fault in a cross-call lands */
 	u64 watchdog_deadline;          /* TSC (arch/x86_64/timer.c) */

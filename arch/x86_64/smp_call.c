@@ -1,6 +1,7 @@
 /*
  * Cross-calls: a CPU posts {fn, arg} in the target's per-CPU slot and
  * sends it IPI_VECTOR_CALL; the target, halted in its idle loop, wakes,
+ * flushes its TLB if a shootdown left it a note meanwhile (tlb_smp.c),
  * runs fn with interrupts on and marks the call done. A fault in fn lands
  * back in the idle loop (the call ends with -EFAULT), and so may its CPU's
  * watchdog (smp_end_current_call), which a call may arm and which is
@@ -64,9 +65,11 @@ __noreturn void smp_idle_loop(void)
 	for (;;) {
 		irq_disable();
 		if (__atomic_load_n(&p->call.state, __ATOMIC_ACQUIRE) == CALL_POSTED) {
+			smp_tlb_leave_idle();
 			run_call(p, &p->call);
 			continue;
 		}
+		smp_tlb_enter_idle();
 		/* STI's one-instruction shadow: no wake-up is lost before HLT. */
 		__asm__ __volatile__("sti; hlt" : : : "memory");
 	}

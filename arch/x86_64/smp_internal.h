@@ -36,4 +36,15 @@ bool smp_nmi_answer(const struct trap_frame *frame);
 /* Runs on the target of a shootdown IPI and from every wait: the requests sent to this CPU. */
 void smp_serve_flush_requests(void);
 
+/*
+ * The idle loop's side of deferred shootdowns (tlb_smp.c). Interrupts off.
+ * smp_tlb_enter_idle() before halting: from then on, shootdowns leave this
+ * CPU a note instead of an IPI, so until smp_tlb_leave_idle() it may run
+ * nothing but the idle loop and interrupt handlers, which touch no vmap
+ * address but their own stack. smp_tlb_leave_idle() before anything else
+ * runs: flushes the whole TLB if a note was left.
+ */
+void smp_tlb_enter_idle(void);
+void smp_tlb_leave_idle(void);
+
 #endif

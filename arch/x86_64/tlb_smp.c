@@ -13,6 +13,21 @@
  *     (serving its own flush_pending
  *      meanwhile: the deadlock rule)
  *
+ * A target halted in its idle loop gets no IPI: the sender leaves it a
+ * note (tlb_state IDLE -> IDLE_OWES_FLUSH) and does not wait for it; the
+ * target flushes its whole TLB when it leaves the idle loop, before it
+ * runs anything that could use a stale translation. Both sides change the
+ * state with one atomic operation, so a target that leaves idle at the
+ * same moment either finds the note or is already RUNNING and gets the IPI:
+ *
+ *   RUNNING --(idle loop, nothing posted)--> IDLE --(a shootdown)--> IDLE_OWES_FLUSH
+ *      ^                                       |                         |
+ *      +------(leaving idle: no flush) --------+                         |
+ *      +------(leaving idle: flush everything) --------------------------+
+ *
+ * An idle CPU so costs a shootdown nothing, and nothing waits for a halted
+ * CPU to wake (docs/smp.md, "Idle CPUs get a note").
+ *
  * The rule: a CPU that waits for acknowledgements, or spins on a lock,
  * serves the requests sent to it while it waits, so two CPUs flushing at
  * once (or one flushing while the other spins with interrupts off on a
@@ -39,8 +54,10 @@ struct flush_request {
 	volatile unsigned long waiting; /* CPUs that have not acknowledged yet */
 };
 
+enum tlb_cpu_state { TLB_CPU_RUNNING, TLB_CPU_IDLE, TLB_CPU_IDLE_OWES_FLUSH };
+
 static struct flush_request requests[SMP_MAX_CPUS];
-static unsigned long nr_shootdowns, nr_ipis;
+static unsigned long nr_shootdowns, nr_ipis, nr_deferred;
 static int skip_shootdown = -1;         /* debug demo: -1 = not read yet */
 
 void smp_serve_flush_requests(void)
@@ -63,6 +80,39 @@ void arch_spin_poll(void)
 {
 	if (this_cpu()->flush_pending)
 		smp_serve_flush_requests();
+}
+
+void smp_tlb_enter_idle(void)
+{
+	int running = TLB_CPU_RUNNING;
+
+	/* A note left since the CPU last went idle stays until it leaves. */
+	__atomic_compare_exchange_n(&this_cpu()->tlb_state, &running, TLB_CPU_IDLE, false,
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+void smp_tlb_leave_idle(void)
+{
+	if (__atomic_exchange_n(&this_cpu()->tlb_state, TLB_CPU_RUNNING, __ATOMIC_SEQ_CST) ==
+	    TLB_CPU_IDLE_OWES_FLUSH)
+		arch_local_flush_tlb_all();
+}
+
+bool smp_cpu_is_idle(unsigned cpu)
+{
+	return cpu < SMP_MAX_CPUS &&
+	       __atomic_load_n(&per_cpu(cpu)->tlb_state, __ATOMIC_ACQUIRE) != TLB_CPU_RUNNING;
+}
+
+/* True if target `t` is idle: it now owes a full flush and needs no IPI. */
+static bool leave_note_if_idle(unsigned t)
+{
+	int state = TLB_CPU_IDLE;
+
+	return __atomic_compare_exchange_n(&per_cpu(t)->tlb_state, &state,
+					   TLB_CPU_IDLE_OWES_FLUSH, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST) ||
+	       state == TLB_CPU_IDLE_OWES_FLUSH;
 }
 
 /* `smp_skip_shootdown`: a debug build's demo of a missing shootdown. */
@@ -114,7 +164,7 @@ static void wait_for_acks(struct flush_request *r)
 
 void smp_flush_tlb_others(unsigned long start, unsigned long pages)
 {
-	unsigned me, n = 0;
+	unsigned me, n = 0, noted = 0;
 	struct flush_request *r;
 	unsigned long flags, targets = 0;
 
@@ -123,9 +173,14 @@ void smp_flush_tlb_others(unsigned long start, unsigned long pages)
 	flags = irq_save();
 	me = smp_processor_id();
 	r = &requests[me];
-	for (unsigned t = 0; t < SMP_MAX_CPUS; t++)
-		if (t != me && smp_cpu_online(t))
+	for (unsigned t = 0; t < SMP_MAX_CPUS; t++) {
+		if (t == me || !smp_cpu_online(t))
+			continue;
+		if (leave_note_if_idle(t))
+			noted++;
+		else
 			targets |= 1ul << t;
+	}
 	r->start = start;
 	r->pages = pages;
 	__atomic_store_n(&r->waiting, targets, __ATOMIC_RELEASE);
@@ -137,6 +192,7 @@ void smp_flush_tlb_others(unsigned long start, unsigned long pages)
 		n++;
 	}
 	__atomic_fetch_add(&nr_ipis, n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&nr_deferred, noted, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&nr_shootdowns, 1, __ATOMIC_RELAXED);
 	wait_for_acks(r);
 	irq_restore(flags);
@@ -150,6 +206,11 @@ unsigned long smp_shootdown_count(void)
 unsigned long smp_shootdown_ipi_count(void)
 {
 	return __atomic_load_n(&nr_ipis, __ATOMIC_RELAXED);
+}
+
+unsigned long smp_shootdown_deferred_count(void)
+{
+	return __atomic_load_n(&nr_deferred, __ATOMIC_RELAXED);
 }
 
 bool smp_shootdown_skipped(void)
