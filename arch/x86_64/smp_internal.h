@@ -41,8 +41,9 @@ void smp_serve_flush_requests(void);
  * smp_tlb_enter_idle() before halting: from then on, shootdowns leave this
  * CPU a note instead of an IPI, so until smp_tlb_leave_idle() it may run
  * nothing but the idle loop and interrupt handlers, which touch no vmap
- * address but their own stack. smp_tlb_leave_idle() before anything else
- * runs: flushes the whole TLB if a note was left.
+ * address that can be unmapped (only its stacks and the xAPIC mapping,
+ * mapped for the kernel's life). smp_tlb_leave_idle() before anything
+ * else runs: flushes the whole TLB if a note was left.
  */
 void smp_tlb_enter_idle(void);
 void smp_tlb_leave_idle(void);
