@@ -51,10 +51,12 @@ int smp_call_start(unsigned cpu, void (*fn)(void *), void *arg);
 int smp_call_wait(unsigned cpu, unsigned timeout_ms);
 
 /*
- * Asks every other online CPU to flush [start, start + pages pages) from
- * its TLB (everything if pages > ARCH_TLB_FLUSH_MAX_PAGES) and waits for
- * all of them (arch/x86_64/tlb_smp.c, docs/smp.md). Called by the kernel's
- * one flush function after its local flush; nothing else calls it.
+ * Asks every other online CPU that is running to flush [start, start +
+ * pages pages) from its TLB (everything if pages > ARCH_TLB_FLUSH_MAX_PAGES)
+ * and waits for all of them; a CPU halted in its idle loop gets a note
+ * instead and flushes everything before it runs anything else
+ * (arch/x86_64/tlb_smp.c, docs/smp.md). Called by the kernel's one flush
+ * function after its local flush; nothing else calls it.
  */
 void smp_flush_tlb_others(unsigned long start, unsigned long pages);
 
