@@ -39,21 +39,17 @@ static void spin_until_stopped(void *arg)
 
 /*
  * Posts spin_until_stopped() to every other online CPU and waits (up to a
- * second) until each has left its idle loop; false if one did not.
+ * second each) until it has left its idle loop; false if one did not.
  */
 static bool make_others_busy(void)
 {
-	u64 start = bench_now();
 	bool all = true;
 
 	busy_stop = false;
 	for (unsigned c = 0; c < SMP_MAX_CPUS; c++)
 		if (c != smp_processor_id() && smp_cpu_online(c))
-			all &= smp_call_start(c, spin_until_stopped, NULL) == 0;
-	for (unsigned c = 0; all && c < SMP_MAX_CPUS; c++)
-		while (c != smp_processor_id() && smp_cpu_online(c) && smp_cpu_is_idle(c))
-			if (bench_cycles_to_ns(bench_now() - start) > 1000000000ull)
-				return false;
+			all &= smp_call_start(c, spin_until_stopped, NULL) == 0 &&
+			       smp_wait_cpu_idle(c, false, 1000);
 	return all;
 }
 

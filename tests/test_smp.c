@@ -127,21 +127,13 @@ static unsigned long ipis_and_notes(void)
 	return smp_shootdown_ipi_count() + smp_shootdown_deferred_count();
 }
 
-/* Waits (at most a second) until every other online CPU is back in its idle loop. */
+/* Waits (up to a second each) until every other online CPU is back in its idle loop. */
 static bool others_idle(void)
 {
-	u64 end = rdtsc() + tsc_hz();
-
-	while (rdtsc() < end) {
-		bool all = true;
-
-		for (unsigned c = 1; c < SMP_MAX_CPUS; c++)
-			all &= !smp_cpu_online(c) || smp_cpu_is_idle(c);
-		if (all)
-			return true;
-		cpu_relax();
-	}
-	return false;
+	for (unsigned c = 1; c < SMP_MAX_CPUS; c++)
+		if (smp_cpu_online(c) && !smp_wait_cpu_idle(c, true, 1000))
+			return false;
+	return true;
 }
 
 static void vunmap_then_purge_faults_on_the_other_cpu(struct ktest *t)

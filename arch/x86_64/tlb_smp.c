@@ -104,6 +104,18 @@ bool smp_cpu_is_idle(unsigned cpu)
 	       __atomic_load_n(&per_cpu(cpu)->tlb_state, __ATOMIC_ACQUIRE) != TLB_CPU_RUNNING;
 }
 
+bool smp_wait_cpu_idle(unsigned cpu, bool idle, unsigned timeout_ms)
+{
+	u64 end = rdtsc() + tsc_hz() / 1000 * timeout_ms;
+
+	while (smp_cpu_is_idle(cpu) != idle) {
+		if (rdtsc() > end)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
 /* True if target `t` is idle: it now owes a full flush and needs no IPI. */
 static bool leave_note_if_idle(unsigned t)
 {
