@@ -40,6 +40,8 @@ CFLAGS  := -std=gnu11 -O$(OPT) -g -Iarch/x86_64/include -I. \
 	   -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	   -fno-strict-aliasing -Wall -Wextra -Werror -Wno-unused-parameter \
 	   -MMD -MP -DKCONFIG_DEBUG=$(DEBUG)
+# LAYOUT_PAD=N: N bytes of padding before the kernel's text, data and bss (linker.ld).
+LAYOUT_PAD ?= 0
 LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 ASFLAGS := -f elf64 -g -F dwarf -Werror
 
@@ -57,9 +59,9 @@ $(error LTO=1 is for gcc only (clang builds without it; docs/bench.md))
 endif
 CFLAGS    += -flto -ffat-lto-objects
 KERNEL_LD := $(CC) $(filter-out -MMD -MP,$(CFLAGS)) -flto=auto -static -no-pie \
-	     -Wl,--build-id=none $(LDFLAGS)
+	     -Wl,--build-id=none -Wl,--defsym=LAYOUT_PAD=$(LAYOUT_PAD) $(LDFLAGS)
 else
-KERNEL_LD := $(LD) $(LDFLAGS)
+KERNEL_LD := $(LD) --defsym=LAYOUT_PAD=$(LAYOUT_PAD) $(LDFLAGS)
 endif
 
 # Sources: every .c and .asm of each layer (add a file and it is built).

@@ -4,7 +4,7 @@
 # the median of each figure per revision (docs/bench.md, "Comparing
 # revisions").
 #
-#   scripts/bench-ab.sh [--rounds N] [--loops N] [--mask N] REV...
+#   scripts/bench-ab.sh [--rounds N] [--loops N] [--mask N] [--layouts N] REV...
 #
 # REV: a git revision, built once in a worktree of its own under
 # build/bench-ab/ (kept for the next call), or "." for this tree as it is,
@@ -14,19 +14,27 @@
 # six scenarios the ratio table compares), sequential order, one repeat:
 # 8-13 s a run. Every run's figures go to build/logs/bench-ab.txt. With
 # several REVs it also prints each later REV's times over the first's,
-# round by round, and the median of those quotients.
+# round by round, and the median of those quotients. --layouts N (1 by
+# default) builds each REV N times, its text, data and bss moved by 0,
+# 1088, 2176 ... bytes (LAYOUT_PAD), and round r runs every REV in layout
+# r mod N: under TCG the layout alone moves the figures by up to 13%, and
+# the medians then cover N layouts instead of one.
 set -u
-rounds=10 loops=5000 mask=63
+rounds=10 loops=5000 mask=63 layouts=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) rounds=$2; shift 2 ;;
 	--loops) loops=$2; shift 2 ;;
 	--mask) mask=$2; shift 2 ;;
+	--layouts) layouts=$2; shift 2 ;;
 	-*) echo "bench-ab.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -ge 1 ] || { echo "usage: scripts/bench-ab.sh [--rounds N] [--loops N] [--mask N] REV..." >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: scripts/bench-ab.sh [--rounds N] [--loops N] [--mask N] [--layouts N] REV..." >&2; exit 2; }
+case $layouts in
+''|*[!0-9]*|0) echo "bench-ab.sh: --layouts takes a number of layouts, 1 or more" >&2; exit 2 ;;
+esac
 top=$(git rev-parse --show-toplevel) || exit 2
 cd "$top" || exit 2
 
@@ -47,15 +55,27 @@ for rev in "$@"; do
 	fi
 	dirs+=("$dir"); names+=("$rev")
 done
+if [ "$layouts" -gt 1 ]; then
+	for i in "${!dirs[@]}"; do
+		grep -q LAYOUT_PAD "${dirs[$i]}/linker.ld" || {
+			echo "bench-ab.sh: ${names[$i]} predates LAYOUT_PAD: --layouts cannot move it" >&2
+			exit 2
+		}
+	done
+fi
 
 mkdir -p build/logs
 out=build/logs/bench-ab.txt log=build/logs/bench-ab-last.log
 : > "$out"
 params="test_loop_count=$loops test_repeat_count=1 sequential_test_order=1 run_test_mask=$mask"
 for round in $(seq "$rounds"); do
+	# Layout 0 is the plain build; layout k pads by k x 1088 bytes, in a build of its own.
+	pad=$(( (round - 1) % layouts * 1088 ))
+	layout_args=()
+	[ "$pad" = 0 ] || layout_args=(BUILD=build/layout-$pad LAYOUT_PAD=$pad)
 	for i in "${!dirs[@]}"; do
 		if ! make -s -C "${dirs[$i]}" bench BENCH_FILTER=vmalloc BENCH_SMP=2 \
-			BENCH_VMALLOC="$params" > "$log" 2>&1; then
+			BENCH_VMALLOC="$params" "${layout_args[@]}" > "$log" 2>&1; then
 			echo "bench-ab.sh: make bench failed for ${names[$i]} (round $round):" >&2
 			tail -n 20 "$log" >&2
 			exit 1
