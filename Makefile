@@ -14,6 +14,8 @@
 # under OVMF), MEM=512M, SMP=1 (CPUs), BUILD=build, OPT=2 (-O level; any
 # other, e.g. `make debug OPT=0` for stepping, builds in build/O$(OPT)).
 # LTO=1/0: link-time optimisation (default: on for DEBUG=0 with gcc).
+# LAYOUT_PAD=N: the kernel's text, data and bss moved by N bytes (with its
+# own BUILD=...; scripts/bench-ab.sh --layouts uses it).
 
 CROSS   ?=
 ifeq ($(origin CC),default)
