@@ -42,7 +42,6 @@ CFLAGS  := -std=gnu11 -O$(OPT) -g -Iarch/x86_64/include -I. \
 	   -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	   -fno-strict-aliasing -Wall -Wextra -Werror -Wno-unused-parameter \
 	   -MMD -MP -DKCONFIG_DEBUG=$(DEBUG)
-# LAYOUT_PAD=N: N bytes of padding before the kernel's text, data and bss (linker.ld).
 LAYOUT_PAD ?= 0
 LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld
 ASFLAGS := -f elf64 -g -F dwarf -Werror
