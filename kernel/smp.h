@@ -69,10 +69,11 @@ unsigned long smp_shootdown_count(void);
 unsigned long smp_shootdown_ipi_count(void);
 unsigned long smp_shootdown_deferred_count(void);
 
-/* True if `cpu` is halted in its idle loop, where shootdowns leave it a note. */
-bool smp_cpu_is_idle(unsigned cpu);
-
-/* Waits up to `timeout_ms` until smp_cpu_is_idle(cpu) == idle; false if it never was. */
+/*
+ * Waits up to `timeout_ms` until `cpu` is halted in its idle loop, where
+ * shootdowns leave it a note (idle), or has left it (!idle); false if it
+ * never was.
+ */
 bool smp_wait_cpu_idle(unsigned cpu, bool idle, unsigned timeout_ms);
 
 /* True if `smp_skip_shootdown` (debug builds only) turned shootdowns off. */

@@ -48,7 +48,6 @@ void smp_flush_tlb_others(unsigned long start, unsigned long pages)
 unsigned long smp_shootdown_count(void) { return 0; }
 unsigned long smp_shootdown_ipi_count(void) { return 0; }
 unsigned long smp_shootdown_deferred_count(void) { return 0; }
-bool smp_cpu_is_idle(unsigned cpu) { (void)cpu; return false; }
 bool smp_wait_cpu_idle(unsigned cpu, bool idle, unsigned ms) { (void)cpu, (void)ms; return !idle; }
 bool smp_shootdown_skipped(void) { return false; }
 void smp_fault_in_call(const struct fault_info *info) { (void)info; }

@@ -98,7 +98,8 @@ void smp_tlb_leave_idle(void)
 		arch_local_flush_tlb_all();
 }
 
-bool smp_cpu_is_idle(unsigned cpu)
+/* True if `cpu` is halted in its idle loop (tlb_state IDLE or IDLE_OWES_FLUSH). */
+static bool cpu_is_idle(unsigned cpu)
 {
 	return cpu < SMP_MAX_CPUS &&
 	       __atomic_load_n(&per_cpu(cpu)->tlb_state, __ATOMIC_ACQUIRE) != TLB_CPU_RUNNING;
@@ -108,7 +109,7 @@ bool smp_wait_cpu_idle(unsigned cpu, bool idle, unsigned timeout_ms)
 {
 	u64 end = rdtsc() + tsc_hz() / 1000 * timeout_ms;
 
-	while (smp_cpu_is_idle(cpu) != idle) {
+	while (cpu_is_idle(cpu) != idle) {
 		if (rdtsc() > end)
 			return false;
 		cpu_relax();
