@@ -210,8 +210,9 @@ ktap-compat:
 # (DEBUG=0), booted under TCG with fixed conditions (docs/testing.md). The
 # serial log, with one `# bench:` line per figure, is kept in
 # $(BUILD)/logs/bench.log. BENCH_FILTER=pfa runs one group; BENCH_SMP (2)
-# CPUs: the smp group measures shootdowns, test_vmalloc runs 1 then 2
-# workers and prints their throughput ratio (BENCH_SMP=1: one CPU). 3 GiB of RAM:
+# CPUs: the smp group measures shootdowns, test_vmalloc warms up, then runs
+# 3 pairs of 1 then 2 workers (scaling_pairs=N for more) and prints their
+# throughput ratios and the medians (BENCH_SMP=1: one CPU). 3 GiB of RAM:
 # the order-9 batch scenario holds 2 GiB.
 # BENCH_VMALLOC: Linux's test_vmalloc parameters for the vmalloc group
 # (short by default; `make bench-linux-params` runs Linux's defaults);

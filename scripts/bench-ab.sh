@@ -4,7 +4,7 @@
 # the median of each figure per revision (docs/bench.md, "Comparing
 # revisions").
 #
-#   scripts/bench-ab.sh [--rounds N] [--loops N] [--mask N] [--layouts N] REV...
+#   scripts/bench-ab.sh [--rounds N] [--loops N] [--mask N] [--layouts N] [--pairs N] REV...
 #
 # REV: a git revision, built once in a worktree of its own under
 # build/bench-ab/ (kept for the next call), or "." for this tree as it is,
@@ -18,22 +18,30 @@
 # default) builds each REV N times, its text, data and bss moved by 0,
 # 1088, 2176 ... bytes (LAYOUT_PAD), and round r runs every REV in layout
 # r mod N: under TCG the layout alone moves the figures by up to 13%, and
-# the medians then cover N layouts instead of one.
+# the medians then cover N layouts instead of one. --pairs N (1 by
+# default) runs N pairs of 1 worker / 2 workers in each boot
+# (scaling_pairs=N), each pair's row counted in the medians. A revision
+# older than the warm-up run (scaling_warmup) times a cold 1-worker run
+# against a warm 2-worker one: its ratios read high, and a line says so.
 set -u
-rounds=10 loops=5000 mask=63 layouts=1
+rounds=10 loops=5000 mask=63 layouts=1 pairs=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) rounds=$2; shift 2 ;;
 	--loops) loops=$2; shift 2 ;;
 	--mask) mask=$2; shift 2 ;;
 	--layouts) layouts=$2; shift 2 ;;
+	--pairs) pairs=$2; shift 2 ;;
 	-*) echo "bench-ab.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -ge 1 ] || { echo "usage: scripts/bench-ab.sh [--rounds N] [--loops N] [--mask N] [--layouts N] REV..." >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: scripts/bench-ab.sh [--rounds N] [--loops N] [--mask N] [--layouts N] [--pairs N] REV..." >&2; exit 2; }
 case $layouts in
 ''|*[!0-9]*|0) echo "bench-ab.sh: --layouts takes a number of layouts, 1 or more" >&2; exit 2 ;;
+esac
+case $pairs in
+''|*[!0-9]*|0) echo "bench-ab.sh: --pairs takes a number of pairs, 1 or more" >&2; exit 2 ;;
 esac
 top=$(git rev-parse --show-toplevel) || exit 2
 cd "$top" || exit 2
@@ -55,6 +63,10 @@ for rev in "$@"; do
 	fi
 	dirs+=("$dir"); names+=("$rev")
 done
+for i in "${!dirs[@]}"; do
+	grep -q scaling_warmup "${dirs[$i]}/tests/bench_test_vmalloc.c" ||
+		echo "bench-ab.sh: ${names[$i]} predates the warm-up run: its 1-worker runs are cold, its ratios read high" >&2
+done
 if [ "$layouts" -gt 1 ]; then
 	for i in "${!dirs[@]}"; do
 		grep -q LAYOUT_PAD "${dirs[$i]}/linker.ld" || {
@@ -67,7 +79,7 @@ fi
 mkdir -p build/logs
 out=build/logs/bench-ab.txt log=build/logs/bench-ab-last.log
 : > "$out"
-params="test_loop_count=$loops test_repeat_count=1 sequential_test_order=1 run_test_mask=$mask"
+params="test_loop_count=$loops test_repeat_count=1 sequential_test_order=1 run_test_mask=$mask scaling_pairs=$pairs"
 for round in $(seq "$rounds"); do
 	# Layout 0 is the plain build; layout k pads by k x 1088 bytes, in a build of its own.
 	pad=$(( (round - 1) % layouts * 1088 ))
@@ -92,13 +104,16 @@ import collections, statistics, sys
 
 path, revs = sys.argv[1], list(dict.fromkeys(sys.argv[2:]))
 runs = collections.defaultdict(lambda: collections.defaultdict(list))
-by_round = {}                   # (rev, scenario, round) -> (1w usec, 2w mean usec)
+pairs = collections.defaultdict(list)  # (rev, scenario, round) -> [(1w usec, 2w mean usec)]
 for line in open(path):
     rev, rnd, scenario, t1, w0, w1, ratio = line.split()
     mean = (int(w0) + int(w1)) / 2
     runs[rev][scenario].append((float(ratio), int(t1), mean))
-    by_round[rev, scenario, rnd] = (int(t1), mean)
-print("medians over the rounds; ratio = 2 x t1 / mean(t2), each round's ratios in []")
+    pairs[rev, scenario, rnd].append((int(t1), mean))
+# A round's times: the medians over its pairs (one pair by default).
+by_round = {k: (statistics.median(t for t, _ in v), statistics.median(m for _, m in v))
+            for k, v in pairs.items()}
+print("medians over the rounds (and pairs); ratio = 2 x t1 / mean(t2), every ratio in []")
 for rev in revs:
     print(rev)
     for scenario, v in runs[rev].items():

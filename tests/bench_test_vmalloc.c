@@ -14,6 +14,12 @@
  * 1..nr_threads-1 run on the other CPUs through cross-calls, all released
  * together. Scenarios this kernel cannot run (no per-CPU allocator, no RCU)
  * get one "not run" line instead of a Summary line.
+ *
+ * Without nr_threads and with several CPUs it runs the scaling comparison
+ * instead (tv_scaling()), where this kernel departs from Linux's one run per
+ * boot: an untimed warm-up, then pairs of runs (1 worker, 2 workers) in the
+ * same boot, each scenario's ratio the median over the pairs
+ * (docs/bench.md "Scaling: 1 worker, then 2").
  */
 #include "kernel/bench.h"
 #include "kernel/cmdline.h"
@@ -61,6 +67,13 @@ struct tv_worker {
 };
 
 static volatile int tv_go;
+
+/*
+ * Whether the runs print `# bench:` figures. Scaling mode repeats its runs
+ * in pairs and gives figures for the last pair only, so that each figure
+ * name appears once in the log; every run prints its Linux lines.
+ */
+static bool tv_figures = true;
 
 static u32 tv_rand(struct tv_worker *w)
 {
@@ -456,7 +469,7 @@ static void tv_report(const struct tv_worker *w, unsigned n)
 		printk("All test took worker%u=%llu cycles\n", k,
 		       (unsigned long long)(w[k].stop - w[k].start));
 	}
-	for (unsigned k = 0; k < n; k++)
+	for (unsigned k = 0; k < n && tv_figures; k++)
 		for (unsigned i = 0; i < TV_NR_CASES; i++) {
 			const struct tv_case_data *d = &w[k].data[i];
 			u64 loops = (u64)tv.test_loop_count * (u64)tv.test_repeat_count;
@@ -529,6 +542,8 @@ static void tv_lock_print(unsigned n)
 			snprintf(label, sizeof(label), "%s", f->name);
 		printk("test_vmalloc: %u worker%s: lock %-24s contended %lu times, spun %llu usec\n", n,
 		       n == 1 ? "" : "s", label, f->contended, (unsigned long long)us);
+		if (!tv_figures)
+			continue;
 		snprintf(name, sizeof(name), "tv%u_lock_%s", n, f->name);
 		bench_report(name, "contended", f->contended, 0, NULL);
 		bench_report(name, "spun_usec", us, 0, "usec");
@@ -590,42 +605,137 @@ static const char *tv_hundredths(char *buf, size_t size, u64 x100)
 	return buf;
 }
 
-/*
- * The scaling table: throughput with two workers over throughput with one,
- * 2 x t1 / mean(t2 of each worker), per scenario (1.00: no gain, 2.00: each
- * worker as fast as one alone).
- */
-static void tv_ratio_table(const struct tv_worker *one, const struct tv_worker *two)
+/* Scenarios the ratio table compares: align_shift's 64 tries fail by design. */
+static bool tv_compared(unsigned i)
 {
-	char r[16], name[64];
+	return tv_selected(i) && tv_cases[i].fn && tv_cases[i].fn != align_shift_alloc_test;
+}
+
+/*
+ * One pair's scaling table: throughput with two workers over throughput
+ * with one, 2 x t1 / mean(t2 of each worker), per scenario (1.00: no gain,
+ * 2.00: each worker as fast as one alone); the ratios, in hundredths, go
+ * into x100[].
+ */
+static void tv_ratio_table(const struct tv_worker *one, const struct tv_worker *two, u64 *x100)
+{
+	char r[16];
 
 	printk("test_vmalloc: throughput ratio 2 workers / 1 worker = 2 x t1 / mean(t2)\n");
 	printk("test_vmalloc: %-30s %12s %12s %12s %6s\n", "scenario", "1w usec", "2w w0 usec",
 	       "2w w1 usec", "ratio");
 	for (unsigned i = 0; i < TV_NR_CASES; i++) {
 		u64 t1 = one->data[i].usec, a = two[0].data[i].usec, b = two[1].data[i].usec;
-		u64 x100 = a + b ? t1 * 400 / (a + b) : 0;
 
-		if (!tv_selected(i) || !tv_cases[i].fn || tv_cases[i].fn == align_shift_alloc_test)
+		x100[i] = a + b ? t1 * 400 / (a + b) : 0;
+		if (!tv_compared(i))
 			continue;
 		printk("test_vmalloc: %-30s %12llu %12llu %12llu %6s\n", tv_cases[i].name,
 		       (unsigned long long)t1, (unsigned long long)a, (unsigned long long)b,
-		       tv_hundredths(r, sizeof(r), x100));
+		       tv_hundredths(r, sizeof(r), x100[i]));
+	}
+}
+
+/* The median of v[0..n), n >= 1 (sorts v); of an even count, the mean of the middle two. */
+static u64 tv_median(u64 *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			u64 x = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define TV_MAX_PAIRS 32
+
+/* Each scenario's median ratio over the pairs (every pair's after it), and its figure. */
+static void tv_median_table(u64 (*x100)[TV_NR_CASES], unsigned pairs)
+{
+	char r[16], name[64], list[TV_MAX_PAIRS * 6 + 1];
+	u64 v[TV_MAX_PAIRS];
+
+	printk("test_vmalloc: median ratio over %u pair%s of runs, then each pair's\n", pairs,
+	       pairs == 1 ? "" : "s");
+	for (unsigned i = 0; i < TV_NR_CASES; i++) {
+		size_t len = 0;
+
+		if (!tv_compared(i))
+			continue;
+		for (unsigned p = 0; p < pairs; p++) {
+			v[p] = x100[p][i];
+			len += (size_t)snprintf(list + len, sizeof(list) - len, " %s",
+						tv_hundredths(r, sizeof(r), v[p]));
+		}
+		v[0] = tv_median(v, pairs);
+		printk("test_vmalloc: median %-30s %6s  [%s ]\n", tv_cases[i].name,
+		       tv_hundredths(r, sizeof(r), v[0]), list);
 		snprintf(name, sizeof(name), "vmalloc_ratio_%s", tv_cases[i].name);
-		bench_report(name, "ratio_x100", x100, 0, NULL);
+		bench_report(name, "ratio_x100", v[0], pairs, NULL);
 	}
 }
 
 /*
- * Without nr_threads on the command line and with several CPUs: 1 worker,
- * then 2 (the table compares them), then one per CPU if more than 2
- * (reported, not compared: the host has 2 cores). Otherwise as Linux runs.
+ * One untimed run of the selected scenarios on this CPU, before the pairs:
+ * under TCG the first run in a boot also pays for translating the code it
+ * runs, and without it only the 1-worker run of the first pair would.
+ */
+static void tv_warm_up(struct tv_worker *w)
+{
+	u64 start = bench_now();
+
+	tv_settle();
+	*w = (struct tv_worker){ .rng = 0x9e3779b97f4a7c15ull };
+	__atomic_store_n(&tv_go, 1, __ATOMIC_RELEASE);
+	tv_worker_fn(w);
+	printk("test_vmalloc: warm-up run on 1 worker, not reported: %llu usec\n",
+	       (unsigned long long)(bench_cycles_to_ns(bench_now() - start) / 1000));
+}
+
+/*
+ * Scaling mode: the warm-up (unless scaling_warmup=0), then scaling_pairs
+ * (default 3) pairs of runs, 1 worker then 2, each with Linux's lines and
+ * its table; the last pair gives the per-run figures, the medians the
+ * ratio figures. Then one worker per CPU if more than 2 (reported, not
+ * compared: the host has 2 cores).
+ */
+static void tv_scaling(struct tv_worker *w, struct tv_worker *one, unsigned cpus)
+{
+	static u64 x100[TV_MAX_PAIRS][TV_NR_CASES];
+	int asked = tv_param_int("scaling_pairs", 3);
+	unsigned pairs = (unsigned)(asked < 1 ? 1 : asked > TV_MAX_PAIRS ? TV_MAX_PAIRS : asked);
+	unsigned done = 0;
+
+	printk("test_vmalloc: scaling runs: %s%u pair%s of nr_threads=1, then 2%s\n",
+	       tv_param_bool("scaling_warmup", true) ? "a warm-up, then " : "", pairs,
+	       pairs == 1 ? "" : "s", cpus > 2 ? "; then one worker per CPU" : "");
+	if (tv_param_bool("scaling_warmup", true))
+		tv_warm_up(one);
+	for (unsigned p = 0; p < pairs; p++) {
+		tv_figures = p + 1 == pairs;
+		tv_run(one, 1);
+		if (tv_run(w, 2) != 2)
+			break;
+		tv_ratio_table(one, w, x100[done++]);
+	}
+	tv_figures = true;
+	if (done)
+		tv_median_table(x100, done);
+	if (cpus > 2)
+		tv_run(w, cpus);
+}
+
+/*
+ * Without nr_threads on the command line and with several CPUs: the
+ * scaling runs (tv_scaling()). Otherwise as Linux runs.
  */
 static void bench_test_vmalloc(void)
 {
 	bool scaling = !tv_param("nr_threads") && smp_num_online() > 1;
 	unsigned n, cpus = smp_num_online() < SMP_MAX_CPUS ? smp_num_online() : SMP_MAX_CPUS;
-	struct tv_worker *w, *one;
+	struct tv_worker *w;
 
 	tv_read_params();
 	n = tv_explain();
@@ -636,19 +746,10 @@ static void bench_test_vmalloc(void)
 		printk("test_vmalloc: out of memory for %u workers\n", cpus);
 		return;
 	}
-	one = &w[cpus];
-	if (!scaling) {
+	if (scaling)
+		tv_scaling(w, &w[cpus], cpus);
+	else
 		tv_run(w, n);
-		kfree(w);
-		return;
-	}
-	printk("test_vmalloc: scaling runs: nr_threads=1, then 2%s\n",
-	       cpus > 2 ? ", then one per CPU" : "");
-	tv_run(one, 1);
-	if (tv_run(w, 2) == 2)
-		tv_ratio_table(one, w);
-	if (cpus > 2)
-		tv_run(w, cpus);
 	kfree(w);
 }
 KBENCH("vmalloc", bench_test_vmalloc);
