@@ -679,8 +679,10 @@ static void tv_median_table(u64 (*x100)[TV_NR_CASES], unsigned pairs)
 
 /*
  * One untimed run of the selected scenarios on this CPU, before the pairs:
- * under TCG the first run in a boot also pays for translating the code it
- * runs, and without it only the 1-worker run of the first pair would.
+ * the first run in a boot also pays for first use (QEMU translating the
+ * code it runs, the host's first touch of each guest frame, the first page
+ * tables of the range), and without it only the 1-worker run of the first
+ * pair would.
  */
 static void tv_warm_up(struct tv_worker *w)
 {
@@ -706,12 +708,13 @@ static void tv_scaling(struct tv_worker *w, struct tv_worker *one, unsigned cpus
 	static u64 x100[TV_MAX_PAIRS][TV_NR_CASES];
 	int asked = tv_param_int("scaling_pairs", 3);
 	unsigned pairs = (unsigned)(asked < 1 ? 1 : asked > TV_MAX_PAIRS ? TV_MAX_PAIRS : asked);
+	bool warm_up = tv_param_bool("scaling_warmup", true);
 	unsigned done = 0;
 
 	printk("test_vmalloc: scaling runs: %s%u pair%s of nr_threads=1, then 2%s\n",
-	       tv_param_bool("scaling_warmup", true) ? "a warm-up, then " : "", pairs,
-	       pairs == 1 ? "" : "s", cpus > 2 ? "; then one worker per CPU" : "");
-	if (tv_param_bool("scaling_warmup", true))
+	       warm_up ? "a warm-up, then " : "", pairs, pairs == 1 ? "" : "s",
+	       cpus > 2 ? "; then one worker per CPU" : "");
+	if (warm_up)
 		tv_warm_up(one);
 	for (unsigned p = 0; p < pairs; p++) {
 		tv_figures = p + 1 == pairs;
