@@ -469,16 +469,23 @@ static void count_tree_alloc(struct vmap_space *s, unsigned long align)
 		__atomic_fetch_add(&c->tree_aligned_allocs, 1, __ATOMIC_RELAXED);
 }
 
-/* The lowest fit in the free tree, purging everything once if nothing fits. */
-static struct vmap_area *alloc_from_tree(struct vmap_space *s, const struct fit_req *r)
+/*
+ * The lowest fit in the free tree: at or above `home` first if there is
+ * one, then anywhere, purging everything once if nothing fits.
+ */
+static struct vmap_area *alloc_from_tree(struct vmap_space *s, const struct fit_req *r,
+					 const struct fit_req *home)
 {
 	struct vmap_area *va = vmap_new_area();
 	unsigned long addr = 0;
-	int err;
+	int err = -ENOSPC;
 
 	if (!va)
 		return NULL;
-	err = take_range(s, r, &addr);
+	if (home)
+		err = take_range(s, home, &addr);
+	if (err == -ENOSPC)
+		err = take_range(s, r, &addr);
 	if (err == -ENOSPC) {
 		purge_vmap_area_lazy(s);
 		err = take_range(s, r, &addr);
@@ -498,16 +505,19 @@ struct vmap_area *alloc_vmap_area_setup(struct vmap_space *s, unsigned long size
 					unsigned long vend, vmap_setup_fn setup, void *arg)
 {
 	struct fit_req r = { size, align, MAX(vstart, s->start), MIN(vend, s->end) };
+	bool pooled = poolable(s, &r);
+	struct fit_req home = { size, align, vmap_home_start(s, arch_cpu_id()), r.vend };
+	const struct fit_req *miss = pooled && home.vstart > r.vstart ? &home : NULL;
 	unsigned batch = 0;
 	bool split = false;
-	struct vmap_area *va = poolable(s, &r) ? vmap_pool_take(s, size, align, &batch, &split) : NULL;
+	struct vmap_area *va = pooled ? vmap_pool_take(s, size, align, &batch, &split) : NULL;
 
 	if (!va && split)
 		va = alloc_by_split(s, &r);
-	if (!va && batch > 1 && alloc_batch(s, &r, batch, &va) == -ENOMEM)
+	if (!va && batch > 1 && alloc_batch(s, miss ? miss : &r, batch, &va) == -ENOMEM)
 		return NULL;
 	if (!va)
-		va = alloc_from_tree(s, &r);
+		va = alloc_from_tree(s, &r, miss);
 	if (!va)
 		return NULL;
 	va->vm = NULL;
@@ -551,6 +561,17 @@ unsigned long vmap_lowest_fit_brute(struct vmap_space *s, unsigned long size,
 
 /* --- spaces -------------------------------------------------------------- */
 
+/*
+ * log2 of a home region's size for a space of `size` bytes: the largest
+ * power of two that VMAP_HOME_REGIONS regions fit in, at least a page.
+ */
+static unsigned region_shift_for(unsigned long size)
+{
+	unsigned long part = size / VMAP_HOME_REGIONS;
+
+	return part >= PAGE_SIZE ? 63u - (unsigned)__builtin_clzl(part) : PAGE_SHIFT;
+}
+
 __noinline
 int vmap_space_init(struct vmap_space *s, const char *name, unsigned long start,
 		    unsigned long end, bool flush_tlb)
@@ -564,6 +585,7 @@ int vmap_space_init(struct vmap_space *s, const char *name, unsigned long start,
 	*s = (struct vmap_space){
 		.lock = SPINLOCK_INIT_ORDERED("vmap", LOCK_ORDER_VMAP), .lazy_max = VMAP_LAZY_MAX,
 		.start = start, .end = end, .flush_tlb = flush_tlb, .name = name,
+		.region_shift = region_shift_for(end - start),
 	};
 	vmap_busy_init(s);
 	if (vmap_cpus_init(s))

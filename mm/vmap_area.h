@@ -14,8 +14,9 @@
  *          can skip subtrees where nothing is big enough.
  *   busy   allocated areas (the guard page, if any, is part of the area),
  *          in VMAP_BUSY_ZONES trees by address, each with its own lock; an
- *          area's zone is a hash of its start, so a free by address takes
- *          one zone lock and CPUs freeing different areas rarely meet.
+ *          area's zone is one of its home region's, by a hash of its start,
+ *          so a free by address takes one zone lock and CPUs freeing
+ *          different areas rarely meet.
  *   lazy   freed areas whose pages are unmapped but whose stale TLB entries
  *          may still exist, one list per CPU (the CPU that freed them),
  *          kept out of reuse until that CPU's purge flushes the span of
@@ -33,7 +34,11 @@
  *
  * Everything else is lowest-address first fit over the free tree, for any
  * size and power-of-two alignment, inside an optional window [vstart,
- * vend). When nothing fits, every CPU's lazy ranges are purged and every
+ * vend), with one exception: a pooled size with no window that the pools
+ * miss on CPU k gets the lowest fit at or above the start of CPU k's home
+ * region (VMAP_HOME_REGIONS), or, if none is there, the lowest fit
+ * anywhere. CPU 0's region starts the space, so CPU 0 always gets the
+ * exact lowest fit. When nothing fits, every CPU's lazy ranges are purged and every
  * pool is given back to the free tree, and the search is tried once more;
  * purge_vmap_area_lazy() does the same, so after it the free tree alone
  * is exact again.
@@ -56,6 +61,14 @@ struct vm_struct;
 #define VMAP_LAZY_MAX   (32ul << 20)
 /* Busy trees; an area's is a hash of the block its start is in (a power of two). */
 #define VMAP_BUSY_ZONES 16
+/*
+ * Home regions of a space: its range cut into this many parts (a power of
+ * two; mm/vmap_internal.h). CPU k's pool misses look first at or above the
+ * start of region k mod VMAP_HOME_REGIONS, and each region has its own
+ * VMAP_BUSY_ZONES / VMAP_HOME_REGIONS busy zones, so that CPUs at work
+ * keep their areas, and the zone locks and tree nodes over them, apart.
+ */
+#define VMAP_HOME_REGIONS 4
 /* Pages of one block of that hash: one full batch refill of two-page ranges. */
 #define VMAP_BUSY_BLOCK_PAGES 32
 /* Sizes the per-CPU pools keep: 1 .. VMAP_POOL_PAGES pages, guard page included. */
@@ -143,9 +156,20 @@ struct vmap_space {
 
 	/* Set at init, read-only after. */
 	unsigned long start, end;       /* the managed range [start, end), end > start */
+	unsigned region_shift;          /* home region r starts at start + (r << region_shift) */
 	bool flush_tlb;                 /* ranges are mapped in the live tables */
 	const char *name;
 };
+
+/*
+ * Where CPU `cpu`'s home region of `s` starts: region cpu mod
+ * VMAP_HOME_REGIONS of 2^region_shift bytes (CPU 0's: s->start). A pool
+ * miss on that CPU gets the lowest fit at or above it, if there is one.
+ */
+static inline unsigned long vmap_home_start(const struct vmap_space *s, unsigned cpu)
+{
+	return s->start + ((unsigned long)(cpu % VMAP_HOME_REGIONS) << s->region_shift);
+}
 
 /* The kernel's space: [VMALLOC_START, VMALLOC_END), flushed on purge, pooled. */
 extern struct vmap_space kernel_vmap_space;
@@ -205,9 +229,11 @@ void vmap_space_destroy(struct vmap_space *s);
  * caller. A pooled size with the whole space as window comes from this
  * CPU's pool when one of its first VMAP_POOL_SCAN ranges has the alignment;
  * a page-aligned one of up to VMAP_BATCH_PAGES whose pool missed before
- * since this CPU's last purge refills the pool in a batch (2, 4, ... up to s->pool_batch ranges: the
- * next lowest fits of its size, the lowest returned). Anything else is the
- * lowest fit in the free tree. If nothing fits, every lazy range is purged
+ * since this CPU's last purge refills the pool in a batch (2, 4, ... up to
+ * s->pool_batch ranges: the next lowest fits of its size, the lowest
+ * returned). Either misses on CPU k look in k's home region first (see the
+ * top of this file). Anything else is the lowest fit in the free tree.
+ * If nothing fits, every lazy range is purged
  * and every pool drained, and the search is tried once more. Returns the
  * area, in its busy zone with vm = NULL, or NULL (no space, or no memory
  * for an area: a batch refill's objects are allocated before anything is

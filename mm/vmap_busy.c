@@ -1,11 +1,12 @@
 /*
  * The busy zones of a vmap space (mm/vmap_area.h): VMAP_BUSY_ZONES
- * address-ordered trees of allocated areas, each under its own lock. An
- * area lives in the zone of a hash of its start address, so a free by
- * start address takes one zone lock, and two CPUs working on different
- * areas meet in one zone only by chance (1 in VMAP_BUSY_ZONES).
+ * address-ordered trees of allocated areas, each under its own lock, in
+ * groups of VMAP_REGION_ZONES per home region. An area lives in a zone of
+ * its region, by a hash of its start address, so a free by start address
+ * takes one zone lock, and two CPUs working in their own regions never
+ * meet in one zone (vmap_zone_of()).
  *
- *   zone = busy[hash(start >> PAGE_SHIFT) % VMAP_BUSY_ZONES]
+ *   zone = busy[region(start) * VMAP_REGION_ZONES + hash(block of start) % VMAP_REGION_ZONES]
  *
  * A lookup of an inner address cannot know the start, so it tries the
  * zone of the address itself first and then the others, one lock at a

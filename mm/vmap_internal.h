@@ -150,19 +150,40 @@ void vmap_cpus_destroy(struct vmap_space *s);
 /* Frees every busy area of a private space (destroy). */
 void vmap_busy_destroy(struct vmap_space *s);
 
+/* Busy zones of one home region. */
+#define VMAP_REGION_ZONES (VMAP_BUSY_ZONES / VMAP_HOME_REGIONS)
+_Static_assert(VMAP_REGION_ZONES >= 2 && !(VMAP_REGION_ZONES & (VMAP_REGION_ZONES - 1)) &&
+	       !(VMAP_HOME_REGIONS & (VMAP_HOME_REGIONS - 1)),
+	       "home regions and their zones: powers of two, at least two zones each");
+
 /*
- * The zone an area starting at `start` lives in: a hash of the block of
- * VMAP_BUSY_BLOCK_PAGES pages it starts in. A CPU's areas come in runs
- * (a batch refill's lowest fits lie end to end), so its next areas mostly
- * share a zone, and two CPUs at work mostly keep to two zones, each
+ * The home region of `addr`: the space's range in VMAP_HOME_REGIONS parts
+ * of 2^region_shift bytes from its start (a shift, not a division: this is
+ * on every free), the last taking in what is left over.
+ */
+static inline unsigned vmap_region_of(const struct vmap_space *s, unsigned long addr)
+{
+	unsigned long r = (addr - s->start) >> s->region_shift;
+
+	return r < VMAP_HOME_REGIONS ? (unsigned)r : VMAP_HOME_REGIONS - 1;
+}
+
+/*
+ * The zone an area starting at `start` lives in: one of its home region's
+ * VMAP_REGION_ZONES, by a hash of the block of VMAP_BUSY_BLOCK_PAGES pages
+ * it starts in. A CPU's areas come from its home region and in runs (a
+ * batch refill's lowest fits lie end to end), so its next areas mostly
+ * share a zone, and two CPUs at work keep to zones of their own, each
  * zone's lock and tree nodes staying in that CPU's cache. Hashed page by
- * page, every area of both went to every zone in turn.
+ * page, every area of both went to every zone in turn; hashed over the
+ * whole space, two CPUs' areas met in one zone at every fourth block.
  */
 static inline struct vmap_busy_zone *vmap_zone_of(struct vmap_space *s, unsigned long start)
 {
 	unsigned long h = (start / (VMAP_BUSY_BLOCK_PAGES << PAGE_SHIFT)) * 0x9e3779b97f4a7c15ul;
 
-	return &s->busy[h >> (64 - __builtin_ctz(VMAP_BUSY_ZONES))];
+	return &s->busy[vmap_region_of(s, start) * VMAP_REGION_ZONES +
+			(h >> (64 - __builtin_ctz(VMAP_REGION_ZONES)))];
 }
 
 #endif

@@ -338,10 +338,12 @@ static void vmalloc_and_vfree_on_other_cpu(struct ktest *t, void *arg)
 
 /*
  * Of two frees of one range on two CPUs, the later is named: each CPU has
- * its own history, and the reuse epoch orders frees across them.
+ * its own history, and the reuse epoch orders frees across them. The range
+ * is the lowest fit of CPU 1's home region, which CPU 1's vmalloc gets.
  */
 static void later_free_on_another_cpu_is_named(struct ktest *t)
 {
+	unsigned long home = vmap_home_start(&kernel_vmap_space, 1);
 	struct refree r = { 0 };
 	char want[192];
 	unsigned long a;
@@ -349,10 +351,11 @@ static void later_free_on_another_cpu_is_named(struct ktest *t)
 	if (smp_num_online() < 2)
 		ktest_skip(t, "one CPU online (boot with --smp 2 or more)");
 	vm_unmap_aliases();
-	r.want = vmalloc(PAGE_SIZE);
+	r.want = __vmalloc_node_range(PAGE_SIZE, PAGE_SIZE, home, VMALLOC_END, 0, PROT_KERNEL_RW,
+				      0, __builtin_return_address(0));
 	ASSERT_NOT_NULL(t, r.want);
 	vfree(r.want);
-	vm_unmap_aliases();             /* back in the free tree: the lowest fit again */
+	vm_unmap_aliases();             /* back in the free tree: CPU 1's lowest fit again */
 	ASSERT_EQ(t, ktest_run_on_cpu(t, 1, vmalloc_and_vfree_on_other_cpu, &r), 0);
 	vm_unmap_aliases();
 	if (r.got != r.want)

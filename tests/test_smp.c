@@ -313,6 +313,82 @@ static void a_pool_serves_only_its_own_cpu(struct ktest *t)
 	vm_unmap_aliases();
 }
 
+/* What a pool miss on this CPU should get, and what vmalloc gave. */
+struct home_probe {
+	unsigned long want;
+	void *got;
+};
+
+/* 3 pages (4 with the guard page): a pooled size the pools, just purged, miss. */
+static void vmalloc_from_home_region(struct ktest *t, void *arg)
+{
+	struct home_probe *h = arg;
+	unsigned long home = vmap_home_start(&kernel_vmap_space, smp_processor_id());
+
+	(void)t;
+	h->want = vmap_lowest_fit(&kernel_vmap_space, 4 * PAGE_SIZE, PAGE_SIZE, home, VMALLOC_END);
+	h->got = vmalloc(3 * PAGE_SIZE);
+}
+
+/*
+ * A pool miss on CPU 1 gets the lowest fit at or above the start of CPU
+ * 1's home region; the same request on CPU 0 gets the lowest fit of the
+ * whole space, as every request there does.
+ */
+static void a_pool_miss_gets_the_lowest_fit_of_its_home_region(struct ktest *t)
+{
+	struct home_probe there = { 0 }, here = { 0 };
+
+	vm_unmap_aliases();
+	ASSERT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, vmalloc_from_home_region, &there), 0);
+	vmalloc_from_home_region(t, &here);
+	EXPECT_GE(t, there.want, vmap_home_start(&kernel_vmap_space, OTHER_CPU));
+	EXPECT_PTR_EQ(t, there.got, (void *)there.want);
+	EXPECT_EQ(t, vmap_home_start(&kernel_vmap_space, 0), VMALLOC_START);
+	EXPECT_PTR_EQ(t, here.got, (void *)here.want);
+	vfree(there.got);
+	vfree(here.got);
+	vm_unmap_aliases();
+}
+
+#define HOME_SPACE_BASE 0xffff900000000000ul    /* never mapped: a private space's range */
+#define HOME_SPACE_PAGES 32                     /* home regions of 8 pages */
+
+/* Takes 4-page ranges on this CPU until none is left, recording where each began. */
+static void fill_space_here(struct ktest *t, void *arg)
+{
+	struct vmap_space *s = arg;
+	struct vmap_area *va;
+	unsigned n = 0;
+
+	while ((va = alloc_vmap_area(s, 4 * PAGE_SIZE, PAGE_SIZE, s->start, s->end)) &&
+	       n < HOME_SPACE_PAGES / 4) {
+		EXPECT_EQ(t, va->va_start, s->start + ((8 + 4ul * n) % HOME_SPACE_PAGES) * PAGE_SIZE);
+		n++;
+	}
+	EXPECT_NULL(t, va);
+	EXPECT_EQ(t, n, HOME_SPACE_PAGES / 4);
+}
+
+/*
+ * On CPU 1 a pool miss takes the lowest fits at or above its home region
+ * (pages 8, 12 ... 28 of a 32-page space), then, with nothing left there,
+ * the lowest fit anywhere (pages 0, 4): the home region is where CPU 1
+ * looks first, not a limit.
+ */
+static void a_full_home_region_falls_back_to_the_lowest_fit_anywhere(struct ktest *t)
+{
+	struct vmap_space s;
+
+	ASSERT_EQ(t, vmap_space_init(&s, "home", HOME_SPACE_BASE,
+				     HOME_SPACE_BASE + HOME_SPACE_PAGES * PAGE_SIZE, false), 0);
+	s.pool_max = 16 * PAGE_SIZE;
+	EXPECT_EQ(t, vmap_home_start(&s, OTHER_CPU), HOME_SPACE_BASE + 8 * PAGE_SIZE);
+	EXPECT_EQ(t, ktest_run_on_cpu(t, OTHER_CPU, fill_space_here, &s), 0);
+	EXPECT_EQ(t, vmap_check(&s), 0);
+	vmap_space_destroy(&s);
+}
+
 static void vmalloc_and_vfree_here(struct ktest *t, void *arg)
 {
 	void *p = vmalloc(PAGE_SIZE);
@@ -688,6 +764,8 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(a_running_cpu_gets_an_ipi_and_flushes_at_once),
 	KTEST_CASE(a_pooled_range_was_flushed_on_every_cpu),
 	KTEST_CASE(a_pool_serves_only_its_own_cpu),
+	KTEST_CASE(a_pool_miss_gets_the_lowest_fit_of_its_home_region),
+	KTEST_CASE(a_full_home_region_falls_back_to_the_lowest_fit_anywhere),
 	KTEST_CASE(a_purge_of_every_cpus_list_is_one_shootdown),
 	KTEST_CASE(a_purge_takes_the_other_cpus_lazy_list_along),
 	KTEST_CASE(lists_handed_back_to_a_cpu_that_only_frees_stay_within_lazy_max),

@@ -87,6 +87,26 @@ static struct vmap_area *take(struct vmap_space *s, unsigned long pages, unsigne
 	return alloc_vmap_area(s, pages * PAGE_SIZE, align, s->start, s->end);
 }
 
+/*
+ * Every area lives in a zone of its own home region: two CPUs working in
+ * their regions never take one zone lock. Checked at every 4-page start of
+ * a 256-page space (regions of 64 pages).
+ */
+static void each_home_region_has_zones_of_its_own(struct ktest *t)
+{
+	struct vmap_space s;
+
+	space_init(t, &s, 256);
+	EXPECT_EQ(t, vmap_home_start(&s, 1), s.start + 64 * PAGE_SIZE);
+	EXPECT_EQ(t, vmap_home_start(&s, VMAP_HOME_REGIONS + 1), s.start + 64 * PAGE_SIZE);
+	for (unsigned long page = 0; page < 256; page += VMAP_BUSY_BLOCK_PAGES / 8) {
+		unsigned z = (unsigned)(vmap_zone_of(&s, s.start + page * PAGE_SIZE) - s.busy);
+
+		EXPECT_EQ(t, z / VMAP_REGION_ZONES, page / 64);
+	}
+	space_done(t, &s);
+}
+
 /* --- the red-black tree ------------------------------------------------ */
 
 struct rb_item {
@@ -1220,6 +1240,7 @@ static const struct ktest_case vmap_area_cases[] = {
 	KTEST_CASE(checker_catches_broken_lists),
 	KTEST_CASE(failed_split_changes_nothing),
 	KTEST_CASE(checker_catches_broken_trees),
+	KTEST_CASE(each_home_region_has_zones_of_its_own),
 	KTEST_CASE(kernel_space_is_consistent),
 	{}
 };
