@@ -500,24 +500,37 @@ static struct vmap_area *alloc_from_tree(struct vmap_space *s, const struct fit_
 	return va;
 }
 
+/*
+ * What the pools could not serve: a batch refill or the free tree, for a
+ * pooled request (`pooled`) at or above this CPU's home region first.
+ */
+static struct vmap_area *alloc_on_miss(struct vmap_space *s, const struct fit_req *r,
+				       bool pooled, unsigned batch)
+{
+	struct fit_req home = { r->size, r->align, vmap_home_start(s, arch_cpu_id()), r->vend };
+	const struct fit_req *miss = pooled && home.vstart > r->vstart && home.vstart < r->vend ?
+				     &home : NULL;
+	struct vmap_area *va = NULL;
+
+	if (batch > 1 && alloc_batch(s, miss ? miss : r, batch, &va) == -ENOMEM)
+		return NULL;
+	return va ? va : alloc_from_tree(s, r, miss);
+}
+
 struct vmap_area *alloc_vmap_area_setup(struct vmap_space *s, unsigned long size,
 					unsigned long align, unsigned long vstart,
 					unsigned long vend, vmap_setup_fn setup, void *arg)
 {
 	struct fit_req r = { size, align, MAX(vstart, s->start), MIN(vend, s->end) };
 	bool pooled = poolable(s, &r);
-	struct fit_req home = { size, align, vmap_home_start(s, arch_cpu_id()), r.vend };
-	const struct fit_req *miss = pooled && home.vstart > r.vstart ? &home : NULL;
 	unsigned batch = 0;
 	bool split = false;
 	struct vmap_area *va = pooled ? vmap_pool_take(s, size, align, &batch, &split) : NULL;
 
 	if (!va && split)
 		va = alloc_by_split(s, &r);
-	if (!va && batch > 1 && alloc_batch(s, miss ? miss : &r, batch, &va) == -ENOMEM)
-		return NULL;
 	if (!va)
-		va = alloc_from_tree(s, &r, miss);
+		va = alloc_on_miss(s, &r, pooled, batch);
 	if (!va)
 		return NULL;
 	va->vm = NULL;
@@ -562,14 +575,15 @@ unsigned long vmap_lowest_fit_brute(struct vmap_space *s, unsigned long size,
 /* --- spaces -------------------------------------------------------------- */
 
 /*
- * log2 of a home region's size for a space of `size` bytes: the largest
- * power of two that VMAP_HOME_REGIONS regions fit in, at least a page.
+ * log2 of a home region's size for a space of `size` bytes: the smallest
+ * power of two, at least a page, of which VMAP_HOME_REGIONS cover the
+ * space (the last regions may end past it, or lie wholly past it).
  */
 static unsigned region_shift_for(unsigned long size)
 {
-	unsigned long part = size / VMAP_HOME_REGIONS;
+	unsigned long part = (size - 1) / VMAP_HOME_REGIONS;        /* < 2^shift */
 
-	return part >= PAGE_SIZE ? 63u - (unsigned)__builtin_clzl(part) : PAGE_SHIFT;
+	return part >= PAGE_SIZE ? 64u - (unsigned)__builtin_clzl(part) : PAGE_SHIFT;
 }
 
 __noinline

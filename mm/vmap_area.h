@@ -38,10 +38,10 @@
  * miss on CPU k gets the lowest fit at or above the start of CPU k's home
  * region (VMAP_HOME_REGIONS), or, if none is there, the lowest fit
  * anywhere. CPU 0's region starts the space, so CPU 0 always gets the
- * exact lowest fit. When nothing fits, every CPU's lazy ranges are purged and every
- * pool is given back to the free tree, and the search is tried once more;
- * purge_vmap_area_lazy() does the same, so after it the free tree alone
- * is exact again.
+ * exact lowest fit. When nothing fits, every CPU's lazy ranges are purged
+ * and every pool is given back to the free tree, and the search is tried
+ * once more; purge_vmap_area_lazy() does the same, so after it the free
+ * tree alone is exact again (but for the home regions' rule).
  *
  * Locks, outermost first (kernel/lock_order.h): a CPU's lock (its lazy
  * list and pools), the space's lock (the free tree), a busy zone's lock.
@@ -59,8 +59,10 @@ struct vm_struct;
 
 /* Lazily freed bytes of one CPU that trigger its purge (Linux: 32 MiB per CPU group). */
 #define VMAP_LAZY_MAX   (32ul << 20)
-/* Busy trees; an area's is a hash of the block its start is in (a power of two). */
+/* Busy trees (a power of two); an area's is one of its home region's, by a hash of its start. */
 #define VMAP_BUSY_ZONES 16
+/* Pages of one block of that hash: one full batch refill of two-page ranges. */
+#define VMAP_BUSY_BLOCK_PAGES 32
 /*
  * Home regions of a space: its range cut into this many parts (a power of
  * two; mm/vmap_internal.h). CPU k's pool misses look first at or above the
@@ -69,8 +71,6 @@ struct vm_struct;
  * keep their areas, and the zone locks and tree nodes over them, apart.
  */
 #define VMAP_HOME_REGIONS 4
-/* Pages of one block of that hash: one full batch refill of two-page ranges. */
-#define VMAP_BUSY_BLOCK_PAGES 32
 /* Sizes the per-CPU pools keep: 1 .. VMAP_POOL_PAGES pages, guard page included. */
 #define VMAP_POOL_PAGES 128
 /* Sizes a dry pool is also refilled for in batches (mm/vmap_cpu.c): 1 .. this many pages. */

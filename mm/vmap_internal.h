@@ -158,14 +158,12 @@ _Static_assert(VMAP_REGION_ZONES >= 2 && !(VMAP_REGION_ZONES & (VMAP_REGION_ZONE
 
 /*
  * The home region of `addr`: the space's range in VMAP_HOME_REGIONS parts
- * of 2^region_shift bytes from its start (a shift, not a division: this is
- * on every free), the last taking in what is left over.
+ * of 2^region_shift bytes from its start, which cover it (a shift, not a
+ * division: this is on every allocation and free).
  */
 static inline unsigned vmap_region_of(const struct vmap_space *s, unsigned long addr)
 {
-	unsigned long r = (addr - s->start) >> s->region_shift;
-
-	return r < VMAP_HOME_REGIONS ? (unsigned)r : VMAP_HOME_REGIONS - 1;
+	return (unsigned)((addr - s->start) >> s->region_shift);
 }
 
 /*
