@@ -159,11 +159,12 @@ _Static_assert(VMAP_REGION_ZONES >= 2 && !(VMAP_REGION_ZONES & (VMAP_REGION_ZONE
 /*
  * The home region of `addr`: the space's range in VMAP_HOME_REGIONS parts
  * of 2^region_shift bytes from its start, which cover it (a shift, not a
- * division: this is on every allocation and free).
+ * division: this is on every allocation and free). An address outside the
+ * space (a lookup of a bad pointer) still gets a region, any one.
  */
 static inline unsigned vmap_region_of(const struct vmap_space *s, unsigned long addr)
 {
-	return (unsigned)((addr - s->start) >> s->region_shift);
+	return (unsigned)((addr - s->start) >> s->region_shift) & (VMAP_HOME_REGIONS - 1);
 }
 
 /*

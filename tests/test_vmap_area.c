@@ -104,6 +104,11 @@ static void each_home_region_has_zones_of_its_own(struct ktest *t)
 
 		EXPECT_EQ(t, z / VMAP_REGION_ZONES, page / 64);
 	}
+	/* A bad pointer's lookup (below the space, far above it) stays among the zones. */
+	EXPECT_LT(t, (unsigned long)(vmap_zone_of(&s, s.start - PAGE_SIZE) - s.busy),
+		  VMAP_BUSY_ZONES);
+	EXPECT_LT(t, (unsigned long)(vmap_zone_of(&s, s.end + (1ul << 40)) - s.busy),
+		  VMAP_BUSY_ZONES);
 	space_done(t, &s);
 }
 
