@@ -232,9 +232,9 @@ void vmap_space_destroy(struct vmap_space *s);
  * since this CPU's last purge refills the pool in a batch (2, 4, ... up to
  * s->pool_batch ranges: the next lowest fits of its size, the lowest
  * returned). Either misses on CPU k look in k's home region first (see the
- * top of this file). Anything else is the lowest fit in the free tree.
- * If nothing fits, every lazy range is purged
- * and every pool drained, and the search is tried once more. Returns the
+ * top of this file). Anything else is the lowest fit in the free tree. If
+ * nothing fits, every lazy range is purged and every pool drained, and the
+ * search is tried once more. Returns the
  * area, in its busy zone with vm = NULL, or NULL (no space, or no memory
  * for an area: a batch refill's objects are allocated before anything is
  * taken, and a failure takes nothing).

@@ -175,7 +175,7 @@ static inline unsigned vmap_region_of(const struct vmap_space *s, unsigned long 
  * share a zone, and two CPUs at work keep to zones of their own, each
  * zone's lock and tree nodes staying in that CPU's cache. Hashed page by
  * page, every area of both went to every zone in turn; hashed over the
- * whole space, two CPUs' areas met in one zone at every fourth block.
+ * whole space, two CPUs' areas met in one zone at one block in 16.
  */
 static inline struct vmap_busy_zone *vmap_zone_of(struct vmap_space *s, unsigned long start)
 {
