@@ -234,10 +234,10 @@ void vmap_space_destroy(struct vmap_space *s);
  * returned). Either misses on CPU k look in k's home region first (see the
  * top of this file). Anything else is the lowest fit in the free tree. If
  * nothing fits, every lazy range is purged and every pool drained, and the
- * search is tried once more. Returns the
- * area, in its busy zone with vm = NULL, or NULL (no space, or no memory
- * for an area: a batch refill's objects are allocated before anything is
- * taken, and a failure takes nothing).
+ * search is tried once more. Returns the area, in its busy zone with vm =
+ * NULL, or NULL (no space, or no memory for an area: a batch refill's
+ * objects are allocated before anything is taken, and a failure takes
+ * nothing).
  */
 struct vmap_area *alloc_vmap_area(struct vmap_space *s, unsigned long size,
 				  unsigned long align, unsigned long vstart,
