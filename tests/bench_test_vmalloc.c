@@ -25,6 +25,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
 #include "kernel/lib/format.h"
+#include "kernel/lib/sort.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
@@ -639,13 +640,7 @@ static void tv_ratio_table(const struct tv_worker *one, const struct tv_worker *
 /* The median of v[0..n), n >= 1 (sorts v); of an even count, the mean of the middle two. */
 static u64 tv_median(u64 *v, unsigned n)
 {
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			u64 x = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
+	sort_u64(v, n);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
